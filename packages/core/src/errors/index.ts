@@ -1,0 +1,8 @@
+export {
+  type AttemptRecord,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  isRetryableByDefault,
+  StructuredLLMError,
+  type StructuredLLMErrorOptions,
+} from './structured-llm-error.ts';

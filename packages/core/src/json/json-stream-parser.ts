@@ -1,0 +1,738 @@
+import { StructuredLLMError } from '../errors/index.ts';
+
+export interface JsonStreamParserOptions {
+  /**
+   * Deepest nesting of arrays and objects accepted. Default {@link DEFAULT_MAX_DEPTH}.
+   * `Infinity` is safe: the parser keeps its own stack and never recurses.
+   */
+  readonly maxDepth?: number;
+  /** Most characters accepted over all writes. Default `Infinity`. */
+  readonly maxLength?: number;
+  /**
+   * Prompt-mode front end: skip a BOM, prose and a Markdown code fence before
+   * the value, and ignore everything after the first complete value.
+   */
+  readonly lenient?: boolean;
+}
+
+/**
+ * An incremental JSON parser. Feed text with {@link write} in chunks of any
+ * size; read the partial value at any time with {@link value}.
+ *
+ * **Identity semantics.** `value` is one live object graph that the parser
+ * mutates in place: every array and object keeps its identity from the moment
+ * its opening bracket is read until the end, and only grows. Leaves (strings,
+ * numbers, booleans, null) are replaced as they grow or complete. Reading
+ * `value` costs O(1) whatever the document size. Take `structuredClone(value)`
+ * when you need a snapshot that later writes will not change.
+ *
+ * **Partials** only ever show what the final value will contain: strings as
+ * prefixes, numbers and `true`/`false`/`null` only once complete, object keys
+ * only once their name is complete and their value has begun.
+ */
+export interface JsonStreamParser {
+  /** Parses the next piece of text. Throws a `StructuredLLMError` (category `parse`) on invalid JSON. */
+  write(chunk: string): void;
+  /** Declares the end of the text. Throws a `StructuredLLMError` if the value is incomplete. */
+  end(): void;
+  /** The current partial (or, once {@link complete}, final) value; `undefined` before anything is known. */
+  readonly value: unknown;
+  /** True once the top-level value is complete. */
+  readonly complete: boolean;
+  /** Characters consumed so far. */
+  readonly position: number;
+  /** Arrays and objects currently open. */
+  readonly depth: number;
+}
+
+export const DEFAULT_MAX_DEPTH = 1000;
+
+type JsonObject = Record<string, unknown>;
+type Container = JsonObject | unknown[];
+
+// Parser states. Plain numbers: the hot loop switches on them.
+const S_VALUE = 0; // expecting a value
+const S_ARRAY_START = 1; // after '[': a value or ']'
+const S_OBJECT_START = 2; // after '{': a key or '}'
+const S_KEY = 3; // after ',' in an object: a key
+const S_COLON = 4; // after a key
+const S_AFTER_VALUE = 5; // inside a container after a value: ',' or the closer
+const S_STRING = 6; // inside a string (key or value)
+const S_ESCAPE = 7; // after a backslash
+const S_UNICODE = 8; // inside \uXXXX
+const S_NUMBER = 9; // inside a number; `numberState` says where
+const S_LITERAL = 10; // inside true / false / null
+const S_DONE = 11; // top-level value complete
+const S_PREAMBLE = 12; // lenient: prose before the value
+const S_PREAMBLE_OPEN = 13; // lenient: saw '{' or '[' in prose; is it JSON?
+const S_FENCE_INFO = 14; // lenient: rest of a ``` line (info string)
+const S_FENCE_BODY = 15; // lenient: inside a fence, before the value
+const S_FAILED = 16;
+
+// Number sub-states. The grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+const N_MINUS = 0;
+const N_ZERO = 1;
+const N_INT = 2;
+const N_DOT = 3;
+const N_FRACTION = 4;
+const N_EXP = 5;
+const N_EXP_SIGN = 6;
+const N_EXP_DIGITS = 7;
+
+const LITERALS = ['true', 'false', 'null'] as const;
+const LITERAL_VALUES = [true, false, null] as const;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+/** Sets an own data property; `__proto__` becomes an own key instead of replacing the prototype. */
+function setProperty(target: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+function describeChar(code: number): string {
+  return `character ${JSON.stringify(String.fromCharCode(code))}`;
+}
+
+class JsonStreamParserImpl implements JsonStreamParser {
+  private readonly maxDepth: number;
+  private readonly maxLength: number;
+  private readonly lenient: boolean;
+
+  private state: number;
+  private root: unknown = undefined;
+  private hasRoot = false;
+  private ended = false;
+  private failure: StructuredLLMError | undefined = undefined;
+
+  // Position: characters consumed before the current chunk, and line bookkeeping for messages.
+  private offset = 0;
+  private line = 1;
+  private lineStart = 0;
+
+  // Open containers, innermost last. `keys[d]` is the current key of the object at depth d.
+  private readonly containers: Container[] = [];
+  private readonly keys: string[] = [];
+  private current: Container | undefined = undefined;
+  private currentIsArray = false;
+
+  // String being read: decoded text so far (excluding the raw segment of the current chunk).
+  private inKey = false;
+  private text = '';
+  private segmentStart = 0;
+  // `text` without its last code unit when that is a high surrogate whose pair has not arrived.
+  private safeText: string | undefined = undefined;
+  private unicodeValue = 0;
+  private unicodeDigits = 0;
+  // Where a value string is shown while it grows: its array index (or -1 for an object key / the root).
+  private stringIndex = -1;
+
+  // Number being read.
+  private numberState = N_MINUS;
+  private numberText = '';
+  private numberStart = 0;
+
+  // Literal being read.
+  private literal = 0;
+  private literalIndex = 0;
+
+  // Lenient front end.
+  private backticks = 0;
+  private pendingOpen = 0;
+
+  constructor(options: JsonStreamParserOptions) {
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
+    this.lenient = options.lenient ?? false;
+    if (!(this.maxDepth >= 0)) throw new RangeError('maxDepth must be a non-negative number');
+    if (!(this.maxLength >= 0)) throw new RangeError('maxLength must be a non-negative number');
+    this.state = this.lenient ? S_PREAMBLE : S_VALUE;
+  }
+
+  get value(): unknown {
+    const state = this.state;
+    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
+      this.showGrowingString();
+    }
+    return this.root;
+  }
+
+  get complete(): boolean {
+    return this.state === S_DONE;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  get depth(): number {
+    return this.containers.length;
+  }
+
+  write(chunk: string): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.ended) {
+      throw this.fail('write_after_end', 'write() called after end()', this.offset);
+    }
+    const n = chunk.length;
+    if (n === 0) return;
+    if (this.offset + n > this.maxLength) {
+      throw this.fail(
+        'length_limit',
+        `JSON text is longer than maxLength (${this.maxLength} characters)`,
+        this.maxLength,
+      );
+    }
+    this.run(chunk, n);
+    this.offset += n;
+  }
+
+  end(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.ended) return;
+    this.ended = true;
+    const state = this.state;
+    if (state === S_NUMBER && this.containers.length === 0) {
+      if (this.numberIsComplete()) {
+        this.setValue(+this.numberText);
+        return;
+      }
+    }
+    if (state === S_DONE) return;
+    const at = this.offset;
+    if (!this.hasRoot && (state === S_VALUE || state >= S_PREAMBLE)) {
+      throw this.lenient
+        ? this.fail('no_json', 'No JSON value found in the text', at)
+        : this.fail('empty', 'Empty JSON text: expected a value', at);
+    }
+    throw this.fail('unexpected_end', `Unexpected end of JSON text: ${this.openDescription()}`, at);
+  }
+
+  private run(chunk: string, n: number): void {
+    let i = 0;
+    while (i < n) {
+      switch (this.state) {
+        case S_STRING: {
+          let j = i;
+          let code = 0;
+          while (j < n) {
+            code = chunk.charCodeAt(j);
+            if (code === 34 || code === 92 || code < 32) break;
+            j++;
+          }
+          if (j === n) {
+            i = n;
+            break;
+          }
+          if (code === 34) {
+            const full =
+              j > this.segmentStart ? this.text + chunk.slice(this.segmentStart, j) : this.text;
+            i = j + 1;
+            this.finishString(full);
+          } else if (code === 92) {
+            this.appendSegment(chunk, j);
+            this.state = S_ESCAPE;
+            i = j + 1;
+          } else {
+            throw this.unexpected(code, this.offset + j, 'control characters must be escaped');
+          }
+          break;
+        }
+        case S_AFTER_VALUE: {
+          const code = chunk.charCodeAt(i);
+          if (code === 44) {
+            this.state = this.currentIsArray ? S_VALUE : S_KEY;
+          } else if (code === 93 || code === 125) {
+            if ((code === 93) !== this.currentIsArray) {
+              throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
+            }
+            this.closeContainer();
+          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
+            if (code === 10) this.newline(i);
+          } else {
+            throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
+          }
+          i++;
+          break;
+        }
+        case S_VALUE:
+        case S_ARRAY_START: {
+          const code = chunk.charCodeAt(i);
+          if (code === 32 || code === 10 || code === 13 || code === 9) {
+            if (code === 10) this.newline(i);
+            i++;
+          } else if (code === 93 && this.state === S_ARRAY_START) {
+            this.closeContainer();
+            i++;
+          } else {
+            i = this.beginValue(chunk, i, code);
+          }
+          break;
+        }
+        case S_NUMBER:
+          i = this.readNumber(chunk, i, n);
+          break;
+        case S_OBJECT_START:
+        case S_KEY: {
+          const code = chunk.charCodeAt(i);
+          if (code === 34) {
+            this.beginString(true, i + 1);
+          } else if (code === 125 && this.state === S_OBJECT_START) {
+            this.closeContainer();
+          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
+            if (code === 10) this.newline(i);
+          } else {
+            throw this.unexpected(
+              code,
+              this.offset + i,
+              this.state === S_OBJECT_START ? 'expected a key or "}"' : 'expected a key',
+            );
+          }
+          i++;
+          break;
+        }
+        case S_COLON: {
+          const code = chunk.charCodeAt(i);
+          if (code === 58) {
+            this.state = S_VALUE;
+          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
+            if (code === 10) this.newline(i);
+          } else {
+            throw this.unexpected(code, this.offset + i, 'expected ":" after a key');
+          }
+          i++;
+          break;
+        }
+        case S_ESCAPE:
+          this.readEscape(chunk.charCodeAt(i), i);
+          i++;
+          break;
+        case S_UNICODE:
+          this.readUnicodeDigit(chunk.charCodeAt(i), i);
+          i++;
+          break;
+        case S_LITERAL: {
+          const word = LITERALS[this.literal] as string;
+          const code = chunk.charCodeAt(i);
+          if (code !== word.charCodeAt(this.literalIndex)) {
+            throw this.unexpected(code, this.offset + i, `expected ${JSON.stringify(word)}`);
+          }
+          i++;
+          if (++this.literalIndex === word.length) this.setValue(LITERAL_VALUES[this.literal]);
+          break;
+        }
+        case S_DONE: {
+          if (this.lenient) return;
+          const code = chunk.charCodeAt(i);
+          if (code === 32 || code === 10 || code === 13 || code === 9) {
+            if (code === 10) this.newline(i);
+            i++;
+          } else {
+            throw this.unexpected(code, this.offset + i, 'the JSON value is already complete');
+          }
+          break;
+        }
+        default:
+          i = this.runLenientPreamble(chunk, i);
+      }
+    }
+    // Keep the unread tail of a string or number for the next chunk.
+    if (this.state === S_STRING) {
+      this.appendSegment(chunk, n);
+      this.segmentStart = 0;
+    } else if (this.state === S_NUMBER) {
+      this.numberText += chunk.slice(this.numberStart, n);
+      this.numberStart = 0;
+    }
+  }
+
+  /** Starts the value whose first character is `code` at index `i`; returns the next index. */
+  private beginValue(chunk: string, i: number, code: number): number {
+    if (code === 34) {
+      this.beginString(false, i + 1);
+      return i + 1;
+    }
+    if (code === 123 || code === 91) {
+      this.openContainer(code === 91, i);
+      return i + 1;
+    }
+    if (code === 45 || (code >= 48 && code <= 57)) {
+      this.state = S_NUMBER;
+      this.numberState = code === 45 ? N_MINUS : code === 48 ? N_ZERO : N_INT;
+      this.numberText = '';
+      this.numberStart = i;
+      return i + 1;
+    }
+    const literal = code === 116 ? 0 : code === 102 ? 1 : code === 110 ? 2 : -1;
+    if (literal >= 0) {
+      this.state = S_LITERAL;
+      this.literal = literal;
+      this.literalIndex = 1;
+      return i + 1;
+    }
+    const expected =
+      this.state === S_ARRAY_START ? 'expected a value or "]"' : 'expected a JSON value';
+    throw this.unexpected(chunk.charCodeAt(i), this.offset + i, expected);
+  }
+
+  private readNumber(chunk: string, start: number, n: number): number {
+    let i = start;
+    let ns = this.numberState;
+    for (; i < n; i++) {
+      const code = chunk.charCodeAt(i);
+      const digit = code >= 48 && code <= 57;
+      switch (ns) {
+        case N_MINUS:
+          if (!digit) break;
+          ns = code === 48 ? N_ZERO : N_INT;
+          continue;
+        case N_ZERO:
+          if (code === 46) ns = N_DOT;
+          else if (code === 101 || code === 69) ns = N_EXP;
+          else break;
+          continue;
+        case N_INT:
+          if (digit) continue;
+          if (code === 46) ns = N_DOT;
+          else if (code === 101 || code === 69) ns = N_EXP;
+          else break;
+          continue;
+        case N_DOT:
+          if (!digit) break;
+          ns = N_FRACTION;
+          continue;
+        case N_FRACTION:
+          if (digit) continue;
+          if (code === 101 || code === 69) ns = N_EXP;
+          else break;
+          continue;
+        case N_EXP:
+          if (code === 43 || code === 45) ns = N_EXP_SIGN;
+          else if (digit) ns = N_EXP_DIGITS;
+          else break;
+          continue;
+        case N_EXP_SIGN:
+          if (!digit) break;
+          ns = N_EXP_DIGITS;
+          continue;
+        default: // N_EXP_DIGITS
+          if (digit) continue;
+      }
+      // `code` does not continue the number: it must end here.
+      this.numberState = ns;
+      if (!this.numberIsComplete()) {
+        throw this.unexpected(code, this.offset + i, 'incomplete number');
+      }
+      const text =
+        this.numberText === ''
+          ? chunk.slice(this.numberStart, i)
+          : this.numberText + chunk.slice(this.numberStart, i);
+      this.setValue(+text);
+      return i; // the delimiter is handled by the next state
+    }
+    this.numberState = ns;
+    return n;
+  }
+
+  private numberIsComplete(): boolean {
+    const ns = this.numberState;
+    return ns === N_ZERO || ns === N_INT || ns === N_FRACTION || ns === N_EXP_DIGITS;
+  }
+
+  private beginString(inKey: boolean, segmentStart: number): void {
+    this.state = S_STRING;
+    this.inKey = inKey;
+    this.text = '';
+    this.segmentStart = segmentStart;
+    this.safeText = undefined;
+    if (!inKey) this.placeString('');
+  }
+
+  private finishString(value: string): void {
+    if (this.inKey) {
+      this.keys[this.containers.length - 1] = value;
+      this.state = S_COLON;
+      return;
+    }
+    this.placeString(value);
+    this.stringIndex = -1;
+    if (this.containers.length === 0) this.state = S_DONE;
+    else this.state = S_AFTER_VALUE;
+  }
+
+  /** Shows a (growing or final) value string in its parent. */
+  private placeString(value: string): void {
+    const depth = this.containers.length;
+    if (depth === 0) {
+      this.root = value;
+      this.hasRoot = true;
+    } else if (this.currentIsArray) {
+      const array = this.current as unknown[];
+      if (this.stringIndex < 0) this.stringIndex = array.length;
+      array[this.stringIndex] = value;
+    } else {
+      setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
+    }
+  }
+
+  private readEscape(code: number, i: number): void {
+    let decoded: number;
+    switch (code) {
+      case 34:
+      case 92:
+      case 47:
+        decoded = code;
+        break;
+      case 98:
+        decoded = 8;
+        break;
+      case 102:
+        decoded = 12;
+        break;
+      case 110:
+        decoded = 10;
+        break;
+      case 114:
+        decoded = 13;
+        break;
+      case 116:
+        decoded = 9;
+        break;
+      case 117:
+        this.state = S_UNICODE;
+        this.unicodeValue = 0;
+        this.unicodeDigits = 0;
+        return;
+      default:
+        throw this.unexpected(code, this.offset + i, 'invalid escape sequence');
+    }
+    this.appendDecoded(decoded, i + 1);
+  }
+
+  private readUnicodeDigit(code: number, i: number): void {
+    const digit = hexValue(code);
+    if (digit < 0)
+      throw this.unexpected(code, this.offset + i, 'expected a hex digit in \\u escape');
+    this.unicodeValue = (this.unicodeValue << 4) | digit;
+    if (++this.unicodeDigits === 4) this.appendDecoded(this.unicodeValue, i + 1);
+  }
+
+  /** Appends the raw string segment `segmentStart..end` of the chunk (no escapes in it). */
+  private appendSegment(chunk: string, end: number): void {
+    const start = this.segmentStart;
+    if (end <= start) return;
+    if (isHighSurrogate(chunk.charCodeAt(end - 1))) {
+      this.safeText = this.text + chunk.slice(start, end - 1);
+      this.text = this.safeText + chunk.slice(end - 1, end);
+    } else {
+      this.text += chunk.slice(start, end);
+      this.safeText = undefined;
+    }
+  }
+
+  /** Shows the string being read, holding back half a surrogate pair until its other half arrives. */
+  private showGrowingString(): void {
+    this.placeString(this.safeText ?? this.text);
+  }
+
+  private appendDecoded(code: number, next: number): void {
+    this.safeText = isHighSurrogate(code) ? this.text : undefined;
+    this.text += String.fromCharCode(code);
+    this.state = S_STRING;
+    this.segmentStart = next;
+  }
+
+  /** Sets a completed number or literal into its place. */
+  private setValue(value: unknown): void {
+    const depth = this.containers.length;
+    if (depth === 0) {
+      this.root = value;
+      this.hasRoot = true;
+      this.state = S_DONE;
+      return;
+    }
+    if (this.currentIsArray) (this.current as unknown[]).push(value);
+    else setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
+    this.state = S_AFTER_VALUE;
+  }
+
+  private openContainer(isArray: boolean, i: number): void {
+    const depth = this.containers.length;
+    if (depth >= this.maxDepth) {
+      throw this.fail(
+        'depth_limit',
+        `JSON is nested deeper than maxDepth (${this.maxDepth})`,
+        this.offset + i,
+      );
+    }
+    const container: Container = isArray ? [] : {};
+    if (depth === 0) {
+      this.root = container;
+      this.hasRoot = true;
+    } else if (this.currentIsArray) {
+      (this.current as unknown[]).push(container);
+    } else {
+      setProperty(this.current as JsonObject, this.keys[depth - 1] as string, container);
+    }
+    this.containers.push(container);
+    this.keys.push('');
+    this.current = container;
+    this.currentIsArray = isArray;
+    this.state = isArray ? S_ARRAY_START : S_OBJECT_START;
+  }
+
+  private closeContainer(): void {
+    this.containers.pop();
+    this.keys.pop();
+    const depth = this.containers.length;
+    if (depth === 0) {
+      this.current = undefined;
+      this.state = S_DONE;
+      return;
+    }
+    const parent = this.containers[depth - 1] as Container;
+    this.current = parent;
+    this.currentIsArray = Array.isArray(parent);
+    this.state = S_AFTER_VALUE;
+  }
+
+  /** Lenient front end: everything before the value. Returns the next index. */
+  private runLenientPreamble(chunk: string, i: number): number {
+    const code = chunk.charCodeAt(i);
+    switch (this.state) {
+      case S_PREAMBLE:
+        if (code === 10) this.newline(i);
+        if (code === 123 || code === 91) {
+          this.pendingOpen = code;
+          this.state = S_PREAMBLE_OPEN;
+        } else if (code === 96) {
+          if (++this.backticks === 3) this.state = S_FENCE_INFO;
+          return i + 1;
+        }
+        this.backticks = 0;
+        return i + 1;
+      case S_PREAMBLE_OPEN: {
+        if (code === 32 || code === 10 || code === 13 || code === 9) {
+          if (code === 10) this.newline(i);
+          return i + 1;
+        }
+        // Commit to the bracket only if what follows can continue JSON: "{the data}" and
+        // "[note]" are prose. (A top-level array of bare literals is not found here.)
+        const isArray = this.pendingOpen === 91;
+        const fits = isArray
+          ? code === 93 ||
+            code === 34 ||
+            code === 123 ||
+            code === 91 ||
+            code === 45 ||
+            (code >= 48 && code <= 57)
+          : code === 34 || code === 125;
+        if (!fits) {
+          this.state = S_PREAMBLE;
+          return i; // re-read this character as prose (it may open a value itself)
+        }
+        this.openContainer(isArray, i);
+        return i; // handled by the container's start state
+      }
+      case S_FENCE_INFO:
+        if (code === 10) {
+          this.newline(i);
+          this.state = S_FENCE_BODY;
+        }
+        return i + 1;
+      case S_FENCE_BODY:
+        if (code === 32 || code === 10 || code === 13 || code === 9 || code === 0xfeff) {
+          if (code === 10) this.newline(i);
+          return i + 1;
+        }
+        this.state = S_VALUE;
+        return i;
+      default:
+        // S_FAILED cannot be reached: write() throws before running.
+        throw this.fail('internal', 'parser is in an unknown state', this.offset + i);
+    }
+  }
+
+  private newline(i: number): void {
+    this.line++;
+    this.lineStart = this.offset + i + 1;
+  }
+
+  private expectedAfterValue(): string {
+    return this.currentIsArray ? 'expected "," or "]"' : 'expected "," or "}"';
+  }
+
+  private openDescription(): string {
+    let token = '';
+    switch (this.state) {
+      case S_STRING:
+      case S_ESCAPE:
+      case S_UNICODE:
+        token = this.inKey ? 'unterminated object key' : 'unterminated string';
+        break;
+      case S_NUMBER:
+        if (!this.numberIsComplete()) token = 'incomplete number';
+        break;
+      case S_LITERAL:
+        token = `incomplete ${JSON.stringify(LITERALS[this.literal])}`;
+        break;
+    }
+    const depth = this.containers.length;
+    const nesting =
+      depth === 0
+        ? ''
+        : depth === 1
+          ? `1 unclosed ${this.currentIsArray ? 'array' : 'object'}`
+          : `${depth} unclosed arrays or objects`;
+    return [token, nesting].filter((part) => part !== '').join(' in ') || 'expected a value';
+  }
+
+  private unexpected(code: number, position: number, expectation: string): StructuredLLMError {
+    return this.fail(
+      'unexpected_character',
+      `Unexpected ${describeChar(code)}: ${expectation}`,
+      position,
+    );
+  }
+
+  private fail(code: string, reason: string, position: number): StructuredLLMError {
+    const state = this.state;
+    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
+      this.showGrowingString(); // keep the last valid partial visible after the error
+    }
+    const column = position - this.lineStart + 1;
+    const error = new StructuredLLMError({
+      category: 'parse',
+      code,
+      position,
+      message: `Invalid JSON at position ${position} (line ${this.line}, column ${column}): ${reason}`,
+    });
+    if (code !== 'write_after_end') {
+      this.failure = error;
+      this.state = S_FAILED;
+    }
+    return error;
+  }
+}
+
+/** Creates an incremental JSON parser. See {@link JsonStreamParser}. */
+export function createJsonStreamParser(options: JsonStreamParserOptions = {}): JsonStreamParser {
+  return new JsonStreamParserImpl(options);
+}
