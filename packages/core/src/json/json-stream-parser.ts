@@ -227,11 +227,20 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   private run(chunk: string, n: number): void {
     let i = 0;
-    while (i < n) {
-      switch (this.state) {
+    scan: while (i < n) {
+      const state = this.state;
+      let code = chunk.charCodeAt(i);
+      if (state <= S_AFTER_VALUE && (code === 32 || code === 10 || code === 13 || code === 9)) {
+        // Insignificant whitespace (a third of pretty-printed output): one tight loop.
+        do {
+          if (code === 10) this.newline(i);
+          if (++i === n) break scan;
+          code = chunk.charCodeAt(i);
+        } while (code === 32 || code === 10 || code === 13 || code === 9);
+      }
+      switch (state) {
         case S_STRING: {
           let j = i;
-          let code = 0;
           while (j < n) {
             code = chunk.charCodeAt(j);
             if (code === 34 || code === 92 || code < 32) break;
@@ -255,82 +264,58 @@ class JsonStreamParserImpl implements JsonStreamParser {
           }
           break;
         }
-        case S_AFTER_VALUE: {
-          const code = chunk.charCodeAt(i);
+        case S_AFTER_VALUE:
           if (code === 44) {
             this.state = this.currentIsArray ? S_VALUE : S_KEY;
-          } else if (code === 93 || code === 125) {
-            if ((code === 93) !== this.currentIsArray) {
-              throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
-            }
+          } else if ((code === 93 && this.currentIsArray) || (code === 125 && !this.currentIsArray)) {
             this.closeContainer();
-          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
-            if (code === 10) this.newline(i);
           } else {
             throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
           }
           i++;
           break;
-        }
         case S_VALUE:
-        case S_ARRAY_START: {
-          const code = chunk.charCodeAt(i);
-          if (code === 32 || code === 10 || code === 13 || code === 9) {
-            if (code === 10) this.newline(i);
-            i++;
-          } else if (code === 93 && this.state === S_ARRAY_START) {
+        case S_ARRAY_START:
+          if (code === 93 && state === S_ARRAY_START) {
             this.closeContainer();
             i++;
           } else {
             i = this.beginValue(chunk, i, code);
           }
           break;
-        }
         case S_NUMBER:
           i = this.readNumber(chunk, i, n);
           break;
         case S_OBJECT_START:
-        case S_KEY: {
-          const code = chunk.charCodeAt(i);
+        case S_KEY:
           if (code === 34) {
             this.beginString(true, i + 1);
-          } else if (code === 125 && this.state === S_OBJECT_START) {
+          } else if (code === 125 && state === S_OBJECT_START) {
             this.closeContainer();
-          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
-            if (code === 10) this.newline(i);
           } else {
             throw this.unexpected(
               code,
               this.offset + i,
-              this.state === S_OBJECT_START ? 'expected a key or "}"' : 'expected a key',
+              state === S_OBJECT_START ? 'expected a key or "}"' : 'expected a key',
             );
           }
           i++;
           break;
-        }
-        case S_COLON: {
-          const code = chunk.charCodeAt(i);
-          if (code === 58) {
-            this.state = S_VALUE;
-          } else if (code === 32 || code === 10 || code === 13 || code === 9) {
-            if (code === 10) this.newline(i);
-          } else {
-            throw this.unexpected(code, this.offset + i, 'expected ":" after a key');
-          }
+        case S_COLON:
+          if (code !== 58) throw this.unexpected(code, this.offset + i, 'expected ":" after a key');
+          this.state = S_VALUE;
           i++;
           break;
-        }
         case S_ESCAPE:
-          this.readEscape(chunk.charCodeAt(i), i);
+          this.readEscape(code, i);
           i++;
           break;
         case S_UNICODE:
-          this.readUnicodeDigit(chunk.charCodeAt(i), i);
+          this.readUnicodeDigit(code, i);
           i++;
           break;
         case S_LITERAL: {
           const word = LITERALS[this.literal] as string;
-          const code = chunk.charCodeAt(i);
           if (code !== word.charCodeAt(this.literalIndex)) {
             throw this.unexpected(code, this.offset + i, `expected ${JSON.stringify(word)}`);
           }
@@ -338,9 +323,8 @@ class JsonStreamParserImpl implements JsonStreamParser {
           if (++this.literalIndex === word.length) this.setValue(LITERAL_VALUES[this.literal]);
           break;
         }
-        case S_DONE: {
+        case S_DONE:
           if (this.lenient) return;
-          const code = chunk.charCodeAt(i);
           if (code === 32 || code === 10 || code === 13 || code === 9) {
             if (code === 10) this.newline(i);
             i++;
@@ -348,7 +332,6 @@ class JsonStreamParserImpl implements JsonStreamParser {
             throw this.unexpected(code, this.offset + i, 'the JSON value is already complete');
           }
           break;
-        }
         default:
           i = this.runLenientPreamble(chunk, i);
       }
