@@ -267,7 +267,10 @@ class JsonStreamParserImpl implements JsonStreamParser {
         case S_AFTER_VALUE:
           if (code === 44) {
             this.state = this.currentIsArray ? S_VALUE : S_KEY;
-          } else if ((code === 93 && this.currentIsArray) || (code === 125 && !this.currentIsArray)) {
+          } else if (
+            (code === 93 && this.currentIsArray) ||
+            (code === 125 && !this.currentIsArray)
+          ) {
             this.closeContainer();
           } else {
             throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
