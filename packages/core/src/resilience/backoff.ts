@@ -1,0 +1,81 @@
+import type { StructuredLLMError } from '../errors/index.ts';
+
+export interface BackoffOptions {
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly multiplier?: number;
+  readonly jitter?: 'full' | 'none';
+}
+
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: 'full',
+});
+
+function resolveBackoff(options: BackoffOptions | undefined): Required<BackoffOptions> {
+  const resolved = { ...DEFAULT_BACKOFF, ...options };
+  requireFiniteAtLeast('baseDelayMs', resolved.baseDelayMs, 0);
+  requireFiniteAtLeast('maxDelayMs', resolved.maxDelayMs, 0);
+  // Below 1 the caps would shrink with each retry, which is never what a caller means.
+  requireFiniteAtLeast('multiplier', resolved.multiplier, 1);
+  if (resolved.jitter !== 'full' && resolved.jitter !== 'none') {
+    throw new RangeError(`jitter must be 'full' or 'none', got ${String(resolved.jitter)}`);
+  }
+  return resolved;
+}
+
+function requireFiniteAtLeast(name: string, value: number, min: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new RangeError(`${name} must be a finite number >= ${min}, got ${String(value)}`);
+  }
+}
+
+/** The largest delay allowed before retry number `retry`. */
+function backoffCap(retry: number, options: Required<BackoffOptions>): number {
+  // Guard 0 * Infinity (= NaN) when the exponent overflows.
+  if (options.baseDelayMs === 0) return 0;
+  const grown = options.baseDelayMs * options.multiplier ** (retry - 1);
+  return Math.min(options.maxDelayMs, grown);
+}
+
+/**
+ * Delay before retry number `retry` (1 = first retry), in whole milliseconds.
+ * Full jitter: uniform in [0, min(max, base * multiplier^(retry-1))].
+ */
+export function backoffDelay(
+  retry: number,
+  options?: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  if (!Number.isInteger(retry) || retry < 1) {
+    throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
+  }
+  const resolved = resolveBackoff(options);
+  const cap = backoffCap(retry, resolved);
+  if (resolved.jitter === 'none') return Math.floor(cap);
+  // Clamp so an injected random source outside [0, 1) cannot escape the cap.
+  const fraction = Math.min(1, Math.max(0, random()));
+  return Math.floor(fraction * cap);
+}
+
+/**
+ * Delay before retrying after `error`: the backoff delay, but never less than
+ * error.retryAfterMs when the provider said so; capped at options.maxDelayMs
+ * unless retryAfterMs is larger (a server's retry-after is honoured).
+ */
+export function retryDelay(
+  error: StructuredLLMError,
+  retry: number,
+  options?: BackoffOptions,
+  random?: () => number,
+): number {
+  const delay = backoffDelay(retry, options, random);
+  const { retryAfterMs } = error;
+  // A malformed hint (negative, NaN) says nothing; fall back to plain backoff.
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
+    return delay;
+  }
+  return Math.max(delay, Math.ceil(retryAfterMs));
+}

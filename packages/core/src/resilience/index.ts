@@ -1,0 +1,17 @@
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
+export {
+  type BreakerSnapshot,
+  type BreakerState,
+  type BreakerStore,
+  createInMemoryBreakerStore,
+} from './breaker-store.ts';
+export {
+  type BreakerDecision,
+  type BreakerStateChange,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  circuitOpenError,
+  countsAsBreakerFailure,
+  createCircuitBreaker,
+} from './circuit-breaker.ts';
+export { sleep } from './sleep.ts';
