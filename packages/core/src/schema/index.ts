@@ -1,0 +1,39 @@
+export type { DeepPartial } from './deep-partial.ts';
+export type { JsonPath, JsonSchema } from './json-schema.ts';
+export {
+  type JsonSchemaModel,
+  type JsonSchemaOptions,
+  jsonSchema,
+  type ResponseModelOptions,
+} from './json-schema-model.ts';
+export {
+  type CompileJsonSchemaOptions,
+  compileJsonSchema,
+  type JsonSchemaValidator,
+  type ValidationMode,
+} from './json-schema-validator.ts';
+export {
+  isResponseModel,
+  type ResponseModel,
+  type ValidatePartialOptions,
+} from './response-model.ts';
+export type {
+  StandardIssue,
+  StandardJSONSchemaConverter,
+  StandardJSONSchemaOptions,
+  StandardJSONSchemaTarget,
+  StandardJSONSchemaV1,
+  StandardJSONSchemaV1Props,
+  StandardPathSegment,
+  StandardResult,
+  StandardSchemaV1,
+  StandardSchemaV1Props,
+  StandardTypes,
+} from './standard-schema.ts';
+export { type ResponseModelInput, toResponseModel } from './to-response-model.ts';
+export {
+  formatIssues,
+  formatPath,
+  type ValidationIssue,
+  type ValidationResult,
+} from './validation.ts';

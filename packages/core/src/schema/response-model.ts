@@ -1,0 +1,66 @@
+import type { DeepPartial } from './deep-partial.ts';
+import type { JsonPath, JsonSchema } from './json-schema.ts';
+import type { ValidationResult } from './validation.ts';
+
+export interface ValidatePartialOptions {
+  /** Only the subtree at this path changed: check it (and the keys leading to it), not the whole document. */
+  readonly path?: JsonPath | undefined;
+  /** The subtree is complete: check it as a final value (required keys, minLength, pattern…). */
+  readonly complete?: boolean | undefined;
+}
+
+/**
+ * What the engine needs to ask for, and check, one structured response. Build
+ * one with `jsonSchema(schema)`, pass a Standard JSON Schema (zod ≥ 4.2…), or
+ * implement it yourself.
+ */
+export interface ResponseModel<T> {
+  /** Schema name sent to providers: `^[a-zA-Z0-9_-]{1,64}$`. */
+  readonly name: string;
+  readonly description?: string;
+  /** JSON Schema sent to the provider. */
+  readonly jsonSchema: JsonSchema;
+  /** Checks a complete value. */
+  validate(value: unknown): ValidationResult<T> | Promise<ValidationResult<T>>;
+  /**
+   * Could `value` (a partial document from the streaming parser) still become
+   * valid? With `path`, only the subtree at `path` changed: that subtree is
+   * checked (as a final value when `complete`), plus that the keys and indices
+   * leading to it are allowed; the rest of the document is not read, so the
+   * cost does not grow with the document. Required keys are enforced only on
+   * complete values.
+   */
+  validatePartial(
+    value: unknown,
+    options?: ValidatePartialOptions,
+  ): ValidationResult<DeepPartial<T>>;
+}
+
+const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export function isValidSchemaName(name: string): boolean {
+  return SCHEMA_NAME.test(name);
+}
+
+/** A provider-safe schema name from a free-form title (`User profile` → `User_profile`). */
+export function schemaNameFromTitle(title: unknown): string | undefined {
+  if (typeof title !== 'string') return undefined;
+  const name = title
+    .trim()
+    .replace(/[^a-zA-Z0-9_-]+/g, '_')
+    .slice(0, 64);
+  return /[a-zA-Z0-9]/.test(name) ? name : undefined;
+}
+
+/** True for objects shaped like a {@link ResponseModel} (name, JSON Schema, both validate methods). */
+export function isResponseModel(value: unknown): value is ResponseModel<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Record<keyof ResponseModel<unknown>, unknown>>;
+  const schema = candidate.jsonSchema;
+  return (
+    typeof candidate.name === 'string' &&
+    ((typeof schema === 'object' && schema !== null) || typeof schema === 'boolean') &&
+    typeof candidate.validate === 'function' &&
+    typeof candidate.validatePartial === 'function'
+  );
+}

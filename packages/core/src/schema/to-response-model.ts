@@ -1,0 +1,163 @@
+import { unsupportedSchema } from './compile-schema.ts';
+import {
+  createResponseModel,
+  type JsonSchemaModel,
+  modelIdentity,
+  type ResponseModelOptions,
+} from './json-schema-model.ts';
+import { compileJsonSchema } from './json-schema-validator.ts';
+import {
+  isResponseModel,
+  type ResponseModel,
+  type ValidatePartialOptions,
+} from './response-model.ts';
+import type {
+  StandardIssue,
+  StandardJSONSchemaV1,
+  StandardResult,
+  StandardSchemaV1,
+} from './standard-schema.ts';
+import type { ValidationIssue, ValidationResult } from './validation.ts';
+
+/** Everything `responseModel` accepts: a model, a Standard Schema that can describe itself as JSON Schema, or `jsonSchema(...)`. */
+export type ResponseModelInput<T> =
+  | ResponseModel<T>
+  | (StandardSchemaV1<unknown, T> & StandardJSONSchemaV1<unknown, T>)
+  | JsonSchemaModel<T>;
+
+type StandardWithJsonSchema<T> = StandardSchemaV1<unknown, T> & StandardJSONSchemaV1<unknown, T>;
+
+function standardProps(value: unknown): Record<string, unknown> | undefined {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
+    return undefined;
+  const props = (value as { '~standard'?: unknown })['~standard'];
+  return typeof props === 'object' && props !== null
+    ? (props as Record<string, unknown>)
+    : undefined;
+}
+
+function issuePath(issue: StandardIssue): (string | number)[] {
+  return (issue.path ?? []).map((segment) => {
+    const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
+    if (typeof key === 'number') return key;
+    return typeof key === 'symbol' ? (key.description ?? key.toString()) : key;
+  });
+}
+
+function fromStandardResult<T>(result: StandardResult<T>): ValidationResult<T> {
+  if (result.issues === undefined) return { success: true, value: result.value };
+  const issues: ValidationIssue[] = result.issues.map((issue) => ({
+    path: issuePath(issue),
+    message: issue.message,
+  }));
+  return { success: false, issues };
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function fromStandardSchema<T>(
+  input: StandardWithJsonSchema<T>,
+  options: ResponseModelOptions,
+): ResponseModel<T> {
+  const standard = input['~standard'];
+  let schema: Record<string, unknown>;
+  try {
+    schema = standard.jsonSchema.output({ target: 'draft-2020-12' });
+  } catch {
+    try {
+      schema = standard.jsonSchema.output({ target: 'draft-07' });
+    } catch (cause) {
+      throw unsupportedSchema(
+        `The ${standard.vendor} schema cannot be converted to JSON Schema: ${errorText(cause)}`,
+        cause,
+      );
+    }
+  }
+  if (typeof schema !== 'object' || schema === null) {
+    throw unsupportedSchema(
+      `The ${standard.vendor} schema converted to something other than a JSON Schema`,
+    );
+  }
+  return createResponseModel<T>({
+    ...modelIdentity(schema, options),
+    jsonSchema: schema,
+    validator: compileJsonSchema(schema),
+    validate(value) {
+      const result = standard.validate(value);
+      return isPromiseLike(result) ? result.then(fromStandardResult) : fromStandardResult(result);
+    },
+  });
+}
+
+function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions): ResponseModel<T> {
+  if (options.name === undefined && options.description === undefined) return model;
+  const { name, description } = modelIdentity(model.jsonSchema, {
+    name: options.name ?? model.name,
+    description: options.description ?? model.description,
+  });
+  return Object.freeze({
+    name,
+    ...(description === undefined ? {} : { description }),
+    jsonSchema: model.jsonSchema,
+    validate: (value: unknown) => model.validate(value),
+    validatePartial: (value: unknown, partialOptions?: ValidatePartialOptions) =>
+      model.validatePartial(value, partialOptions),
+  });
+}
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  const props = standardProps(input);
+  if (props !== undefined) {
+    const vendor = typeof props.vendor === 'string' ? props.vendor : 'unknown vendor';
+    return `a Standard Schema (${vendor}) without "~standard.jsonSchema" support`;
+  }
+  if (typeof input === 'object') {
+    const keys = Object.keys(input as object);
+    return keys.includes('type') || keys.includes('properties') || keys.includes('$ref')
+      ? 'a plain JSON Schema (wrap it: jsonSchema(schema))'
+      : 'a plain object';
+  }
+  return `a ${typeof input}`;
+}
+
+/**
+ * Normalises what a request's `responseModel` accepts into a {@link ResponseModel}:
+ *
+ * - a `ResponseModel` (e.g. from `jsonSchema(...)`) is used as is, renamed if `options` say so;
+ * - a Standard Schema with Standard JSON Schema support (zod ≥ 4.2, arktype,
+ *   valibot through `@valibot/to-json-schema`) is asked for its output JSON Schema
+ *   (`draft-2020-12`, else `draft-07`); final values are validated by the library
+ *   itself, partial values by the built-in validator against that JSON Schema.
+ *
+ * The name comes from `options.name`, else the schema's `title`, else `response`.
+ * Anything else throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`).
+ */
+export function toResponseModel<T>(
+  input: ResponseModelInput<T>,
+  options: ResponseModelOptions = {},
+): ResponseModel<T> {
+  const unknownInput: unknown = input;
+  if (isResponseModel(unknownInput)) return withIdentity(input as ResponseModel<T>, options);
+  const props = standardProps(unknownInput);
+  const converter = props?.jsonSchema as { output?: unknown } | undefined;
+  if (
+    props?.version === 1 &&
+    typeof props.validate === 'function' &&
+    typeof converter === 'object' &&
+    converter !== null &&
+    typeof converter.output === 'function'
+  ) {
+    return fromStandardSchema(input as StandardWithJsonSchema<T>, options);
+  }
+  throw unsupportedSchema(
+    `responseModel must be a ResponseModel (e.g. jsonSchema(schema)) or a Standard Schema with JSON Schema support (zod ≥ 4.2, arktype, valibot via @valibot/to-json-schema); got ${describeInput(unknownInput)}`,
+  );
+}
