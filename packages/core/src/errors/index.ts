@@ -1,3 +1,4 @@
+export { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
 export {
   type AttemptRecord,
   ERROR_CATEGORIES,

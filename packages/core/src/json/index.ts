@@ -1,6 +1,7 @@
 export {
   createJsonStreamParser,
   DEFAULT_MAX_DEPTH,
+  type JsonPath,
   type JsonStreamParser,
   type JsonStreamParserOptions,
 } from './json-stream-parser.ts';

@@ -13,7 +13,19 @@ export interface JsonStreamParserOptions {
    * the value, and ignore everything after the first complete value.
    */
   readonly lenient?: boolean;
+  /**
+   * Called each time a value is complete and in place: a string, number or
+   * literal when it ends, an array or object when it closes, the top-level
+   * value last. `depth` is the number of enclosing containers (0 for the
+   * top-level value); {@link JsonStreamParser.path} locates the value. This is
+   * how consumers validate or deliver pieces of a large document without
+   * walking all of it.
+   */
+  readonly onValue?: (value: unknown, depth: number) => void;
 }
+
+/** Object keys and array indices from the top-level value down. */
+export type JsonPath = readonly (string | number)[];
 
 /**
  * An incremental JSON parser. Feed text with {@link write} in chunks of any
@@ -43,6 +55,12 @@ export interface JsonStreamParser {
   readonly position: number;
   /** Arrays and objects currently open. */
   readonly depth: number;
+  /**
+   * Where the value most recently started (or, inside an `onValue` callback, just
+   * completed) sits: for each open container, the current key or the index of
+   * its last element. Built on request, in O(depth).
+   */
+  readonly path: JsonPath;
 }
 
 export const DEFAULT_MAX_DEPTH = 1000;
@@ -115,6 +133,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   private readonly maxDepth: number;
   private readonly maxLength: number;
   private readonly lenient: boolean;
+  private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
 
   private state: number;
   private root: unknown = undefined;
@@ -161,6 +180,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
     this.lenient = options.lenient ?? false;
+    this.onValue = options.onValue;
     if (!(this.maxDepth >= 0)) throw new RangeError('maxDepth must be a non-negative number');
     if (!(this.maxLength >= 0)) throw new RangeError('maxLength must be a non-negative number');
     this.state = this.lenient ? S_PREAMBLE : S_VALUE;
@@ -184,6 +204,16 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   get depth(): number {
     return this.containers.length;
+  }
+
+  get path(): JsonPath {
+    const containers = this.containers;
+    const path: (string | number)[] = new Array(containers.length);
+    for (let d = 0; d < containers.length; d++) {
+      const container = containers[d] as Container;
+      path[d] = Array.isArray(container) ? container.length - 1 : (this.keys[d] as string);
+    }
+    return path;
   }
 
   write(chunk: string): void {
@@ -459,8 +489,9 @@ class JsonStreamParserImpl implements JsonStreamParser {
     }
     this.placeString(value);
     this.stringIndex = -1;
-    if (this.containers.length === 0) this.state = S_DONE;
-    else this.state = S_AFTER_VALUE;
+    const depth = this.containers.length;
+    this.state = depth === 0 ? S_DONE : S_AFTER_VALUE;
+    if (this.onValue !== undefined) this.onValue(value, depth);
   }
 
   /** Shows a (growing or final) value string in its parent. */
@@ -552,11 +583,12 @@ class JsonStreamParserImpl implements JsonStreamParser {
       this.root = value;
       this.hasRoot = true;
       this.state = S_DONE;
-      return;
+    } else {
+      if (this.currentIsArray) (this.current as unknown[]).push(value);
+      else setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
+      this.state = S_AFTER_VALUE;
     }
-    if (this.currentIsArray) (this.current as unknown[]).push(value);
-    else setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
-    this.state = S_AFTER_VALUE;
+    if (this.onValue !== undefined) this.onValue(value, depth);
   }
 
   private openContainer(isArray: boolean, i: number): void {
@@ -585,18 +617,19 @@ class JsonStreamParserImpl implements JsonStreamParser {
   }
 
   private closeContainer(): void {
-    this.containers.pop();
+    const closed = this.containers.pop();
     this.keys.pop();
     const depth = this.containers.length;
     if (depth === 0) {
       this.current = undefined;
       this.state = S_DONE;
-      return;
+    } else {
+      const parent = this.containers[depth - 1] as Container;
+      this.current = parent;
+      this.currentIsArray = Array.isArray(parent);
+      this.state = S_AFTER_VALUE;
     }
-    const parent = this.containers[depth - 1] as Container;
-    this.current = parent;
-    this.currentIsArray = Array.isArray(parent);
-    this.state = S_AFTER_VALUE;
+    if (this.onValue !== undefined) this.onValue(closed, depth);
   }
 
   /** Lenient front end: everything before the value. Returns the next index. */

@@ -1,0 +1,382 @@
+import { StructuredLLMError } from '../errors/index.ts';
+import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
+import type { ObserverHub } from '../observe/index.ts';
+import type { ProgressEstimator, ProgressTracker } from '../progress/index.ts';
+import type {
+  FinishReason,
+  Message,
+  OutputMode,
+  ProviderCall,
+  ProviderPart,
+  Usage,
+} from '../provider/index.ts';
+import type { RoutedModel } from '../provider/model-router.ts';
+import { formatIssues, type ResponseModel } from '../schema/index.ts';
+import { untilAborted } from './pull.ts';
+import { abortError, type StreamControl } from './stream-control.ts';
+import { Deadline } from './timers.ts';
+import type { StreamingResponse, StreamingStructuredRequest } from './types.ts';
+
+export interface AttemptSettings<T> {
+  readonly request: StreamingStructuredRequest<T>;
+  readonly responseModel: ResponseModel<T>;
+  readonly routed: RoutedModel;
+  readonly mode: OutputMode;
+  readonly messages: readonly Message[];
+  readonly attempt: number;
+  readonly streaming: boolean;
+  readonly control: StreamControl;
+  readonly tracker: ProgressTracker;
+  readonly estimator: ProgressEstimator;
+  readonly hub: ObserverHub;
+  readonly requestId: string;
+  readonly maxResponseChars: number;
+  readonly maxDepth: number;
+  readonly maxChunks: number;
+  readonly now: () => number;
+  readonly startedAt: number;
+  /** Called with every partial value shown, so a failed request can still return the last one. */
+  readonly onPartial: (value: unknown) => void;
+}
+
+export interface AttemptOutcome<T> {
+  readonly value: T;
+  readonly text: string;
+  readonly rawChunks: string[];
+  readonly usage: Usage | undefined;
+  readonly finishReason: FinishReason | undefined;
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
+}
+
+/** Carries the text an attempt produced before failing, for re-asking the model. */
+export class AttemptFailure extends Error {
+  readonly error: StructuredLLMError;
+  readonly text: string;
+  constructor(error: StructuredLLMError, text: string) {
+    super(error.message);
+    this.error = error;
+    this.text = text;
+  }
+}
+
+/** Values at this depth or shallower are validated when they complete (deeper ones through them). */
+const VALIDATE_DEPTH = 2;
+
+function valueAt(root: unknown, path: JsonPath): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+function validationError(message: string, issues: string): StructuredLLMError {
+  return new StructuredLLMError({ category: 'validation', message: `${message}:\n${issues}` });
+}
+
+/**
+ * One try against one model: streams text into the parser, yields partial
+ * responses, validates along the way and at the end. Throws AttemptFailure.
+ */
+export async function* runAttempt<T>(
+  settings: AttemptSettings<T>,
+): AsyncGenerator<StreamingResponse<T>, AttemptOutcome<T>, undefined> {
+  const { request, responseModel, routed, control, tracker, hub } = settings;
+  const attemptController = new AbortController();
+  const signal = attemptController.signal;
+  const abortAttempt = (reason: StructuredLLMError): void => attemptController.abort(reason);
+  const onRequestAbort = (): void => abortAttempt(abortError(control.signal.reason));
+  if (control.signal.aborted) onRequestAbort();
+  else control.signal.addEventListener('abort', onRequestAbort, { once: true });
+
+  const timeouts = request.timeouts ?? {};
+  const firstChunk = new Deadline(timeouts.firstChunkMs, () =>
+    abortAttempt(
+      new StructuredLLMError({
+        category: 'timeout',
+        code: 'first_chunk_timeout',
+        message: `No output from ${routed.requested} within ${timeouts.firstChunkMs} ms`,
+      }),
+    ),
+  );
+  const idle = new Deadline(timeouts.idleMs, () =>
+    abortAttempt(
+      new StructuredLLMError({
+        category: 'timeout',
+        code: 'idle_timeout',
+        message: `${routed.requested} sent nothing for ${timeouts.idleMs} ms`,
+      }),
+    ),
+  );
+  let receivedText = false;
+  // Time spent paused is the consumer's, not the provider's: suspend the idle timer.
+  const stopWatchingPause = control.onPauseChange((paused) => {
+    if (paused) idle.stop();
+    else if (receivedText) idle.start();
+  });
+
+  const context = {
+    requestId: settings.requestId,
+    schemaName: responseModel.name,
+    streaming: settings.streaming,
+    attempt: settings.attempt,
+    model: routed.requested,
+    provider: routed.provider.id,
+    mode: settings.mode,
+  };
+
+  // Completed values to validate at the next emission (path-local, so the cost follows the change).
+  const completed: JsonPath[] = [];
+  const parser = createJsonStreamParser({
+    maxDepth: settings.maxDepth,
+    maxLength: settings.maxResponseChars,
+    lenient: settings.mode === 'prompt',
+    onValue: (_value, depth) => {
+      if (depth > 0 && depth <= VALIDATE_DEPTH) completed.push(parser.path);
+    },
+  });
+
+  let text = '';
+  let rawChunks: string[] = [];
+  let chunks = 0;
+  let charsAtLastEmit = 0;
+  let firstPartial = true;
+  let usage: Usage | undefined;
+  let finishReason: FinishReason | undefined;
+  let responseId: string | undefined;
+  let responseModelName: string | undefined;
+  const chunkSize = Math.max(0, request.streamingChunkSize ?? 0);
+  const estimateKey = responseModel.name;
+
+  const checkPartial = (): void => {
+    const root = parser.value;
+    for (const path of completed) {
+      const result = responseModel.validatePartial(root, { path, complete: true });
+      if (!result.success) {
+        throw validationError(
+          'A completed part of the response is invalid',
+          formatIssues(result.issues),
+        );
+      }
+    }
+    completed.length = 0;
+    const growing = parser.path;
+    if (growing.length > 0 && valueAt(root, growing) !== undefined) {
+      const result = responseModel.validatePartial(root, { path: growing, complete: false });
+      if (!result.success) {
+        throw validationError(
+          'The response can no longer match the schema',
+          formatIssues(result.issues),
+        );
+      }
+    }
+  };
+
+  const progressNow = (): number =>
+    100 *
+    settings.estimator.estimate({
+      key: estimateKey,
+      schema: responseModel.jsonSchema,
+      receivedChars: text.length,
+      partial: parser.value,
+    });
+
+  const write = (delta: string): void => {
+    text += delta; // kept even if the parser rejects it: the re-ask quotes what the model wrote
+    parser.write(delta);
+  };
+
+  const call: ProviderCall = {
+    model: routed.model,
+    messages: settings.messages,
+    schema: responseModel.jsonSchema,
+    schemaName: responseModel.name,
+    mode: settings.mode,
+    signal,
+    ...(responseModel.description === undefined
+      ? {}
+      : { schemaDescription: responseModel.description }),
+    ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.providerOptions === undefined ? {} : { providerOptions: request.providerOptions }),
+  };
+
+  let iterator: AsyncIterator<ProviderPart> | undefined;
+  let finished = false;
+  try {
+    firstChunk.start();
+    if (settings.streaming) {
+      const iterable = await untilAborted(routed.provider.doStream(call), signal);
+      iterator = iterable[Symbol.asyncIterator]();
+      for (;;) {
+        if (control.paused) await control.waitWhilePaused();
+        const next = await untilAborted(iterator.next(), signal);
+        if (next.done === true) {
+          finished = true;
+          break;
+        }
+        const part = next.value;
+        if (receivedText && !control.paused) idle.start();
+        if (part.type === 'text-delta') {
+          if (part.delta === '') continue;
+          if (!receivedText) {
+            receivedText = true;
+            firstChunk.stop();
+            idle.start();
+          }
+          if (++chunks > settings.maxChunks) {
+            throw new StructuredLLMError({
+              category: 'parse',
+              code: 'chunk_limit',
+              message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
+            });
+          }
+          write(part.delta);
+          rawChunks.push(part.delta);
+          if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
+          if (text.length - charsAtLastEmit >= chunkSize) {
+            checkPartial();
+            charsAtLastEmit = text.length;
+            const event = tracker.updateProgress(
+              `Received ${text.length} characters`,
+              progressNow(),
+              { attempt: settings.attempt, model: routed.requested, chars: text.length },
+            );
+            const partial = parser.value;
+            settings.onPartial(partial);
+            if (hub.active) {
+              hub.emit('onPartial', {
+                ...context,
+                progressPercent: event.progressPercent,
+                first: firstPartial,
+                elapsedMs: settings.now() - settings.startedAt,
+              });
+            }
+            firstPartial = false;
+            const chunksSinceLast = rawChunks;
+            rawChunks = [];
+            yield {
+              partialResult: partial as StreamingResponse<T>['partialResult'],
+              isComplete: false,
+              progressPercent: event.progressPercent,
+              rawChunks: chunksSinceLast,
+              error: undefined,
+              attempt: settings.attempt,
+              model: routed.requested,
+            };
+          }
+        } else if (part.type === 'finish') {
+          finishReason = part.finishReason;
+          usage = part.usage ?? usage;
+        } else if (part.type === 'metadata') {
+          responseId = part.id ?? responseId;
+          responseModelName = part.model ?? responseModelName;
+        }
+      }
+    } else {
+      const result = await untilAborted(routed.provider.doGenerate(call), signal);
+      firstChunk.stop();
+      finished = true;
+      finishReason = result.finishReason;
+      usage = result.usage;
+      responseId = result.id;
+      responseModelName = result.model;
+      if (result.text.length > settings.maxResponseChars) {
+        throw new StructuredLLMError({
+          category: 'parse',
+          code: 'length_limit',
+          message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
+        });
+      }
+      write(result.text);
+      rawChunks.push(result.text);
+      if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
+      checkPartial();
+      const event = tracker.updateProgress('Received the full response', progressNow(), {
+        attempt: settings.attempt,
+        model: routed.requested,
+        chars: text.length,
+      });
+      settings.onPartial(parser.value);
+      if (hub.active) {
+        hub.emit('onPartial', {
+          ...context,
+          progressPercent: event.progressPercent,
+          first: true,
+          elapsedMs: settings.now() - settings.startedAt,
+        });
+      }
+    }
+
+    if (finishReason === 'content_filter') {
+      throw new StructuredLLMError({
+        category: 'content_filter',
+        message: `${routed.requested} stopped: the output was blocked by a content filter or refused`,
+      });
+    }
+    if (finishReason === 'error') {
+      throw new StructuredLLMError({
+        category: 'server',
+        message: `${routed.requested} ended the stream with an error`,
+      });
+    }
+    try {
+      parser.end();
+    } catch (error) {
+      if (finishReason === 'length') {
+        throw new StructuredLLMError({
+          category: 'length',
+          message: `${routed.requested} hit its output token limit before the JSON was complete (raise maxOutputTokens)`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const validated = await responseModel.validate(parser.value);
+    if (!validated.success) {
+      throw validationError(
+        `The response does not match the "${responseModel.name}" schema`,
+        formatIssues(validated.issues),
+      );
+    }
+    return {
+      value: validated.value,
+      text,
+      rawChunks,
+      usage,
+      finishReason,
+      responseId,
+      responseModel: responseModelName,
+    };
+  } catch (thrown) {
+    // The request's own abort wins over whatever the provider threw while being cut off.
+    const error = signal.aborted
+      ? abortError(signal.reason)
+      : StructuredLLMError.is(thrown)
+        ? thrown
+        : new StructuredLLMError({
+            category: 'unknown',
+            message: `Provider "${routed.provider.id}" failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+            cause: thrown,
+          });
+    throw new AttemptFailure(error, text);
+  } finally {
+    firstChunk.stop();
+    idle.stop();
+    stopWatchingPause();
+    control.signal.removeEventListener('abort', onRequestAbort);
+    if (!finished) {
+      // Release the connection: abort the provider call and close its iterator without waiting on it.
+      if (!signal.aborted) attemptController.abort(abortError('attempt ended'));
+      if (iterator?.return !== undefined) {
+        try {
+          iterator.return().then(undefined, () => {});
+        } catch {
+          // An iterator that throws on return has nothing left to release.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { StructuredLLMError } from '../errors/index.ts';
+import { abortError } from './stream-control.ts';
+import type {
+  BatchOptions,
+  BatchResponse,
+  BatchResult,
+  BatchStream,
+  StreamingStructuredRequest,
+  StructuredStream,
+} from './types.ts';
+
+/**
+ * A hand-off queue: a producer's `push` resolves once the consumer has taken
+ * the item, so a slow consumer slows the streams down instead of buffering.
+ */
+class Channel<T> {
+  private readonly items: Array<{ item: T; taken: () => void }> = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private closed = false;
+
+  push(item: T): Promise<void> {
+    return new Promise((taken) => {
+      if (this.waiting !== undefined) {
+        const wake = this.waiting;
+        this.waiting = undefined;
+        wake({ done: false, value: item });
+        taken();
+      } else this.items.push({ item, taken });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.waiting !== undefined && this.items.length === 0) {
+      const wake = this.waiting;
+      this.waiting = undefined;
+      wake({ done: true, value: undefined });
+    }
+  }
+
+  /** Lets every pending producer go on, dropping what they pushed (the consumer stopped). */
+  discard(): void {
+    for (const { taken } of this.items.splice(0)) taken();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    const first = this.items.shift();
+    if (first !== undefined) {
+      first.taken();
+      return Promise.resolve({ done: false, value: first.item });
+    }
+    if (this.closed) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+}
+
+export function runBatch<T>(
+  requests: readonly StreamingStructuredRequest<T>[],
+  options: BatchOptions,
+  open: (request: StreamingStructuredRequest<T>) => StructuredStream<T>,
+): BatchStream<T> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const controller = new AbortController();
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) controller.abort(options.signal.reason);
+    else
+      options.signal.addEventListener('abort', () => controller.abort(options.signal?.reason), {
+        once: true,
+      });
+  }
+  const channel = new Channel<BatchResponse<T>>();
+  const results: BatchResult<T>[] = new Array(requests.length);
+  let started = false;
+  let consumed = false;
+  let resultsPromise: Promise<BatchResult<T>[]> | undefined;
+  let finishedAll: Promise<void> | undefined;
+
+  const runOne = async (index: number): Promise<void> => {
+    const request = requests[index] as StreamingStructuredRequest<T>;
+    if (controller.signal.aborted) {
+      results[index] = { index, status: 'rejected', error: abortError(controller.signal.reason) };
+      return;
+    }
+    const signal =
+      request.signal === undefined
+        ? controller.signal
+        : AbortSignal.any([request.signal, controller.signal]);
+    const stream = open({ ...request, signal });
+    for await (const response of stream) {
+      await channel.push({ ...response, index });
+      if (response.isComplete) {
+        if (response.error === undefined) {
+          results[index] = { index, status: 'fulfilled', value: response.partialResult as T };
+        } else {
+          results[index] = { index, status: 'rejected', error: response.error };
+          if (options.failFast === true && !controller.signal.aborted) {
+            controller.abort(
+              new StructuredLLMError({
+                category: 'aborted',
+                code: 'fail_fast',
+                message: `Batch request ${index} failed (${response.error.category}); failFast cancelled the others`,
+                cause: response.error,
+              }),
+            );
+          }
+        }
+      }
+    }
+  };
+
+  /** Starts the workers once; resolves when every request has ended. */
+  const start = (): Promise<void> => {
+    if (finishedAll !== undefined) return finishedAll;
+    started = true;
+    let nextIndex = 0;
+    const worker = async (): Promise<void> => {
+      while (nextIndex < requests.length) {
+        const index = nextIndex++;
+        await runOne(index);
+      }
+    };
+    finishedAll = Promise.all(
+      Array.from({ length: Math.min(concurrency, requests.length) }, worker),
+    ).then(() => channel.close());
+    return finishedAll;
+  };
+
+  async function* iterate(): AsyncGenerator<BatchResponse<T>, void, undefined> {
+    void start();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await channel.next();
+        if (next.done === true) {
+          finished = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      if (!finished) {
+        controller.abort('the consumer stopped reading the batch');
+        channel.discard();
+        // Keep draining so every stream can finish its abort.
+        void (async () => {
+          for (;;) {
+            const next = await channel.next();
+            if (next.done === true) break;
+          }
+        })();
+      }
+    }
+  }
+
+  return {
+    [Symbol.asyncIterator]() {
+      if (consumed || started) {
+        throw new TypeError(
+          'This batch is already being consumed: iterate it once, or await its results',
+        );
+      }
+      consumed = true;
+      return iterate();
+    },
+    get results() {
+      if (resultsPromise === undefined) {
+        if (!consumed) {
+          consumed = true;
+          // Nobody iterates: take every response ourselves.
+          void (async () => {
+            for await (const _ of iterate()) {
+              // results are recorded by the workers
+            }
+          })();
+        }
+        resultsPromise = start().then(() => results);
+      }
+      return resultsPromise;
+    },
+    abort(reason?: unknown) {
+      controller.abort(reason);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+export { modesFor } from './request-runner.ts';
+export {
+  DEFAULT_MAX_CHUNKS,
+  DEFAULT_MAX_RESPONSE_CHARS,
+  StructuredLLMService,
+} from './structured-llm-service.ts';
+export type {
+  BatchOptions,
+  BatchResponse,
+  BatchResult,
+  BatchStream,
+  RequestTimeouts,
+  RetryOptions,
+  ServiceLimits,
+  StreamingResponse,
+  StreamingStructuredRequest,
+  StreamStatus,
+  StructuredLLMServiceOptions,
+  StructuredStream,
+} from './types.ts';

@@ -1,0 +1,51 @@
+import type { StructuredLLMError } from '../errors/index.ts';
+import type { Message, OutputMode } from '../provider/index.ts';
+import type { JsonSchema } from '../schema/index.ts';
+
+/** The conversation for the first attempt. */
+export function initialMessages(
+  prompt: string | readonly Message[],
+  system: string | undefined,
+  mode: OutputMode,
+  schema: JsonSchema,
+): Message[] {
+  const messages: Message[] = [];
+  const instruction = schemaInstruction(mode, schema);
+  const systemText = [system, instruction].filter((part) => part !== undefined).join('\n\n');
+  if (systemText !== '') messages.push({ role: 'system', content: systemText });
+  if (typeof prompt === 'string') messages.push({ role: 'user', content: prompt });
+  else messages.push(...prompt);
+  return messages;
+}
+
+/**
+ * Where the API does not enforce the schema (json_object, prompt), the model
+ * has to be told it. json_object also requires the word "JSON" in the messages.
+ */
+function schemaInstruction(mode: OutputMode, schema: JsonSchema): string | undefined {
+  if (mode !== 'json_object' && mode !== 'prompt') return undefined;
+  return `Respond with only a JSON value that matches this JSON Schema, with no other text:\n${JSON.stringify(schema)}`;
+}
+
+const EXCERPT_HEAD = 3000;
+const EXCERPT_TAIL = 1000;
+
+/** The conversation for a re-ask after a parse or validation failure: the answer, and what was wrong with it. */
+export function reaskMessages(
+  base: readonly Message[],
+  previousText: string,
+  error: StructuredLLMError,
+  schemaName: string,
+): Message[] {
+  const excerpt =
+    previousText.length > EXCERPT_HEAD + EXCERPT_TAIL
+      ? `${previousText.slice(0, EXCERPT_HEAD)}\n…\n${previousText.slice(-EXCERPT_TAIL)}`
+      : previousText;
+  const messages = [...base];
+  if (excerpt !== '') messages.push({ role: 'assistant', content: excerpt });
+  messages.push({
+    role: 'user',
+    content: `Your previous response could not be used (${error.category}): ${error.message}\nReply again with only a JSON value that matches the "${schemaName}" schema.`,
+  });
+  return messages;
+}

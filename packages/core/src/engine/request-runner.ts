@@ -1,0 +1,416 @@
+import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import type { Logger, ObserverHub } from '../observe/index.ts';
+import { type ProgressEstimator, ProgressTracker } from '../progress/index.ts';
+import {
+  type Message,
+  type ModelRouter,
+  OUTPUT_MODE_DEGRADATION,
+  type OutputMode,
+  type RoutedModel,
+} from '../provider/index.ts';
+import { type CircuitBreaker, circuitOpenError, retryDelay, sleep } from '../resilience/index.ts';
+import type { ResponseModel } from '../schema/index.ts';
+import { AttemptFailure, type AttemptOutcome, runAttempt } from './attempt.ts';
+import { initialMessages, reaskMessages } from './messages.ts';
+import { abortError, type StreamControl } from './stream-control.ts';
+import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
+
+export interface RunnerEnvironment {
+  readonly router: ModelRouter;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly hub: ObserverHub;
+  readonly logger: Logger;
+  readonly estimator: ProgressEstimator;
+  readonly retry: RetryOptions;
+  readonly defaultModel: string | undefined;
+  readonly maxResponseChars: number;
+  readonly maxDepth: number;
+  readonly maxChunks: number;
+  readonly now: () => number;
+}
+
+export interface RunnerHooks<T> {
+  readonly attempts: AttemptRecord[];
+  settle(outcome: { readonly value: T } | { readonly error: StructuredLLMError }): void;
+}
+
+/** The modes to try on a model, best first: the requested one (or the best native one) and its degradations. */
+export function modesFor(
+  requested: OutputMode | 'auto' | undefined,
+  supported: readonly OutputMode[],
+): OutputMode[] {
+  const start =
+    requested === undefined || requested === 'auto'
+      ? 0
+      : OUTPUT_MODE_DEGRADATION.indexOf(requested);
+  return OUTPUT_MODE_DEGRADATION.slice(Math.max(0, start)).filter((mode) =>
+    supported.includes(mode),
+  );
+}
+
+let requestCounter = 0;
+
+/**
+ * Runs a request to the end: attempts with retries on each model, then the
+ * fallback models, yielding every partial response and one final response.
+ */
+export async function* runRequest<T>(
+  env: RunnerEnvironment,
+  request: StreamingStructuredRequest<T>,
+  responseModel: ResponseModel<T>,
+  control: StreamControl,
+  hooks: RunnerHooks<T>,
+): AsyncGenerator<StreamingResponse<T>, void, undefined> {
+  const { hub, logger, now } = env;
+  const requestId = `req_${(++requestCounter).toString(36)}_${now().toString(36)}`;
+  const startedAt = now();
+  const primary = request.model ?? env.defaultModel;
+  const streamingWanted = request.enableStreaming !== false;
+  const base = { requestId, schemaName: responseModel.name, streaming: streamingWanted };
+  const tracker = new ProgressTracker({
+    ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
+    ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
+    onCallbackError: (error) =>
+      logger.warn(
+        'progressCallback threw; the stream goes on and further errors are not reported',
+        {
+          requestId,
+          error: error instanceof Error ? error.message : String(error),
+        },
+      ),
+    ...(hub.active ? { onEvent: (event) => hub.emit('onProgressEvent', { ...base, event }) } : {}),
+    now,
+  });
+
+  const totalMs = request.timeouts?.totalMs;
+  let totalTimer: ReturnType<typeof setTimeout> | undefined;
+  if (totalMs !== undefined && Number.isFinite(totalMs)) {
+    totalTimer = setTimeout(
+      () =>
+        control.abort(
+          new StructuredLLMError({
+            category: 'timeout',
+            code: 'total_timeout',
+            retryable: false,
+            message: `The request did not finish within timeouts.totalMs (${totalMs} ms)`,
+          }),
+        ),
+      totalMs,
+    );
+  }
+
+  const models = primary === undefined ? [] : [primary, ...(request.fallbackModels ?? [])];
+  let attempt = 0;
+  let lastError: StructuredLLMError | undefined;
+  let lastModel = primary ?? '';
+  let lastProvider: string | undefined;
+  let lastPartial: unknown;
+  const maxRetries = Math.max(0, request.maxRetries ?? env.retry.maxRetries ?? 3);
+  const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
+
+  const endWith = (error: StructuredLLMError): StreamingResponse<T> => {
+    const final = error.withAttempts(hooks.attempts);
+    tracker.failOperation(final.message, { category: final.category, attempts: attempt });
+    logger.debug('request failed', { requestId, category: final.category, attempts: attempt });
+    hub.emit('onRequestEnd', {
+      ...base,
+      status: 'error',
+      model: lastModel,
+      provider: lastProvider,
+      error: final,
+      attempts: hooks.attempts,
+      durationMs: now() - startedAt,
+      usage: undefined,
+      finishReason: undefined,
+      responseId: undefined,
+      responseModel: undefined,
+    });
+    hooks.settle({ error: final });
+    return {
+      partialResult: lastPartial as StreamingResponse<T>['partialResult'],
+      isComplete: true,
+      progressPercent: tracker.progressPercent,
+      rawChunks: undefined,
+      error: final,
+      attempt,
+      model: lastModel,
+    };
+  };
+
+  try {
+    tracker.startOperation(`Starting structured request for "${responseModel.name}"`, {
+      model: primary,
+    });
+    hub.emit('onRequestStart', { ...base, model: primary ?? '' });
+    if (primary === undefined) {
+      yield endWith(
+        new StructuredLLMError({
+          category: 'bad_request',
+          code: 'no_model',
+          message: 'The request names no model and the service has no defaultModel',
+        }),
+      );
+      return;
+    }
+
+    nextModel: for (let m = 0; m < models.length; m++) {
+      const requested = models[m] as string;
+      lastModel = requested;
+      let routed: RoutedModel;
+      let modes: OutputMode[];
+      let streaming = streamingWanted;
+      try {
+        routed = env.router.route(requested);
+        const capabilities = routed.provider.supports(routed.model);
+        modes = modesFor(request.mode, capabilities.modes);
+        if (modes.length === 0) {
+          throw new StructuredLLMError({
+            category: 'bad_request',
+            code: 'unsupported_mode',
+            message: `${requested} supports none of the output modes ${request.mode === undefined || request.mode === 'auto' ? OUTPUT_MODE_DEGRADATION.join(', ') : `from "${request.mode}" down`}`,
+          });
+        }
+        lastProvider = routed.provider.id;
+        streaming = streamingWanted && capabilities.streaming;
+      } catch (thrown) {
+        lastError = StructuredLLMError.is(thrown) ? thrown : abortError(thrown);
+        hooks.attempts.push({
+          attempt: attempt + 1,
+          model: requested,
+          category: lastError.category,
+          message: lastError.message,
+        });
+        attempt++;
+        if (announceFallback(m, lastError)) continue;
+        break;
+      }
+      const key = `${routed.provider.id}:${routed.model}`;
+      let mode = modes[0] as OutputMode;
+      const baseMessages: Message[] = initialMessages(
+        request.prompt,
+        request.system,
+        mode,
+        responseModel.jsonSchema,
+      );
+      let messages: readonly Message[] = baseMessages;
+
+      for (let retry = 0; ; ) {
+        if (control.signal.aborted) {
+          yield endWith(abortError(control.signal.reason));
+          return;
+        }
+        if (env.breaker !== undefined) {
+          const decision = await env.breaker.acquire(key);
+          if (!decision.allowed) {
+            const refused = circuitOpenError(key, decision.retryInMs);
+            logger.warn(refused.message, { requestId, model: requested });
+            hooks.attempts.push({
+              attempt: attempt + 1,
+              model: requested,
+              provider: routed.provider.id,
+              category: 'circuit_open',
+              message: refused.message,
+            });
+            attempt++;
+            lastError = refused;
+            if (announceFallback(m, refused)) continue nextModel;
+            break nextModel;
+          }
+        }
+        attempt++;
+        logger.debug('attempt', { requestId, attempt, model: requested, mode, streaming });
+        hub.emit('onAttemptStart', {
+          ...base,
+          attempt,
+          model: requested,
+          provider: routed.provider.id,
+          mode,
+        });
+        let outcome: AttemptOutcome<T>;
+        try {
+          outcome = yield* runAttempt({
+            request,
+            responseModel,
+            routed,
+            mode,
+            messages,
+            attempt,
+            streaming,
+            control,
+            tracker,
+            estimator: env.estimator,
+            hub,
+            requestId,
+            maxResponseChars: env.maxResponseChars,
+            maxDepth: env.maxDepth,
+            maxChunks: env.maxChunks,
+            now,
+            startedAt,
+            onPartial: (value) => {
+              lastPartial = value;
+            },
+          });
+        } catch (thrown) {
+          const failure =
+            thrown instanceof AttemptFailure
+              ? thrown
+              : new AttemptFailure(StructuredLLMError.is(thrown) ? thrown : abortError(thrown), '');
+          const error = failure.error;
+          lastError = error;
+          const record: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = {
+            attempt,
+            model: requested,
+            provider: routed.provider.id,
+            category: error.category,
+            message: error.message,
+          };
+          hooks.attempts.push(record);
+          if (env.breaker !== undefined) {
+            if (error.category === 'aborted') await env.breaker.release(key);
+            else await env.breaker.recordFailure(key, error.category);
+          }
+          if (control.signal.aborted || error.category === 'aborted') {
+            yield endWith(control.signal.aborted ? abortError(control.signal.reason) : error);
+            return;
+          }
+          // The model rejected the mode: degrade (json_schema → tool → json_object → prompt) at once.
+          if (error.code === 'unsupported_mode' && modes.indexOf(mode) + 1 < modes.length) {
+            const next = modes[modes.indexOf(mode) + 1] as OutputMode;
+            logger.debug('output mode fallback', {
+              requestId,
+              model: requested,
+              from: mode,
+              to: next,
+            });
+            mode = next;
+            messages = initialMessages(
+              request.prompt,
+              request.system,
+              mode,
+              responseModel.jsonSchema,
+            );
+            tracker.restart('retry', `${requested} cannot use this output mode; trying "${mode}"`, {
+              attempt: attempt + 1,
+              model: requested,
+              mode,
+            });
+            continue;
+          }
+          const tooLongToWait =
+            error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs;
+          if (!error.retryable || retry >= maxRetries || tooLongToWait) {
+            logger.debug('model exhausted', {
+              requestId,
+              model: requested,
+              category: error.category,
+              retries: retry,
+            });
+            if (announceFallback(m, error)) continue nextModel;
+            break nextModel;
+          }
+          retry++;
+          const reasked = error.category === 'parse' || error.category === 'validation';
+          if (reasked)
+            messages = reaskMessages(baseMessages, failure.text, error, responseModel.name);
+          // A re-ask is a new question, not an overloaded server: no backoff for it.
+          const delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
+          record.delayMs = delayMs;
+          tracker.restart(
+            'retry',
+            `Retrying ${requested} after ${error.category} (attempt ${attempt + 1})`,
+            {
+              attempt: attempt + 1,
+              model: requested,
+              category: error.category,
+              delayMs,
+            },
+          );
+          hub.emit('onRetry', {
+            ...base,
+            attempt,
+            model: requested,
+            provider: routed.provider.id,
+            mode,
+            error,
+            delayMs,
+          });
+          logger.debug('retry', {
+            requestId,
+            attempt,
+            model: requested,
+            category: error.category,
+            delayMs,
+          });
+          if (delayMs > 0) {
+            try {
+              await sleep(delayMs, control.signal);
+            } catch {
+              yield endWith(abortError(control.signal.reason));
+              return;
+            }
+          }
+          continue;
+        }
+
+        // Success.
+        if (env.breaker !== undefined) await env.breaker.recordSuccess(key);
+        env.estimator.learn(responseModel.name, outcome.text.length);
+        hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
+        tracker.completeOperation(`Completed "${responseModel.name}"`, {
+          attempt,
+          model: requested,
+          chars: outcome.text.length,
+        });
+        hub.emit('onRequestEnd', {
+          ...base,
+          status: 'success',
+          model: requested,
+          provider: routed.provider.id,
+          error: undefined,
+          attempts: hooks.attempts,
+          durationMs: now() - startedAt,
+          usage: outcome.usage,
+          finishReason: outcome.finishReason,
+          responseId: outcome.responseId,
+          responseModel: outcome.responseModel,
+        });
+        hooks.settle({ value: outcome.value });
+        yield {
+          partialResult: outcome.value,
+          isComplete: true,
+          progressPercent: 100,
+          rawChunks: outcome.rawChunks,
+          error: undefined,
+          attempt,
+          model: requested,
+        };
+        return;
+      }
+    }
+    yield endWith(
+      lastError ??
+        new StructuredLLMError({
+          category: 'unknown',
+          message: 'The request ended without a result',
+        }),
+    );
+  } finally {
+    if (totalTimer !== undefined) clearTimeout(totalTimer);
+  }
+
+  /** Announces the move to the next model; false when there is none. */
+  function announceFallback(index: number, error: StructuredLLMError): boolean {
+    const next = models[index + 1];
+    if (next === undefined) return false;
+    const from = models[index] as string;
+    tracker.restart('fallback', `Falling back from ${from} to ${next} after ${error.category}`, {
+      attempt: attempt + 1,
+      from,
+      to: next,
+      category: error.category,
+    });
+    hub.emit('onFallback', { ...base, fromModel: from, toModel: next, reason: error.category });
+    logger.debug('model fallback', { requestId, from, to: next, category: error.category });
+    return true;
+  }
+}

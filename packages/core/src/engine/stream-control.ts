@@ -1,0 +1,83 @@
+import { StructuredLLMError } from '../errors/index.ts';
+
+/** Pause/resume/abort state shared by a stream and the request running under it. */
+export class StreamControl {
+  private readonly controller = new AbortController();
+  private pausedFlag = false;
+  private resumeWaiters: Array<() => void> = [];
+  private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  private readonly detach: (() => void) | undefined;
+
+  constructor(external: AbortSignal | undefined) {
+    if (external !== undefined) {
+      if (external.aborted) this.abort(external.reason);
+      else {
+        const onAbort = (): void => this.abort(external.reason);
+        external.addEventListener('abort', onAbort, { once: true });
+        this.detach = () => external.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  /** Aborted by the user, the external signal, or the total timeout. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  pause(): void {
+    if (this.pausedFlag || this.controller.signal.aborted) return;
+    this.pausedFlag = true;
+    for (const listener of this.pauseListeners) listener(true);
+  }
+
+  resume(): void {
+    if (!this.pausedFlag) return;
+    this.pausedFlag = false;
+    for (const listener of this.pauseListeners) listener(false);
+    const waiters = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Aborts with `reason`, which becomes a StructuredLLMError: the given one, or category `aborted`. */
+  abort(reason?: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(abortError(reason));
+    this.resume();
+  }
+
+  /** Resolves once resumed (or aborted). */
+  waitWhilePaused(): Promise<void> {
+    if (!this.pausedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  onPauseChange(listener: (paused: boolean) => void): () => void {
+    this.pauseListeners.add(listener);
+    return () => this.pauseListeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.detach?.();
+    this.pauseListeners.clear();
+  }
+}
+
+/** The error an abort reason stands for. */
+export function abortError(reason: unknown): StructuredLLMError {
+  if (StructuredLLMError.is(reason)) return reason;
+  return new StructuredLLMError({
+    category: 'aborted',
+    message:
+      reason instanceof Error
+        ? `Request aborted: ${reason.message}`
+        : typeof reason === 'string'
+          ? `Request aborted: ${reason}`
+          : 'Request aborted',
+    cause: reason,
+  });
+}

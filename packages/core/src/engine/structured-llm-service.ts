@@ -1,0 +1,152 @@
+import { StructuredLLMError } from '../errors/index.ts';
+import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
+import { createObserverHub, type ObserverHub, safeLogger } from '../observe/index.ts';
+import { createProgressEstimator } from '../progress/index.ts';
+import { createModelRouter, type ModelRouter } from '../provider/index.ts';
+import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
+import { type ResponseModel, toResponseModel } from '../schema/index.ts';
+import { runBatch } from './batch.ts';
+import { type RunnerEnvironment, runRequest } from './request-runner.ts';
+import { StreamControl } from './stream-control.ts';
+import { StructuredStreamImpl } from './structured-stream.ts';
+import type {
+  BatchOptions,
+  BatchStream,
+  StreamingResponse,
+  StreamingStructuredRequest,
+  StructuredLLMServiceOptions,
+  StructuredStream,
+} from './types.ts';
+
+async function* failedRequest<T>(
+  stream: StructuredStreamImpl<T>,
+  error: StructuredLLMError,
+  request: StreamingStructuredRequest<T>,
+): AsyncGenerator<StreamingResponse<T>, void, undefined> {
+  stream.settle({ error });
+  yield {
+    partialResult: undefined,
+    isComplete: true,
+    progressPercent: 0,
+    rawChunks: undefined,
+    error,
+    attempt: 0,
+    model: request.model ?? '',
+  };
+}
+
+export const DEFAULT_MAX_RESPONSE_CHARS = 8_000_000;
+export const DEFAULT_MAX_CHUNKS = 1_000_000;
+
+function isCircuitBreaker(value: unknown): value is CircuitBreaker {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CircuitBreaker).acquire === 'function' &&
+    typeof (value as CircuitBreaker).recordFailure === 'function'
+  );
+}
+
+/**
+ * Routes structured requests to providers and streams typed, validated results,
+ * with retries, fallbacks, a circuit breaker and progress events.
+ */
+export class StructuredLLMService {
+  private readonly env: RunnerEnvironment;
+  /** The breaker in use (undefined when disabled). */
+  readonly breaker: CircuitBreaker | undefined;
+  readonly router: ModelRouter;
+
+  constructor(options: StructuredLLMServiceOptions) {
+    if (options === undefined || !Array.isArray(options.providers)) {
+      throw new StructuredLLMError({
+        category: 'bad_request',
+        code: 'invalid_options',
+        message: 'new StructuredLLMService({ providers: [...] }) needs at least one provider',
+      });
+    }
+    const logger = safeLogger(options.logger);
+    this.router = createModelRouter(options.providers, options.defaultProvider);
+    const hub: ObserverHub = createObserverHub(options.observers ?? [], (message, data) =>
+      logger.warn(message, data),
+    );
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : isCircuitBreaker(options.breaker)
+          ? options.breaker
+          : createCircuitBreaker(options.breaker ?? {});
+    this.breaker?.onStateChange((change) => {
+      const separator = change.key.indexOf(':');
+      const provider = change.key.slice(0, separator);
+      const model = change.key.slice(separator + 1);
+      const data = { key: change.key, from: change.from, to: change.to };
+      if (change.to === 'open') {
+        logger.warn(
+          `Service temporarily unavailable: circuit breaker for ${change.key} opened${change.retryInMs === undefined ? '' : `; half-open in ${Math.ceil(change.retryInMs / 1000)} s`}`,
+          data,
+        );
+      } else logger.debug(`circuit breaker ${change.from} → ${change.to}`, data);
+      hub.emit('onBreakerStateChange', { ...change, provider, model });
+    });
+    const limits = options.limits ?? {};
+    this.env = {
+      router: this.router,
+      breaker: this.breaker,
+      hub,
+      logger,
+      estimator: options.progressEstimator ?? createProgressEstimator(),
+      retry: options.retry ?? {},
+      defaultModel: options.defaultModel,
+      maxResponseChars: limits.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS,
+      maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
+      maxChunks: limits.maxChunks ?? DEFAULT_MAX_CHUNKS,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** Starts a request and returns its stream of partial responses. Nothing runs until you iterate it or await its result. */
+  routeStructuredStreaming<T>(request: StreamingStructuredRequest<T>): StructuredStream<T> {
+    const control = new StreamControl(request.signal);
+    let responseModel: ResponseModel<T>;
+    try {
+      responseModel = toResponseModel(request.responseModel, {
+        ...(request.schemaName === undefined ? {} : { name: request.schemaName }),
+        ...(request.schemaDescription === undefined
+          ? {}
+          : { description: request.schemaDescription }),
+      });
+    } catch (thrown) {
+      // An unusable schema fails the request like any other cause: one final error response.
+      const error = StructuredLLMError.is(thrown)
+        ? thrown
+        : new StructuredLLMError({
+            category: 'bad_request',
+            message: String(thrown),
+            cause: thrown,
+          });
+      return new StructuredStreamImpl<T>(control, (stream) =>
+        failedRequest(stream, error, request),
+      );
+    }
+    return new StructuredStreamImpl<T>(control, (stream) =>
+      runRequest(this.env, request, responseModel, control, {
+        attempts: stream.attempts,
+        settle: (outcome) => stream.settle(outcome),
+      }),
+    );
+  }
+
+  /** The validated value of a request; throws its `StructuredLLMError`. Streams internally when enabled. */
+  routeStructured<T>(request: StreamingStructuredRequest<T>): Promise<T> {
+    return this.routeStructuredStreaming(request).result;
+  }
+
+  /** Streams many requests at once, at most `concurrency` at a time; one failure does not cancel the others unless `failFast`. */
+  routeStructuredBatch<T>(
+    requests: readonly StreamingStructuredRequest<T>[],
+    options: BatchOptions = {},
+  ): BatchStream<T> {
+    return runBatch(requests, options, (request) => this.routeStructuredStreaming(request));
+  }
+}

@@ -1,0 +1,146 @@
+import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import type { Logger, Observer } from '../observe/index.ts';
+import type { ProgressCallback, ProgressEstimator, ProgressFilter } from '../progress/index.ts';
+import type { Message, OutputMode, StructuredProvider } from '../provider/index.ts';
+import type {
+  BackoffOptions,
+  BreakerStore,
+  CircuitBreaker,
+  CircuitBreakerOptions,
+} from '../resilience/index.ts';
+import type { DeepPartial, ResponseModelInput } from '../schema/index.ts';
+
+export interface RequestTimeouts {
+  /** From the start of an attempt to its first text. A timeout is retryable. */
+  readonly firstChunkMs?: number;
+  /** Longest silence between two parts once text flows; suspended while paused. Retryable. */
+  readonly idleMs?: number;
+  /** The whole request, every retry and fallback included. Not retried. */
+  readonly totalMs?: number;
+}
+
+export interface StreamingStructuredRequest<T> {
+  readonly prompt: string | readonly Message[];
+  readonly responseModel: ResponseModelInput<T>;
+  readonly progressCallback?: ProgressCallback;
+  /** 'openai/gpt-4o': the prefix picks the provider. Defaults to the service's `defaultModel`. */
+  readonly model?: string;
+  /** Retries per model after the first try. Default 3. */
+  readonly maxRetries?: number;
+  /** Default true; false makes one non-streaming call per attempt, with the same events. */
+  readonly enableStreaming?: boolean;
+  /** Minimum new characters between two yielded partials; 0 (default) yields after every chunk. */
+  readonly streamingChunkSize?: number;
+  readonly progressFilter?: ProgressFilter;
+  /** Tried in order once the primary model is exhausted or its breaker is open. */
+  readonly fallbackModels?: readonly string[];
+  readonly mode?: OutputMode | 'auto';
+  readonly signal?: AbortSignal;
+  readonly timeouts?: RequestTimeouts;
+  readonly system?: string;
+  readonly temperature?: number;
+  readonly maxOutputTokens?: number;
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+  /** Name and description for the response model (when the schema has none). */
+  readonly schemaName?: string;
+  readonly schemaDescription?: string;
+}
+
+export interface StreamingResponse<T> {
+  /**
+   * The value so far. While streaming it is the parser's live partial value
+   * (updated in place; `structuredClone` it to keep a snapshot); on the final
+   * successful response it is the validated `T`.
+   */
+  readonly partialResult: DeepPartial<T> | T | undefined;
+  readonly isComplete: boolean;
+  /** Monotonic within an attempt; 100 only on validated completion. */
+  readonly progressPercent: number;
+  /** Text chunks received since the previous response. */
+  readonly rawChunks: string[] | undefined;
+  /** Set on the final response of a failed request. */
+  readonly error: StructuredLLMError | undefined;
+  /** Which try produced this response (1-based, counted across fallbacks). */
+  readonly attempt: number;
+  /** Which model produced it, as requested ('openai/gpt-4o'). */
+  readonly model: string;
+}
+
+export type StreamStatus = 'pending' | 'streaming' | 'paused' | 'completed' | 'failed' | 'aborted';
+
+/**
+ * A running request. Iterate it for partial responses (one iterator per
+ * stream), or await `result`. A failed request ends with one
+ * `{ isComplete: true, error }` response; the iterator only throws for misuse.
+ */
+export interface StructuredStream<T> extends AsyncIterable<StreamingResponse<T>> {
+  /** Stops pulling from the provider (real backpressure) until `resume()`. */
+  pause(): void;
+  resume(): void;
+  /** Cancels the provider call; the stream ends with category `aborted`. */
+  abort(reason?: unknown): void;
+  /** The validated value; rejects with the request's `StructuredLLMError`. Awaiting it without iterating drives the stream. */
+  readonly result: Promise<T>;
+  readonly status: StreamStatus;
+  /** Every attempt made so far. */
+  readonly attempts: readonly AttemptRecord[];
+}
+
+export interface RetryOptions extends BackoffOptions {
+  /** Default `maxRetries` for requests that do not set one. Default 3. */
+  readonly maxRetries?: number;
+  /** A server's retry-after longer than this is not waited for: the next model is tried. Default 60 s. */
+  readonly maxRetryAfterMs?: number;
+  /** Random source for jitter (tests inject). */
+  readonly random?: () => number;
+}
+
+export interface ServiceLimits {
+  /** Most characters of JSON accepted in one answer. Default 8,000,000. */
+  readonly maxResponseChars?: number;
+  /** Deepest nesting accepted. Default 1000. */
+  readonly maxDepth?: number;
+  /** Most provider parts (chunks) accepted in one attempt. Default 1,000,000. */
+  readonly maxChunks?: number;
+}
+
+export interface StructuredLLMServiceOptions {
+  readonly providers: readonly StructuredProvider[];
+  /** Model used when a request names none. */
+  readonly defaultModel?: string;
+  /** Provider that serves models without a registered prefix. Default: the only provider, if there is one. */
+  readonly defaultProvider?: string;
+  readonly retry?: RetryOptions;
+  /** A breaker instance, options for the built-in one, or `false` for none. */
+  readonly breaker?:
+    | CircuitBreaker
+    | (CircuitBreakerOptions & { readonly store?: BreakerStore })
+    | false;
+  readonly observers?: readonly Observer[];
+  readonly logger?: Logger;
+  readonly progressEstimator?: ProgressEstimator;
+  readonly limits?: ServiceLimits;
+  /** Clock for timestamps and durations (tests inject). */
+  readonly now?: () => number;
+}
+
+export interface BatchOptions {
+  /** Requests streaming at once. Default 4. */
+  readonly concurrency?: number;
+  /** Abort the other requests on the first failure. Default false. */
+  readonly failFast?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A response of one request in a batch, tagged with the request's index. */
+export type BatchResponse<T> = StreamingResponse<T> & { readonly index: number };
+
+export type BatchResult<T> =
+  | { readonly index: number; readonly status: 'fulfilled'; readonly value: T }
+  | { readonly index: number; readonly status: 'rejected'; readonly error: StructuredLLMError };
+
+export interface BatchStream<T> extends AsyncIterable<BatchResponse<T>> {
+  /** Every request's outcome, in input order. Awaiting it without iterating drives the batch. */
+  readonly results: Promise<BatchResult<T>[]>;
+  abort(reason?: unknown): void;
+}

@@ -1,0 +1,9 @@
+export { type Logger, safeLogger, silentLogger } from './logger.ts';
+export {
+  type AttemptContext,
+  createObserverHub,
+  type Observer,
+  type ObserverHub,
+  type RequestContext,
+  type RequestEndEvent,
+} from './observer.ts';

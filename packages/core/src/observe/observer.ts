@@ -1,0 +1,114 @@
+import type { AttemptRecord, ErrorCategory, StructuredLLMError } from '../errors/index.ts';
+import type { ProgressEvent } from '../progress/index.ts';
+import type { FinishReason, OutputMode, Usage } from '../provider/index.ts';
+import type { BreakerState } from '../resilience/index.ts';
+
+/** Fields every observer event carries. */
+export interface RequestContext {
+  /** Unique per request within this process. */
+  readonly requestId: string;
+  /** The response model's name. */
+  readonly schemaName: string;
+  readonly streaming: boolean;
+}
+
+export interface AttemptContext extends RequestContext {
+  readonly attempt: number;
+  /** As requested ('openai/gpt-4o'). */
+  readonly model: string;
+  readonly provider: string;
+  readonly mode: OutputMode;
+}
+
+export interface RequestEndEvent extends RequestContext {
+  readonly status: 'success' | 'error';
+  readonly model: string;
+  readonly provider: string | undefined;
+  readonly error: StructuredLLMError | undefined;
+  readonly attempts: readonly AttemptRecord[];
+  readonly durationMs: number;
+  readonly usage: Usage | undefined;
+  readonly finishReason: FinishReason | undefined;
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
+}
+
+/**
+ * Lifecycle hooks for metrics, tracing and logging. Every hook is optional.
+ * Observers are isolated: one that throws is reported once through the logger
+ * and never breaks a request. Hooks are called synchronously on the request's
+ * path: keep them cheap.
+ */
+export interface Observer {
+  readonly name?: string;
+  onRequestStart?(event: RequestContext & { readonly model: string }): void;
+  onAttemptStart?(event: AttemptContext): void;
+  onChunk?(event: AttemptContext & { readonly chars: number }): void;
+  onPartial?(
+    event: AttemptContext & {
+      readonly progressPercent: number;
+      readonly first: boolean;
+      readonly elapsedMs: number;
+    },
+  ): void;
+  onProgressEvent?(event: RequestContext & { readonly event: ProgressEvent }): void;
+  onRetry?(
+    event: AttemptContext & { readonly error: StructuredLLMError; readonly delayMs: number },
+  ): void;
+  onFallback?(
+    event: RequestContext & {
+      readonly fromModel: string;
+      readonly toModel: string;
+      readonly reason: ErrorCategory;
+    },
+  ): void;
+  onBreakerStateChange?(event: {
+    readonly key: string;
+    readonly provider: string;
+    readonly model: string;
+    readonly from: BreakerState;
+    readonly to: BreakerState;
+    readonly at: number;
+  }): void;
+  onRequestEnd?(event: RequestEndEvent): void;
+}
+
+type HookName = Exclude<keyof Observer, 'name'>;
+type HookEvent<K extends HookName> = Parameters<NonNullable<Observer[K]>>[0];
+
+/** Calls hooks on many observers, each isolated from the others and from the caller. */
+export interface ObserverHub {
+  readonly active: boolean;
+  emit<K extends HookName>(hook: K, event: HookEvent<K>): void;
+}
+
+export function createObserverHub(
+  observers: readonly Observer[],
+  report: (message: string, data: Readonly<Record<string, unknown>>) => void,
+): ObserverHub {
+  const failed = new Set<Observer>();
+  return {
+    active: observers.length > 0,
+    emit(hook, event) {
+      for (const observer of observers) {
+        const fn = observer[hook] as ((e: typeof event) => void) | undefined;
+        if (fn === undefined) continue;
+        try {
+          fn.call(observer, event);
+        } catch (error) {
+          if (!failed.has(observer)) {
+            failed.add(observer);
+            report(
+              `Observer ${observer.name ?? '(unnamed)'} threw in ${hook}; it is kept but its errors are no longer reported`,
+              {
+                observer: observer.name,
+                hook,
+                error: error instanceof Error ? error.message : String(error),
+              },
+            );
+          }
+        }
+      }
+    },
+  };
+}

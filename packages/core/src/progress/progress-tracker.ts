@@ -1,0 +1,126 @@
+import type {
+  ProgressCallback,
+  ProgressEvent,
+  ProgressEventType,
+  ProgressFilter,
+} from './progress-event.ts';
+import { createProgressGate } from './progress-filter.ts';
+
+export interface ProgressTrackerOptions {
+  readonly callback?: ProgressCallback;
+  readonly filter?: ProgressFilter;
+  /** Told when the callback throws or rejects (once per tracker). */
+  readonly onCallbackError?: (error: unknown) => void;
+  /** Also receives every event, filtered or not (observers use it). */
+  readonly onEvent?: (event: ProgressEvent) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Emits progress events for one operation: `start`, `progress`…, then
+ * `complete` or `error`, with `retry` and `fallback` in between. Progress never
+ * goes backwards within an attempt and reaches 100 only at `completeOperation`.
+ * Callback errors and slow async callbacks never break or stall the caller.
+ */
+export class ProgressTracker {
+  private readonly callback: ProgressCallback | undefined;
+  private readonly gate: (event: ProgressEvent) => boolean;
+  private readonly onCallbackError: ((error: unknown) => void) | undefined;
+  private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
+  private readonly now: () => number;
+  private percent = 0;
+  private reportedCallbackError = false;
+  private finished = false;
+
+  constructor(options: ProgressTrackerOptions | ProgressCallback = {}) {
+    const resolved = typeof options === 'function' ? { callback: options } : options;
+    this.callback = resolved.callback;
+    this.gate = createProgressGate(resolved.filter);
+    this.onCallbackError = resolved.onCallbackError;
+    this.onEvent = resolved.onEvent;
+    this.now = resolved.now ?? Date.now;
+  }
+
+  /** Current progress, 0–100. */
+  get progressPercent(): number {
+    return this.percent;
+  }
+
+  startOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
+    this.percent = 0;
+    this.finished = false;
+    return this.emit('start', message, 0, data);
+  }
+
+  /** Reports progress; a lower percent than already reported is raised to it, and 100 is held back as 99.9 until completion. */
+  updateProgress(
+    message: string,
+    progressPercent: number,
+    data?: Readonly<Record<string, unknown>>,
+  ): ProgressEvent {
+    const bounded = Math.min(99.9, Math.max(this.percent, progressPercent));
+    this.percent = Number.isFinite(bounded) ? bounded : this.percent;
+    return this.emit('progress', message, this.percent, data);
+  }
+
+  /** A retry or fallback: a new attempt whose progress starts again from 0. */
+  restart(
+    eventType: 'retry' | 'fallback',
+    message: string,
+    data?: Readonly<Record<string, unknown>>,
+  ): ProgressEvent {
+    this.percent = 0;
+    return this.emit(eventType, message, 0, data);
+  }
+
+  completeOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
+    this.percent = 100;
+    this.finished = true;
+    return this.emit('complete', message, 100, data);
+  }
+
+  failOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
+    this.finished = true;
+    return this.emit('error', message, this.percent, data);
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  private emit(
+    eventType: ProgressEventType,
+    message: string,
+    progressPercent: number,
+    data: Readonly<Record<string, unknown>> | undefined,
+  ): ProgressEvent {
+    const event: ProgressEvent =
+      data === undefined
+        ? { eventType, message, progressPercent, timestamp: this.now() }
+        : { eventType, message, progressPercent, data, timestamp: this.now() };
+    this.onEvent?.(event);
+    if (this.callback !== undefined && this.gate(event)) this.deliver(event);
+    return event;
+  }
+
+  private deliver(event: ProgressEvent): void {
+    try {
+      const result = (this.callback as ProgressCallback)(event);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => this.callbackFailed(error));
+      }
+    } catch (error) {
+      this.callbackFailed(error);
+    }
+  }
+
+  private callbackFailed(error: unknown): void {
+    if (this.reportedCallbackError) return;
+    this.reportedCallbackError = true;
+    try {
+      this.onCallbackError?.(error);
+    } catch {
+      // Reporting must not fail the stream either.
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createProgressEstimator, type Observer, ProgressTracker } from '../../src/index.ts';
+import { collect, profile, profileModel, recordEvents, service } from '../support/engine.ts';
+import { createMockProvider } from '../support/mock-provider.ts';
+
+describe('progress callbacks', () => {
+  it('a callback that throws never breaks the stream and is reported once', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    const warn = vi.fn();
+    const llm = service(provider, { logger: { debug() {}, info() {}, warn, error() {} } });
+    const result = await llm.routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      progressCallback: () => {
+        throw new Error('callback bug');
+      },
+    });
+    expect(result).toEqual(profile);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[1]).toMatchObject({ error: 'callback bug' });
+  });
+
+  it('a slow async callback never stalls the stream', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    let calls = 0;
+    const result = await service(provider).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      progressCallback: () => {
+        calls++;
+        return new Promise<void>(() => {}); // never settles
+      },
+    });
+    expect(result).toEqual(profile);
+    expect(calls).toBeGreaterThan(10);
+  });
+
+  it('progressFilter keeps lifecycle events and thins progress events', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 2 }] });
+    const all = recordEvents();
+    const filtered = recordEvents();
+    const llm = service(provider);
+    await llm.routeStructured({
+      prompt: 'a',
+      responseModel: profileModel,
+      progressCallback: all.callback,
+    });
+    await llm.routeStructured({
+      prompt: 'b',
+      responseModel: profileModel,
+      progressCallback: filtered.callback,
+      progressFilter: { minPercentStep: 10 },
+    });
+    const progress = filtered.events.filter((e) => e.eventType === 'progress');
+    expect(progress.length).toBeLessThan(12);
+    for (let i = 1; i < progress.length; i++) {
+      expect(
+        (progress[i]?.progressPercent ?? 0) - (progress[i - 1]?.progressPercent ?? 0),
+      ).toBeGreaterThanOrEqual(10);
+    }
+    expect(filtered.events[0]?.eventType).toBe('start');
+    expect(filtered.events.at(-1)?.eventType).toBe('complete');
+    const only = recordEvents();
+    await llm.routeStructured({
+      prompt: 'c',
+      responseModel: profileModel,
+      progressCallback: only.callback,
+      progressFilter: { eventTypes: ['complete'] },
+    });
+    expect(only.events.map((e) => e.eventType)).toEqual(['complete']);
+    const predicate = recordEvents();
+    await llm.routeStructured({
+      prompt: 'd',
+      responseModel: profileModel,
+      progressCallback: predicate.callback,
+      progressFilter: (event) => event.eventType !== 'progress',
+    });
+    expect(predicate.events.map((e) => e.eventType)).toEqual(['start', 'complete']);
+  });
+});
+
+describe('ProgressTracker on its own', () => {
+  it('emits start, monotonic progress held below 100, then complete', () => {
+    const { events, callback } = recordEvents();
+    const tracker = new ProgressTracker({ callback, now: () => 42 });
+    tracker.startOperation('Processing request');
+    tracker.updateProgress('Halfway done', 50);
+    tracker.updateProgress('Went backwards?', 30);
+    tracker.updateProgress('Claims done', 100);
+    tracker.completeOperation('Finished successfully');
+    expect(events.map((e) => [e.eventType, e.progressPercent])).toEqual([
+      ['start', 0],
+      ['progress', 50],
+      ['progress', 50],
+      ['progress', 99.9],
+      ['complete', 100],
+    ]);
+    expect(events[1]).toEqual({
+      eventType: 'progress',
+      message: 'Halfway done',
+      progressPercent: 50,
+      timestamp: 42,
+    });
+  });
+
+  it('reports a failed operation with the progress reached', () => {
+    const { events, callback } = recordEvents();
+    const tracker = new ProgressTracker(callback);
+    tracker.startOperation('go');
+    tracker.updateProgress('some', 20);
+    tracker.failOperation('broke', { category: 'server' });
+    expect(events.at(-1)).toMatchObject({
+      eventType: 'error',
+      progressPercent: 20,
+      data: { category: 'server' },
+    });
+  });
+});
+
+describe('progress estimator', () => {
+  it('uses schema coverage before it has history, then the learned size', () => {
+    const estimator = createProgressEstimator();
+    const schema = profileModel.jsonSchema;
+    const early = estimator.estimate({
+      key: 'p',
+      schema,
+      receivedChars: 20,
+      partial: { name: 'Ada' },
+    });
+    const later = estimator.estimate({
+      key: 'p',
+      schema,
+      receivedChars: 60,
+      partial: { name: 'Ada', age: 3, tags: [] },
+    });
+    expect(later).toBeGreaterThan(early);
+    estimator.learn('p', 200);
+    expect(estimator.estimate({ key: 'p', schema, receivedChars: 100, partial: {} })).toBeCloseTo(
+      0.35,
+      2,
+    );
+    expect(
+      estimator.estimate({ key: 'p', schema, receivedChars: 10_000, partial: {} }),
+    ).toBeLessThan(1);
+  });
+});
+
+describe('observers', () => {
+  it('see the lifecycle, and one that throws is isolated and reported once', async () => {
+    const provider = createMockProvider({
+      responses: [{ error: { status: 500 } }, { json: profile, chunkSize: 8 }],
+    });
+    const seen: string[] = [];
+    const recorder: Observer = {
+      name: 'recorder',
+      onRequestStart: () => void seen.push('start'),
+      onAttemptStart: (e) => void seen.push(`attempt ${e.attempt}`),
+      onRetry: (e) => void seen.push(`retry ${e.error.category}`),
+      onPartial: (e) => {
+        if (e.first) seen.push('first partial');
+      },
+      onRequestEnd: (e) => void seen.push(`end ${e.status} after ${e.attempts.length}`),
+    };
+    const broken: Observer = {
+      name: 'broken',
+      onChunk: () => {
+        throw new Error('observer bug');
+      },
+    };
+    const warn = vi.fn();
+    const llm = service(provider, {
+      observers: [broken, recorder],
+      logger: { debug() {}, info() {}, warn, error() {} },
+    });
+    const responses = await collect(
+      llm.routeStructuredStreaming({ prompt: 'Ada', responseModel: profileModel }),
+    );
+    expect(responses.at(-1)?.partialResult).toEqual(profile);
+    expect(seen).toEqual([
+      'start',
+      'attempt 1',
+      'retry server',
+      'attempt 2',
+      'first partial',
+      'end success after 2',
+    ]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('broken');
+  });
+});

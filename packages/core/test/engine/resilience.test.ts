@@ -1,0 +1,373 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCircuitBreaker, StructuredLLMError, StructuredLLMService } from '../../src/index.ts';
+import {
+  collect,
+  failureOf,
+  profile,
+  profileModel,
+  recordEvents,
+  service,
+} from '../support/engine.ts';
+import { disagreement } from '../support/json-agreement.ts';
+import { createMockProvider } from '../support/mock-provider.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('failed requests', () => {
+  it('end with one error response; the iterator does not throw and result rejects', async () => {
+    const provider = createMockProvider({
+      responses: [{ error: { status: 401, message: 'bad key' } }],
+    });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+    });
+    const responses = await collect(stream);
+    expect(responses).toHaveLength(1);
+    const [last] = responses;
+    expect(last?.isComplete).toBe(true);
+    expect(last?.error?.category).toBe('auth');
+    expect(last?.error?.attempts).toEqual([
+      {
+        attempt: 1,
+        model: 'mock/model-a',
+        provider: 'mock',
+        category: 'auth',
+        message: 'HTTP 401: bad key',
+      },
+    ]);
+    await expect(stream.result).rejects.toSatisfy(
+      (error) => StructuredLLMError.is(error) && error.category === 'auth',
+    );
+    expect(stream.status).toBe('failed');
+    expect(provider.calls).toHaveLength(1); // auth is not retried
+  });
+
+  it('keep the last valid partial on the final error response', async () => {
+    const provider = createMockProvider({
+      responses: [
+        {
+          json: profile,
+          chunkSize: 10,
+          failAfterChunks: 5,
+          midStreamError: new StructuredLLMError({ category: 'auth', message: 'revoked' }),
+        },
+      ],
+    });
+    const responses = await collect(
+      service(provider).routeStructuredStreaming({ prompt: 'Ada', responseModel: profileModel }),
+    );
+    const last = responses.at(-1);
+    expect(last?.error?.category).toBe('auth');
+    expect(last?.partialResult).toBeDefined();
+    expect(disagreement(last?.partialResult, profile)).toBeUndefined();
+  });
+
+  it('reject a request that names no model', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const llm = new StructuredLLMService({ providers: [provider] });
+    await expect(
+      llm.routeStructured({ prompt: 'x', responseModel: profileModel }),
+    ).rejects.toMatchObject({
+      category: 'bad_request',
+      code: 'no_model',
+    });
+  });
+});
+
+describe('retries', () => {
+  it('retry a stream that dies after partials, telling the consumer through attempt and a retry event', async () => {
+    const provider = createMockProvider({
+      responses: [
+        { json: profile, chunkSize: 8, failAfterChunks: 6 },
+        { json: profile, chunkSize: 8 },
+      ],
+    });
+    const { events, callback } = recordEvents();
+    const responses = await collect(
+      service(provider).routeStructuredStreaming({
+        prompt: 'Ada',
+        responseModel: profileModel,
+        progressCallback: callback,
+      }),
+    );
+    const attempts = responses.map((r) => r.attempt);
+    expect(attempts.filter((a) => a === 1).length).toBe(6);
+    expect(responses.at(-1)).toMatchObject({
+      attempt: 2,
+      isComplete: true,
+      partialResult: profile,
+    });
+    expect(events.map((e) => e.eventType)).toContain('retry');
+    const retry = events.find((e) => e.eventType === 'retry');
+    expect(retry?.data).toMatchObject({ attempt: 2, category: 'server' });
+    // Progress restarts with the new attempt and never goes backwards inside it.
+    for (const attempt of [1, 2]) {
+      const percents = responses.filter((r) => r.attempt === attempt).map((r) => r.progressPercent);
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    }
+  });
+
+  it('back off exponentially with full jitter, honouring retry-after', async () => {
+    vi.useFakeTimers();
+    const provider = createMockProvider({
+      responses: [
+        { error: { status: 503 } },
+        { error: { status: 429, retryAfterMs: 5000 } },
+        { json: profile },
+      ],
+    });
+    const llm = service(provider, {
+      retry: { baseDelayMs: 1000, maxDelayMs: 10_000, random: () => 0.5 },
+    });
+    const stream = llm.routeStructuredStreaming({ prompt: 'Ada', responseModel: profileModel });
+    const result = stream.result;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(provider.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(provider.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1); // 0.5 × 1000 ms
+    expect(provider.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(4999); // retry-after: 5 s beats 0.5 × 2000 ms
+    expect(provider.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(result).resolves.toEqual(profile);
+    expect(stream.attempts.map((a) => a.delayMs)).toEqual([500, 5000, undefined]);
+  });
+
+  it('stop after maxRetries and list every attempt', async () => {
+    const provider = createMockProvider({ responses: [{ error: { status: 500 } }] });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      maxRetries: 2,
+    });
+    await expect(stream.result).rejects.toMatchObject({ category: 'server' });
+    expect(provider.calls).toHaveLength(3);
+    const error = await failureOf(stream.result);
+    expect(error.attempts.map((a) => [a.attempt, a.category])).toEqual([
+      [1, 'server'],
+      [2, 'server'],
+      [3, 'server'],
+    ]);
+  });
+
+  it('re-ask with the parse error when the JSON is malformed', async () => {
+    const provider = createMockProvider({
+      responses: [{ text: '{"name": "Ada", "age": 36,, }' }, { json: profile }],
+    });
+    await expect(
+      service(provider).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).resolves.toEqual(profile);
+    const reask = provider.calls[1]?.messages ?? [];
+    expect(reask.at(-2)).toEqual({ role: 'assistant', content: '{"name": "Ada", "age": 36,, }' });
+    expect(reask.at(-1)?.content).toContain('(parse)');
+    expect(reask.at(-1)?.content).toContain('position 26');
+  });
+
+  it('re-ask with the validation errors when the value breaks the schema', async () => {
+    const provider = createMockProvider({
+      responses: [{ json: { ...profile, age: 300 } }, { json: profile }],
+    });
+    await expect(
+      service(provider).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).resolves.toEqual(profile);
+    const last = provider.calls[1]?.messages.at(-1)?.content ?? '';
+    expect(last).toContain('(validation)');
+    expect(last).toContain('age');
+  });
+
+  it('catch an impossible partial early, before the stream ends', async () => {
+    const bad = JSON.stringify(
+      { ...profile, address: { city: 'London', planet: 'Mars', country: 'UK' } },
+      null,
+      2,
+    );
+    const provider = createMockProvider({
+      responses: [{ text: bad, chunkSize: 4 }, { json: profile }],
+    });
+    const responses = await collect(
+      service(provider).routeStructuredStreaming({ prompt: 'Ada', responseModel: profileModel }),
+    );
+    const firstAttempt = responses.filter((r) => r.attempt === 1);
+    const sent = firstAttempt.flatMap((r) => r.rawChunks ?? []).join('');
+    expect(sent.length).toBeLessThan(bad.length);
+    expect(responses.at(-1)).toMatchObject({ attempt: 2, partialResult: profile });
+  });
+
+  it('report a length cut as category length', async () => {
+    const text = JSON.stringify(profile);
+    const provider = createMockProvider({
+      responses: [{ text: text.slice(0, 30), finishReason: 'length' }],
+    });
+    await expect(
+      service(provider).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).rejects.toMatchObject({ category: 'length' });
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('report a refusal as content_filter without retrying', async () => {
+    const provider = createMockProvider({
+      responses: [{ text: '', finishReason: 'content_filter' }],
+    });
+    await expect(
+      service(provider).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).rejects.toMatchObject({ category: 'content_filter' });
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('retry a truncated stream (connection dropped without finish) as a parse failure', async () => {
+    const provider = createMockProvider({
+      responses: [{ json: profile, truncateAfterChunks: 4 }, { json: profile }],
+    });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+    });
+    await expect(stream.result).resolves.toEqual(profile);
+    expect(stream.attempts[0]?.category).toBe('parse');
+  });
+});
+
+describe('fallbacks and the circuit breaker', () => {
+  it('fall back to the next model once the primary is exhausted', async () => {
+    const primary = createMockProvider({ id: 'a', responses: [{ error: { status: 503 } }] });
+    const backup = createMockProvider({ id: 'b', responses: [{ json: profile }] });
+    const { events, callback } = recordEvents();
+    const stream = service([primary, backup]).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      model: 'a/big',
+      fallbackModels: ['b/small'],
+      maxRetries: 1,
+      progressCallback: callback,
+    });
+    const responses = await collect(stream);
+    expect(responses.at(-1)).toMatchObject({
+      model: 'b/small',
+      attempt: 3,
+      partialResult: profile,
+    });
+    expect(primary.calls).toHaveLength(2);
+    expect(backup.calls[0]?.model).toBe('small');
+    expect(events.find((e) => e.eventType === 'fallback')?.data).toMatchObject({
+      from: 'a/big',
+      to: 'b/small',
+    });
+  });
+
+  it('skip a model whose breaker is open without calling it', async () => {
+    const primary = createMockProvider({ id: 'a', responses: [{ error: { status: 500 } }] });
+    const backup = createMockProvider({ id: 'b', responses: [{ json: profile }] });
+    const breaker = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    const llm = service([primary, backup], { breaker });
+    const request = {
+      prompt: 'Ada',
+      responseModel: profileModel,
+      model: 'a/big',
+      fallbackModels: ['b/small'],
+      maxRetries: 1,
+    };
+    await expect(llm.routeStructured(request)).resolves.toEqual(profile);
+    expect(primary.calls).toHaveLength(2);
+    expect(await breaker.state('a:big')).toBe('open');
+    const stream = llm.routeStructuredStreaming(request);
+    await expect(stream.result).resolves.toEqual(profile);
+    expect(primary.calls).toHaveLength(2); // refused by the open breaker
+    expect(stream.attempts[0]).toMatchObject({ category: 'circuit_open', model: 'a/big' });
+  });
+
+  it('does not count validation failures against the breaker', async () => {
+    const provider = createMockProvider({ responses: [{ json: { wrong: true } }] });
+    const breaker = createCircuitBreaker({ failureThreshold: 1 });
+    const llm = service(provider, { breaker });
+    await expect(
+      llm.routeStructured({ prompt: 'x', responseModel: profileModel, maxRetries: 2 }),
+    ).rejects.toMatchObject({
+      category: 'validation',
+    });
+    expect(await breaker.state('mock:model-a')).toBe('closed');
+  });
+
+  it('says "service temporarily unavailable" when every model is refused', async () => {
+    const provider = createMockProvider({ responses: [{ error: { status: 500 } }] });
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (m: string) => void warnings.push(m),
+      error() {},
+    };
+    const llm = service(provider, { breaker: { failureThreshold: 1, cooldownMs: 30_000 }, logger });
+    await expect(
+      llm.routeStructured({ prompt: 'x', responseModel: profileModel, maxRetries: 0 }),
+    ).rejects.toMatchObject({ category: 'server' });
+    const refused = await failureOf(
+      llm.routeStructured({ prompt: 'x', responseModel: profileModel }),
+    );
+    expect(refused.category).toBe('circuit_open');
+    expect(refused.message).toMatch(/temporarily unavailable/i);
+    expect(refused.retryAfterMs).toBeGreaterThan(29_000);
+    expect(warnings.some((w) => /temporarily unavailable/i.test(w))).toBe(true);
+  });
+
+  it('degrades the mode when the model rejects it at run time', async () => {
+    const provider = createMockProvider({
+      responses: (call) =>
+        call.mode === 'json_schema'
+          ? {
+              error: new StructuredLLMError({
+                category: 'bad_request',
+                code: 'unsupported_mode',
+                message: 'response_format not supported',
+              }),
+            }
+          : { json: profile },
+    });
+    await expect(
+      service(provider).routeStructured({
+        prompt: 'x',
+        responseModel: profileModel,
+        maxRetries: 0,
+      }),
+    ).resolves.toEqual(profile);
+    expect(provider.calls.map((c) => c.mode)).toEqual(['json_schema', 'tool']);
+  });
+});
+
+describe('routing', () => {
+  it('routes a prefix to its provider and anything else to the default one', async () => {
+    const openai = createMockProvider({ id: 'openai', responses: [{ json: profile }] });
+    const openrouter = createMockProvider({ id: 'openrouter', responses: [{ json: profile }] });
+    const llm = service([openai, openrouter], { defaultProvider: 'openrouter' });
+    await llm.routeStructured({ prompt: 'x', responseModel: profileModel, model: 'openai/gpt-4o' });
+    await llm.routeStructured({
+      prompt: 'x',
+      responseModel: profileModel,
+      model: 'meta-llama/llama-3.1-70b',
+    });
+    await llm.routeStructured({ prompt: 'x', responseModel: profileModel, model: 'gpt-4o-mini' });
+    expect(openai.calls.map((c) => c.model)).toEqual(['gpt-4o']);
+    expect(openrouter.calls.map((c) => c.model)).toEqual([
+      'meta-llama/llama-3.1-70b',
+      'gpt-4o-mini',
+    ]);
+  });
+
+  it('fails clearly when nothing can serve the model', async () => {
+    const a = createMockProvider({ id: 'a', responses: [{ json: profile }] });
+    const b = createMockProvider({ id: 'b', responses: [{ json: profile }] });
+    const error = await failureOf(
+      service([a, b]).routeStructured({
+        prompt: 'x',
+        responseModel: profileModel,
+        model: 'c/model',
+      }),
+    );
+    expect(error.category).toBe('bad_request');
+    expect(error.code).toBe('no_provider');
+    expect(error.message).toContain('"a", "b"');
+  });
+});

@@ -1,0 +1,7 @@
+export {
+  createMockProvider,
+  type MockProvider,
+  type MockProviderOptions,
+  type MockResponse,
+  type MockScript,
+} from './mock-provider.ts';
