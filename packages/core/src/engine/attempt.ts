@@ -12,7 +12,7 @@ import type {
 } from '../provider/index.ts';
 import type { RoutedModel } from '../provider/model-router.ts';
 import { formatIssues, type ResponseModel } from '../schema/index.ts';
-import { untilAborted } from './pull.ts';
+import { AbortRace } from './pull.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { Deadline } from './timers.ts';
 import type { StreamingResponse, StreamingStructuredRequest } from './types.ts';
@@ -62,6 +62,12 @@ export class AttemptFailure extends Error {
 
 /** Values at this depth or shallower are validated when they complete (deeper ones through them). */
 const VALIDATE_DEPTH = 2;
+/**
+ * A growing string is checked (enum and const prefixes, maxLength) while it is at
+ * most this long; longer ones are checked once complete. Enum values are short,
+ * and re-checking a long description on every chunk would be wasted work.
+ */
+const GROWING_STRING_CHECK_LIMIT = 128;
 
 function valueAt(root: unknown, path: JsonPath): unknown {
   let node = root;
@@ -163,7 +169,9 @@ export async function* runAttempt<T>(
     }
     completed.length = 0;
     const growing = parser.path;
-    if (growing.length > 0 && valueAt(root, growing) !== undefined) {
+    if (growing.length === 0) return;
+    const value = valueAt(root, growing);
+    if (typeof value === 'string' && value.length <= GROWING_STRING_CHECK_LIMIT) {
       const result = responseModel.validatePartial(root, { path: growing, complete: false });
       if (!result.success) {
         throw validationError(
@@ -205,14 +213,15 @@ export async function* runAttempt<T>(
 
   let iterator: AsyncIterator<ProviderPart> | undefined;
   let finished = false;
+  const race = new AbortRace(signal);
   try {
     firstChunk.start();
     if (settings.streaming) {
-      const iterable = await untilAborted(routed.provider.doStream(call), signal);
+      const iterable = await race.run(routed.provider.doStream(call));
       iterator = iterable[Symbol.asyncIterator]();
       for (;;) {
         if (control.paused) await control.waitWhilePaused();
-        const next = await untilAborted(iterator.next(), signal);
+        const next = await race.run(iterator.next());
         if (next.done === true) {
           finished = true;
           break;
@@ -276,7 +285,7 @@ export async function* runAttempt<T>(
         }
       }
     } else {
-      const result = await untilAborted(routed.provider.doGenerate(call), signal);
+      const result = await race.run(routed.provider.doGenerate(call));
       firstChunk.stop();
       finished = true;
       finishReason = result.finishReason;
@@ -363,6 +372,7 @@ export async function* runAttempt<T>(
           });
     throw new AttemptFailure(error, text);
   } finally {
+    race.dispose();
     firstChunk.stop();
     idle.stop();
     stopWatchingPause();

@@ -81,34 +81,47 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     return this.iterate();
   }
 
-  private async *iterate(): AsyncGenerator<StreamingResponse<T>, void, undefined> {
+  /**
+   * A hand-written iterator rather than an async generator wrapping the runner:
+   * one promise hop less per chunk. Stopping early (break, return, throw in the
+   * loop body) cancels the request and runs it to its end, so it records the
+   * abort and releases the provider connection.
+   */
+  private iterate(): AsyncIterator<StreamingResponse<T>> {
     this.state = 'streaming';
     const responses = this.start();
     let finished = false;
-    try {
-      for (;;) {
-        const next = await responses.next();
-        if (next.done === true) {
-          finished = true;
-          return;
-        }
-        yield next.value;
-      }
-    } catch (error) {
-      finished = true;
-      this.settle({ error: unexpected(error) });
-      throw error;
-    } finally {
+    const stop = async (): Promise<IteratorResult<StreamingResponse<T>>> => {
       if (!finished) {
-        // The consumer stopped early (break, return, throw): cancel the request and run
-        // it to its end, so it records the abort and releases the provider connection.
-        this.control.abort('the consumer stopped reading the stream');
+        finished = true;
+        if (this.outcome === undefined)
+          this.control.abort('the consumer stopped reading the stream');
         for (;;) {
           const next = await responses.next();
           if (next.done === true) break;
         }
       }
-    }
+      return { done: true, value: undefined };
+    };
+    return {
+      next: async () => {
+        if (finished) return { done: true, value: undefined };
+        try {
+          const next = await responses.next();
+          if (next.done === true) finished = true;
+          return next;
+        } catch (error) {
+          finished = true;
+          this.settle({ error: unexpected(error) });
+          throw error;
+        }
+      },
+      return: stop,
+      throw: async (error: unknown) => {
+        await stop();
+        throw error;
+      },
+    };
   }
 
   private async drain(): Promise<void> {
