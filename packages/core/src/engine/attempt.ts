@@ -49,6 +49,17 @@ export interface AttemptOutcome<T> {
   readonly responseModel: string | undefined;
 }
 
+/** What one step of an attempt produced: a partial response to show, or the validated outcome. */
+export type AttemptStep<T> =
+  | { readonly partial: StreamingResponse<T>; readonly outcome?: undefined }
+  | { readonly outcome: AttemptOutcome<T>; readonly partial?: undefined };
+
+/** One running attempt. `next()` throws an AttemptFailure; call `close()` when done with it, always. */
+export interface AttemptRun<T> {
+  next(): Promise<AttemptStep<T>>;
+  close(): void;
+}
+
 /** Carries the text an attempt produced before failing, for re-asking the model. */
 export class AttemptFailure extends Error {
   readonly error: StructuredLLMError;
@@ -83,12 +94,11 @@ function validationError(message: string, issues: string): StructuredLLMError {
 }
 
 /**
- * One try against one model: streams text into the parser, yields partial
- * responses, validates along the way and at the end. Throws AttemptFailure.
+ * One try against one model: streams text into the parser, hands out partial
+ * responses step by step, validates along the way and at the end. A step object
+ * rather than an async generator: a nested generator costs a promise hop per chunk.
  */
-export async function* runAttempt<T>(
-  settings: AttemptSettings<T>,
-): AsyncGenerator<StreamingResponse<T>, AttemptOutcome<T>, undefined> {
+export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const { request, responseModel, routed, control, tracker, hub } = settings;
   const attemptController = new AbortController();
   const signal = attemptController.signal;
@@ -213,12 +223,17 @@ export async function* runAttempt<T>(
 
   let iterator: AsyncIterator<ProviderPart> | undefined;
   let finished = false;
+  let closed = false;
   const race = new AbortRace(signal);
-  try {
-    firstChunk.start();
+
+  /** Runs until the next partial to show, or to the validated outcome. */
+  async function step(): Promise<AttemptStep<T>> {
     if (settings.streaming) {
-      const iterable = await race.run(routed.provider.doStream(call));
-      iterator = iterable[Symbol.asyncIterator]();
+      if (iterator === undefined) {
+        firstChunk.start();
+        const iterable = await race.run(routed.provider.doStream(call));
+        iterator = iterable[Symbol.asyncIterator]();
+      }
       for (;;) {
         if (control.paused) await control.waitWhilePaused();
         const next = await race.run(iterator.next());
@@ -266,14 +281,16 @@ export async function* runAttempt<T>(
             firstPartial = false;
             const chunksSinceLast = rawChunks;
             rawChunks = [];
-            yield {
-              partialResult: partial as StreamingResponse<T>['partialResult'],
-              isComplete: false,
-              progressPercent: event.progressPercent,
-              rawChunks: chunksSinceLast,
-              error: undefined,
-              attempt: settings.attempt,
-              model: routed.requested,
+            return {
+              partial: {
+                partialResult: partial as StreamingResponse<T>['partialResult'],
+                isComplete: false,
+                progressPercent: event.progressPercent,
+                rawChunks: chunksSinceLast,
+                error: undefined,
+                attempt: settings.attempt,
+                model: routed.requested,
+              },
             };
           }
         } else if (part.type === 'finish') {
@@ -285,6 +302,7 @@ export async function* runAttempt<T>(
         }
       }
     } else {
+      firstChunk.start();
       const result = await race.run(routed.provider.doGenerate(call));
       firstChunk.stop();
       finished = true;
@@ -351,15 +369,19 @@ export async function* runAttempt<T>(
       );
     }
     return {
-      value: validated.value,
-      text,
-      rawChunks,
-      usage,
-      finishReason,
-      responseId,
-      responseModel: responseModelName,
+      outcome: {
+        value: validated.value,
+        text,
+        rawChunks,
+        usage,
+        finishReason,
+        responseId,
+        responseModel: responseModelName,
+      },
     };
-  } catch (thrown) {
+  }
+
+  function failure(thrown: unknown): AttemptFailure {
     // The request's own abort wins over whatever the provider threw while being cut off.
     const error = signal.aborted
       ? abortError(signal.reason)
@@ -370,8 +392,13 @@ export async function* runAttempt<T>(
             message: `Provider "${routed.provider.id}" failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
             cause: thrown,
           });
-    throw new AttemptFailure(error, text);
-  } finally {
+    return new AttemptFailure(error, text);
+  }
+
+  /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */
+  function close(): void {
+    if (closed) return;
+    closed = true;
     race.dispose();
     firstChunk.stop();
     idle.stop();
@@ -389,4 +416,15 @@ export async function* runAttempt<T>(
       }
     }
   }
+
+  return {
+    async next() {
+      try {
+        return await step();
+      } catch (thrown) {
+        throw failure(thrown);
+      }
+    },
+    close,
+  };
 }

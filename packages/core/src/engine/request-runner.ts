@@ -10,7 +10,7 @@ import {
 } from '../provider/index.ts';
 import { type CircuitBreaker, circuitOpenError, retryDelay, sleep } from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
-import { AttemptFailure, type AttemptOutcome, runAttempt } from './attempt.ts';
+import { AttemptFailure, type AttemptOutcome, startAttempt } from './attempt.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
@@ -227,29 +227,37 @@ export async function* runRequest<T>(
           mode,
         });
         let outcome: AttemptOutcome<T>;
+        const run = startAttempt({
+          request,
+          responseModel,
+          routed,
+          mode,
+          messages,
+          attempt,
+          streaming,
+          control,
+          tracker,
+          estimator: env.estimator,
+          hub,
+          requestId,
+          maxResponseChars: env.maxResponseChars,
+          maxDepth: env.maxDepth,
+          maxChunks: env.maxChunks,
+          now,
+          startedAt,
+          onPartial: (value) => {
+            lastPartial = value;
+          },
+        });
         try {
-          outcome = yield* runAttempt({
-            request,
-            responseModel,
-            routed,
-            mode,
-            messages,
-            attempt,
-            streaming,
-            control,
-            tracker,
-            estimator: env.estimator,
-            hub,
-            requestId,
-            maxResponseChars: env.maxResponseChars,
-            maxDepth: env.maxDepth,
-            maxChunks: env.maxChunks,
-            now,
-            startedAt,
-            onPartial: (value) => {
-              lastPartial = value;
-            },
-          });
+          for (;;) {
+            const step = await run.next();
+            if (step.outcome !== undefined) {
+              outcome = step.outcome;
+              break;
+            }
+            yield step.partial;
+          }
         } catch (thrown) {
           const failure =
             thrown instanceof AttemptFailure
@@ -350,6 +358,8 @@ export async function* runRequest<T>(
             }
           }
           continue;
+        } finally {
+          run.close();
         }
 
         // Success.
