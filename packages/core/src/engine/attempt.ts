@@ -14,6 +14,7 @@ import type { RoutedModel } from '../provider/model-router.ts';
 import { formatIssues, type ResponseModel } from '../schema/index.ts';
 import { AbortRace } from './pull.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
+import { TextExcerpt } from './text-excerpt.ts';
 import { Deadline } from './timers.ts';
 import type { StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
@@ -41,7 +42,8 @@ export interface AttemptSettings<T> {
 
 export interface AttemptOutcome<T> {
   readonly value: T;
-  readonly text: string;
+  /** Characters of JSON the model wrote. */
+  readonly chars: number;
   readonly rawChunks: string[];
   readonly usage: Usage | undefined;
   readonly finishReason: FinishReason | undefined;
@@ -154,7 +156,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     },
   });
 
-  let text = '';
+  // What the model wrote: its length, and the head and tail a re-ask quotes.
+  const text = new TextExcerpt();
   let rawChunks: string[] = [];
   let chunks = 0;
   let charsAtLastEmit = 0;
@@ -202,7 +205,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     });
 
   const write = (delta: string): void => {
-    text += delta; // kept even if the parser rejects it: the re-ask quotes what the model wrote
+    text.append(delta); // kept even if the parser rejects it: the re-ask quotes what the model wrote
     parser.write(delta);
   };
 
@@ -263,17 +266,19 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           if (text.length - charsAtLastEmit >= chunkSize) {
             checkPartial();
             charsAtLastEmit = text.length;
-            const event = tracker.updateProgress(
-              `Received ${text.length} characters`,
-              progressNow(),
-              { attempt: settings.attempt, model: routed.requested, chars: text.length },
-            );
+            const progressPercent = tracker.listening
+              ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
+                  attempt: settings.attempt,
+                  model: routed.requested,
+                  chars: text.length,
+                }).progressPercent
+              : tracker.advance(progressNow());
             const partial = parser.value;
             settings.onPartial(partial);
             if (hub.active) {
               hub.emit('onPartial', {
                 ...context,
-                progressPercent: event.progressPercent,
+                progressPercent,
                 first: firstPartial,
                 elapsedMs: settings.now() - settings.startedAt,
               });
@@ -285,7 +290,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
               partial: {
                 partialResult: partial as StreamingResponse<T>['partialResult'],
                 isComplete: false,
-                progressPercent: event.progressPercent,
+                progressPercent,
                 rawChunks: chunksSinceLast,
                 error: undefined,
                 attempt: settings.attempt,
@@ -371,7 +376,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     return {
       outcome: {
         value: validated.value,
-        text,
+        chars: text.length,
         rawChunks,
         usage,
         finishReason,
@@ -392,7 +397,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             message: `Provider "${routed.provider.id}" failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
             cause: thrown,
           });
-    return new AttemptFailure(error, text);
+    return new AttemptFailure(error, text.toString());
   }
 
   /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */

@@ -364,12 +364,12 @@ export async function* runRequest<T>(
 
         // Success.
         if (env.breaker !== undefined) await env.breaker.recordSuccess(key);
-        env.estimator.learn(responseModel.name, outcome.text.length);
+        env.estimator.learn(responseModel.name, outcome.chars);
         hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
         tracker.completeOperation(`Completed "${responseModel.name}"`, {
           attempt,
           model: requested,
-          chars: outcome.text.length,
+          chars: outcome.chars,
         });
         hub.emit('onRequestEnd', {
           ...base,

@@ -58,9 +58,22 @@ export class ProgressTracker {
     progressPercent: number,
     data?: Readonly<Record<string, unknown>>,
   ): ProgressEvent {
+    return this.emit('progress', message, this.advance(progressPercent), data);
+  }
+
+  /** True when a callback or an event listener would receive events. */
+  get listening(): boolean {
+    return this.callback !== undefined || this.onEvent !== undefined;
+  }
+
+  /**
+   * Moves progress like {@link updateProgress} but emits no event: for hot paths
+   * where nobody is {@link listening}. Returns the (monotonic) percent.
+   */
+  advance(progressPercent: number): number {
     const bounded = Math.min(99.9, Math.max(this.percent, progressPercent));
-    this.percent = Number.isFinite(bounded) ? bounded : this.percent;
-    return this.emit('progress', message, this.percent, data);
+    if (Number.isFinite(bounded)) this.percent = bounded;
+    return this.percent;
   }
 
   /** A retry or fallback: a new attempt whose progress starts again from 0. */

@@ -1,0 +1,25 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TextExcerpt } from './text-excerpt.ts';
+
+describe('TextExcerpt', () => {
+  it('keeps a short text whole, at any chunking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 7 }), { maxLength: 20 }), (pieces) => {
+        const excerpt = new TextExcerpt(50, 30);
+        for (const piece of pieces) excerpt.append(piece);
+        const text = pieces.join('');
+        expect(excerpt.length).toBe(text.length);
+        if (text.length <= 80) expect(excerpt.toString()).toBe(text);
+        else expect(excerpt.toString()).toBe(`${text.slice(0, 50)}\n…\n${text.slice(-30)}`);
+      }),
+    );
+  });
+
+  it('holds a bounded number of pieces for a long answer', () => {
+    const excerpt = new TextExcerpt(10, 10);
+    for (let i = 0; i < 100_000; i++) excerpt.append('abcd');
+    expect(excerpt.length).toBe(400_000);
+    expect(excerpt.toString()).toBe('abcdabcdab\n…\ncdabcdabcd');
+  });
+});
