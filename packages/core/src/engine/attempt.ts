@@ -231,159 +231,163 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   /** Runs until the next partial to show, or to the validated outcome. */
   async function step(): Promise<AttemptStep<T>> {
-    if (settings.streaming) {
-      if (iterator === undefined) {
-        firstChunk.start();
-        const iterable = await race.run(routed.provider.doStream(call));
-        iterator = iterable[Symbol.asyncIterator]();
-      }
-      for (;;) {
-        if (control.paused) await control.waitWhilePaused();
-        const next = await race.run(iterator.next());
-        if (next.done === true) {
-          finished = true;
-          break;
+    try {
+      if (settings.streaming) {
+        if (iterator === undefined) {
+          firstChunk.start();
+          const iterable = await race.run(routed.provider.doStream(call));
+          iterator = iterable[Symbol.asyncIterator]();
         }
-        const part = next.value;
-        if (receivedText && !control.paused) idle.start();
-        if (part.type === 'text-delta') {
-          if (part.delta === '') continue;
-          if (!receivedText) {
-            receivedText = true;
-            firstChunk.stop();
-            idle.start();
+        for (;;) {
+          if (control.paused) await control.waitWhilePaused();
+          const next = await race.run(iterator.next());
+          if (next.done === true) {
+            finished = true;
+            break;
           }
-          if (++chunks > settings.maxChunks) {
-            throw new StructuredLLMError({
-              category: 'parse',
-              code: 'chunk_limit',
-              message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
-            });
-          }
-          write(part.delta);
-          rawChunks.push(part.delta);
-          if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
-          if (text.length - charsAtLastEmit >= chunkSize) {
-            checkPartial();
-            charsAtLastEmit = text.length;
-            const progressPercent = tracker.listening
-              ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
-                  attempt: settings.attempt,
-                  model: routed.requested,
-                  chars: text.length,
-                }).progressPercent
-              : tracker.advance(progressNow());
-            const partial = parser.value;
-            settings.onPartial(partial);
-            if (hub.active) {
-              hub.emit('onPartial', {
-                ...context,
-                progressPercent,
-                first: firstPartial,
-                elapsedMs: settings.now() - settings.startedAt,
+          const part = next.value;
+          if (receivedText && !control.paused) idle.start();
+          if (part.type === 'text-delta') {
+            if (part.delta === '') continue;
+            if (!receivedText) {
+              receivedText = true;
+              firstChunk.stop();
+              idle.start();
+            }
+            if (++chunks > settings.maxChunks) {
+              throw new StructuredLLMError({
+                category: 'parse',
+                code: 'chunk_limit',
+                message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
               });
             }
-            firstPartial = false;
-            const chunksSinceLast = rawChunks;
-            rawChunks = [];
-            return {
-              partial: {
-                partialResult: partial as StreamingResponse<T>['partialResult'],
-                isComplete: false,
-                progressPercent,
-                rawChunks: chunksSinceLast,
-                error: undefined,
-                attempt: settings.attempt,
-                model: routed.requested,
-              },
-            };
+            write(part.delta);
+            rawChunks.push(part.delta);
+            if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
+            if (text.length - charsAtLastEmit >= chunkSize) {
+              checkPartial();
+              charsAtLastEmit = text.length;
+              const progressPercent = tracker.listening
+                ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
+                    attempt: settings.attempt,
+                    model: routed.requested,
+                    chars: text.length,
+                  }).progressPercent
+                : tracker.advance(progressNow());
+              const partial = parser.value;
+              settings.onPartial(partial);
+              if (hub.active) {
+                hub.emit('onPartial', {
+                  ...context,
+                  progressPercent,
+                  first: firstPartial,
+                  elapsedMs: settings.now() - settings.startedAt,
+                });
+              }
+              firstPartial = false;
+              const chunksSinceLast = rawChunks;
+              rawChunks = [];
+              return {
+                partial: {
+                  partialResult: partial as StreamingResponse<T>['partialResult'],
+                  isComplete: false,
+                  progressPercent,
+                  rawChunks: chunksSinceLast,
+                  error: undefined,
+                  attempt: settings.attempt,
+                  model: routed.requested,
+                },
+              };
+            }
+          } else if (part.type === 'finish') {
+            finishReason = part.finishReason;
+            usage = part.usage ?? usage;
+          } else if (part.type === 'metadata') {
+            responseId = part.id ?? responseId;
+            responseModelName = part.model ?? responseModelName;
           }
-        } else if (part.type === 'finish') {
-          finishReason = part.finishReason;
-          usage = part.usage ?? usage;
-        } else if (part.type === 'metadata') {
-          responseId = part.id ?? responseId;
-          responseModelName = part.model ?? responseModelName;
+        }
+      } else {
+        firstChunk.start();
+        const result = await race.run(routed.provider.doGenerate(call));
+        firstChunk.stop();
+        finished = true;
+        finishReason = result.finishReason;
+        usage = result.usage;
+        responseId = result.id;
+        responseModelName = result.model;
+        if (result.text.length > settings.maxResponseChars) {
+          throw new StructuredLLMError({
+            category: 'parse',
+            code: 'length_limit',
+            message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
+          });
+        }
+        write(result.text);
+        rawChunks.push(result.text);
+        if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
+        checkPartial();
+        const event = tracker.updateProgress('Received the full response', progressNow(), {
+          attempt: settings.attempt,
+          model: routed.requested,
+          chars: text.length,
+        });
+        settings.onPartial(parser.value);
+        if (hub.active) {
+          hub.emit('onPartial', {
+            ...context,
+            progressPercent: event.progressPercent,
+            first: true,
+            elapsedMs: settings.now() - settings.startedAt,
+          });
         }
       }
-    } else {
-      firstChunk.start();
-      const result = await race.run(routed.provider.doGenerate(call));
-      firstChunk.stop();
-      finished = true;
-      finishReason = result.finishReason;
-      usage = result.usage;
-      responseId = result.id;
-      responseModelName = result.model;
-      if (result.text.length > settings.maxResponseChars) {
-        throw new StructuredLLMError({
-          category: 'parse',
-          code: 'length_limit',
-          message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
-        });
-      }
-      write(result.text);
-      rawChunks.push(result.text);
-      if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
-      checkPartial();
-      const event = tracker.updateProgress('Received the full response', progressNow(), {
-        attempt: settings.attempt,
-        model: routed.requested,
-        chars: text.length,
-      });
-      settings.onPartial(parser.value);
-      if (hub.active) {
-        hub.emit('onPartial', {
-          ...context,
-          progressPercent: event.progressPercent,
-          first: true,
-          elapsedMs: settings.now() - settings.startedAt,
-        });
-      }
-    }
 
-    if (finishReason === 'content_filter') {
-      throw new StructuredLLMError({
-        category: 'content_filter',
-        message: `${routed.requested} stopped: the output was blocked by a content filter or refused`,
-      });
-    }
-    if (finishReason === 'error') {
-      throw new StructuredLLMError({
-        category: 'server',
-        message: `${routed.requested} ended the stream with an error`,
-      });
-    }
-    try {
-      parser.end();
-    } catch (error) {
-      if (finishReason === 'length') {
+      if (finishReason === 'content_filter') {
         throw new StructuredLLMError({
-          category: 'length',
-          message: `${routed.requested} hit its output token limit before the JSON was complete (raise maxOutputTokens)`,
-          cause: error,
+          category: 'content_filter',
+          message: `${routed.requested} stopped: the output was blocked by a content filter or refused`,
         });
       }
-      throw error;
+      if (finishReason === 'error') {
+        throw new StructuredLLMError({
+          category: 'server',
+          message: `${routed.requested} ended the stream with an error`,
+        });
+      }
+      try {
+        parser.end();
+      } catch (error) {
+        if (finishReason === 'length') {
+          throw new StructuredLLMError({
+            category: 'length',
+            message: `${routed.requested} hit its output token limit before the JSON was complete (raise maxOutputTokens)`,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      const validated = await responseModel.validate(parser.value);
+      if (!validated.success) {
+        throw validationError(
+          `The response does not match the "${responseModel.name}" schema`,
+          formatIssues(validated.issues),
+        );
+      }
+      return {
+        outcome: {
+          value: validated.value,
+          chars: text.length,
+          rawChunks,
+          usage,
+          finishReason,
+          responseId,
+          responseModel: responseModelName,
+        },
+      };
+    } catch (thrown) {
+      throw failure(thrown);
     }
-    const validated = await responseModel.validate(parser.value);
-    if (!validated.success) {
-      throw validationError(
-        `The response does not match the "${responseModel.name}" schema`,
-        formatIssues(validated.issues),
-      );
-    }
-    return {
-      outcome: {
-        value: validated.value,
-        chars: text.length,
-        rawChunks,
-        usage,
-        finishReason,
-        responseId,
-        responseModel: responseModelName,
-      },
-    };
   }
 
   function failure(thrown: unknown): AttemptFailure {
@@ -423,13 +427,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   }
 
   return {
-    async next() {
-      try {
-        return await step();
-      } catch (thrown) {
-        throw failure(thrown);
-      }
-    },
+    next: step,
     close,
   };
 }

@@ -104,17 +104,19 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       return { done: true, value: undefined };
     };
     return {
-      next: async () => {
-        if (finished) return { done: true, value: undefined };
-        try {
-          const next = await responses.next();
-          if (next.done === true) finished = true;
-          return next;
-        } catch (error) {
-          finished = true;
-          this.settle({ error: unexpected(error) });
-          throw error;
-        }
+      next: () => {
+        if (finished) return Promise.resolve({ done: true, value: undefined });
+        return responses.next().then(
+          (next) => {
+            if (next.done === true) finished = true;
+            return next;
+          },
+          (error: unknown) => {
+            finished = true;
+            this.settle({ error: unexpected(error) });
+            throw error;
+          },
+        );
       },
       return: stop,
       throw: async (error: unknown) => {
