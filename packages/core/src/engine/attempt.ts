@@ -8,11 +8,11 @@ import type {
   OutputMode,
   ProviderCall,
   ProviderPart,
+  ProviderResult,
   Usage,
 } from '../provider/index.ts';
 import type { RoutedModel } from '../provider/model-router.ts';
 import { formatIssues, type ResponseModel } from '../schema/index.ts';
-import { AbortRace } from './pull.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
 import { Deadline } from './timers.ts';
@@ -51,14 +51,22 @@ export interface AttemptOutcome<T> {
   readonly responseModel: string | undefined;
 }
 
-/** What one step of an attempt produced: a partial response to show, or the validated outcome. */
-export type AttemptStep<T> =
-  | { readonly partial: StreamingResponse<T>; readonly outcome?: undefined }
-  | { readonly outcome: AttemptOutcome<T>; readonly partial?: undefined };
+/** How an attempt ended: its validated outcome, or why it failed. */
+export type AttemptEnd<T> =
+  | { readonly outcome: AttemptOutcome<T>; readonly failure?: undefined }
+  | { readonly failure: AttemptFailure; readonly outcome?: undefined };
 
-/** One running attempt. `next()` throws an AttemptFailure; call `close()` when done with it, always. */
+/** What the consumer of a stream receives for one pull. */
+export type ResponseResult<T> = IteratorResult<StreamingResponse<T>, undefined>;
+
+/**
+ * One running attempt. `pull(onEnd)` resolves with the next partial response;
+ * once the attempt has ended it resolves with whatever `onEnd` returns for that
+ * end instead (the request runner's next response). Call `close()` when done
+ * with it, always.
+ */
 export interface AttemptRun<T> {
-  next(): Promise<AttemptStep<T>>;
+  pull(onEnd: (end: AttemptEnd<T>) => Promise<ResponseResult<T>>): Promise<ResponseResult<T>>;
   close(): void;
 }
 
@@ -81,6 +89,13 @@ const VALIDATE_DEPTH = 2;
  * and re-checking a long description on every chunk would be wasted work.
  */
 const GROWING_STRING_CHECK_LIMIT = 128;
+/**
+ * A growing string is re-checked once it has grown by this factor since its last
+ * check (and always when a new value has begun): a prefix that no value can
+ * complete stays impossible, so it is still caught while streaming, after at most
+ * twice the characters, at O(log length) checks per string instead of one per chunk.
+ */
+const GROWING_STRING_RECHECK_FACTOR = 2;
 
 function valueAt(root: unknown, path: JsonPath): unknown {
   let node = root;
@@ -147,11 +162,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   // Completed values to validate at the next emission (path-local, so the cost follows the change).
   const completed: JsonPath[] = [];
+  // When the growing string was last checked. A value ending since then means a new
+  // string; otherwise it has grown by at most as many characters as the text.
+  let stringChecked = false;
+  let valueEnded = false;
+  let textAtCheck = 0;
+  let lengthAtCheck = 0;
   const parser = createJsonStreamParser({
     maxDepth: settings.maxDepth,
     maxLength: settings.maxResponseChars,
     lenient: settings.mode === 'prompt',
     onValue: (_value, depth) => {
+      valueEnded = true;
       if (depth > 0 && depth <= VALIDATE_DEPTH) completed.push(parser.path);
     },
   });
@@ -181,10 +203,25 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       }
     }
     completed.length = 0;
+    if (!parser.readingString) {
+      stringChecked = false; // the next string is a new one: check it at once
+      return;
+    }
+    if (
+      stringChecked &&
+      !valueEnded &&
+      (lengthAtCheck > GROWING_STRING_CHECK_LIMIT ||
+        text.length - textAtCheck < lengthAtCheck * (GROWING_STRING_RECHECK_FACTOR - 1))
+    ) {
+      return; // the same string, not yet grown enough to be worth another look
+    }
     const growing = parser.path;
-    if (growing.length === 0) return;
     const value = valueAt(root, growing);
-    if (typeof value === 'string' && value.length <= GROWING_STRING_CHECK_LIMIT) {
+    stringChecked = true;
+    valueEnded = false;
+    textAtCheck = text.length;
+    lengthAtCheck = typeof value === 'string' ? value.length : 0;
+    if (lengthAtCheck <= GROWING_STRING_CHECK_LIMIT) {
       const result = responseModel.validatePartial(root, { path: growing, complete: false });
       if (!result.success) {
         throw validationError(
@@ -227,89 +264,180 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let iterator: AsyncIterator<ProviderPart> | undefined;
   let finished = false;
   let closed = false;
-  const race = new AbortRace(signal);
+  /** Set once the attempt has ended; later provider results are ignored. */
+  let ended = false;
+  /** The consumer's pull in progress, if any, and what to call when the attempt ends. */
+  let resolvePull: ((result: ResponseResult<T> | Promise<ResponseResult<T>>) => void) | undefined;
+  let onEnd: ((end: AttemptEnd<T>) => Promise<ResponseResult<T>>) | undefined;
 
-  /** Runs until the next partial to show, or to the validated outcome. */
-  async function step(): Promise<AttemptStep<T>> {
-    try {
-      if (settings.streaming) {
-        if (iterator === undefined) {
-          firstChunk.start();
-          const iterable = await race.run(routed.provider.doStream(call));
+  // A provider that ignores its abort signal must not hold the consumer: the abort ends the pull.
+  const onAttemptAbort = (): void => {
+    if (resolvePull !== undefined) end({ failure: failure(signal.reason) });
+  };
+  signal.addEventListener('abort', onAttemptAbort, { once: true });
+
+  /** Hands the attempt's end to the runner and the runner's answer to the waiting consumer. */
+  function end(result: AttemptEnd<T>): void {
+    if (ended) return;
+    ended = true;
+    const resolve = resolvePull;
+    const handOff = onEnd;
+    resolvePull = undefined;
+    onEnd = undefined;
+    if (resolve !== undefined && handOff !== undefined) resolve(handOff(result));
+  }
+
+  const fail = (thrown: unknown): void => end({ failure: failure(thrown) });
+
+  /**
+   * Reads provider parts until there is a partial to show, or the stream ends.
+   * Callback-driven rather than async: a chunk costs the provider's promise and
+   * the consumer's, nothing in between.
+   */
+  function advance(): void {
+    if (ended) return;
+    if (signal.aborted) {
+      fail(signal.reason);
+      return;
+    }
+    if (control.paused) {
+      control.waitWhilePaused().then(advance, fail);
+      return;
+    }
+    if (iterator === undefined) {
+      firstChunk.start();
+      let started: Promise<AsyncIterable<ProviderPart>>;
+      try {
+        started = routed.provider.doStream(call);
+      } catch (thrown) {
+        fail(thrown);
+        return;
+      }
+      started.then((iterable) => {
+        if (ended) return;
+        try {
           iterator = iterable[Symbol.asyncIterator]();
+        } catch (thrown) {
+          fail(thrown);
+          return;
         }
-        for (;;) {
-          if (control.paused) await control.waitWhilePaused();
-          const next = await race.run(iterator.next());
-          if (next.done === true) {
-            finished = true;
-            break;
-          }
-          const part = next.value;
-          if (receivedText && !control.paused) idle.start();
-          if (part.type === 'text-delta') {
-            if (part.delta === '') continue;
-            if (!receivedText) {
-              receivedText = true;
-              firstChunk.stop();
-              idle.start();
-            }
-            if (++chunks > settings.maxChunks) {
-              throw new StructuredLLMError({
-                category: 'parse',
-                code: 'chunk_limit',
-                message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
-              });
-            }
-            write(part.delta);
-            rawChunks.push(part.delta);
-            if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
-            if (text.length - charsAtLastEmit >= chunkSize) {
-              checkPartial();
-              charsAtLastEmit = text.length;
-              const progressPercent = tracker.listening
-                ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
-                    attempt: settings.attempt,
-                    model: routed.requested,
-                    chars: text.length,
-                  }).progressPercent
-                : tracker.advance(progressNow());
-              const partial = parser.value;
-              settings.onPartial(partial);
-              if (hub.active) {
-                hub.emit('onPartial', {
-                  ...context,
-                  progressPercent,
-                  first: firstPartial,
-                  elapsedMs: settings.now() - settings.startedAt,
-                });
-              }
-              firstPartial = false;
-              const chunksSinceLast = rawChunks;
-              rawChunks = [];
-              return {
-                partial: {
-                  partialResult: partial as StreamingResponse<T>['partialResult'],
-                  isComplete: false,
-                  progressPercent,
-                  rawChunks: chunksSinceLast,
-                  error: undefined,
-                  attempt: settings.attempt,
-                  model: routed.requested,
-                },
-              };
-            }
-          } else if (part.type === 'finish') {
-            finishReason = part.finishReason;
-            usage = part.usage ?? usage;
-          } else if (part.type === 'metadata') {
-            responseId = part.id ?? responseId;
-            responseModelName = part.model ?? responseModelName;
-          }
-        }
-      } else {
-        firstChunk.start();
-        const result = await race.run(routed.provider.doGenerate(call));
+        advance();
+      }, onProviderError);
+      return;
+    }
+    let read: Promise<IteratorResult<ProviderPart>>;
+    try {
+      read = iterator.next();
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    read.then(onPart, onProviderError);
+  }
+
+  function onProviderError(thrown: unknown): void {
+    if (!ended) fail(thrown);
+  }
+
+  function onPart(next: IteratorResult<ProviderPart>): void {
+    if (ended) return;
+    let response: StreamingResponse<T> | undefined;
+    try {
+      if (next.done === true) {
+        finished = true;
+        finish();
+        return;
+      }
+      response = accept(next.value);
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    if (response === undefined) {
+      advance();
+      return;
+    }
+    const resolve = resolvePull;
+    resolvePull = undefined;
+    resolve?.({ done: false, value: response });
+  }
+
+  /** Takes one provider part; returns the partial response to show, if it is time for one. */
+  function accept(part: ProviderPart): StreamingResponse<T> | undefined {
+    if (receivedText && !control.paused) idle.start();
+    if (part.type === 'text-delta') {
+      if (part.delta === '') return undefined;
+      if (!receivedText) {
+        receivedText = true;
+        firstChunk.stop();
+        idle.start();
+      }
+      if (++chunks > settings.maxChunks) {
+        throw new StructuredLLMError({
+          category: 'parse',
+          code: 'chunk_limit',
+          message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
+        });
+      }
+      write(part.delta);
+      rawChunks.push(part.delta);
+      if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
+      if (text.length - charsAtLastEmit < chunkSize) return undefined;
+      checkPartial();
+      charsAtLastEmit = text.length;
+      const progressPercent = tracker.listening
+        ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
+            attempt: settings.attempt,
+            model: routed.requested,
+            chars: text.length,
+          }).progressPercent
+        : tracker.advance(progressNow());
+      const partial = parser.value;
+      settings.onPartial(partial);
+      if (hub.active) {
+        hub.emit('onPartial', {
+          ...context,
+          progressPercent,
+          first: firstPartial,
+          elapsedMs: settings.now() - settings.startedAt,
+        });
+      }
+      firstPartial = false;
+      const chunksSinceLast = rawChunks;
+      rawChunks = [];
+      return {
+        partialResult: partial as StreamingResponse<T>['partialResult'],
+        isComplete: false,
+        progressPercent,
+        rawChunks: chunksSinceLast,
+        error: undefined,
+        attempt: settings.attempt,
+        model: routed.requested,
+      };
+    }
+    if (part.type === 'finish') {
+      finishReason = part.finishReason;
+      usage = part.usage ?? usage;
+    } else if (part.type === 'metadata') {
+      responseId = part.id ?? responseId;
+      responseModelName = part.model ?? responseModelName;
+    }
+    return undefined;
+  }
+
+  /** One non-streaming call: the whole text at once, then the same checks. */
+  function generate(): void {
+    firstChunk.start();
+    let generated: Promise<ProviderResult>;
+    try {
+      generated = routed.provider.doGenerate(call);
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    generated.then((result) => {
+      if (ended) return;
+      try {
         firstChunk.stop();
         finished = true;
         finishReason = result.finishReason;
@@ -341,8 +469,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             elapsedMs: settings.now() - settings.startedAt,
           });
         }
+      } catch (thrown) {
+        fail(thrown);
+        return;
       }
+      finish();
+    }, onProviderError);
+  }
 
+  /** The stream (or call) is over: check how it ended, then validate the whole value. */
+  function finish(): void {
+    let validating: ReturnType<ResponseModel<T>['validate']>;
+    try {
       if (finishReason === 'content_filter') {
         throw new StructuredLLMError({
           category: 'content_filter',
@@ -367,14 +505,23 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         }
         throw error;
       }
-      const validated = await responseModel.validate(parser.value);
+      validating = responseModel.validate(parser.value);
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    Promise.resolve(validating).then((validated) => {
+      if (ended) return;
       if (!validated.success) {
-        throw validationError(
-          `The response does not match the "${responseModel.name}" schema`,
-          formatIssues(validated.issues),
+        fail(
+          validationError(
+            `The response does not match the "${responseModel.name}" schema`,
+            formatIssues(validated.issues),
+          ),
         );
+        return;
       }
-      return {
+      end({
         outcome: {
           value: validated.value,
           chars: text.length,
@@ -384,10 +531,25 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           responseId,
           responseModel: responseModelName,
         },
-      };
-    } catch (thrown) {
-      throw failure(thrown);
-    }
+      });
+    }, fail);
+  }
+
+  function pull(
+    handOff: (end: AttemptEnd<T>) => Promise<ResponseResult<T>>,
+  ): Promise<ResponseResult<T>> {
+    return new Promise<ResponseResult<T>>((resolve) => {
+      if (ended || resolvePull !== undefined) {
+        throw new TypeError('An attempt is pulled once at a time and not after it ended');
+      }
+      resolvePull = resolve;
+      onEnd = handOff;
+      if (!settings.streaming) {
+        if (!finished) generate();
+        return;
+      }
+      advance();
+    });
   }
 
   function failure(thrown: unknown): AttemptFailure {
@@ -408,7 +570,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function close(): void {
     if (closed) return;
     closed = true;
-    race.dispose();
+    signal.removeEventListener('abort', onAttemptAbort);
     firstChunk.stop();
     idle.stop();
     stopWatchingPause();
@@ -426,8 +588,5 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     }
   }
 
-  return {
-    next: step,
-    close,
-  };
+  return { pull, close };
 }

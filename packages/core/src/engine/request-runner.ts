@@ -10,7 +10,13 @@ import {
 } from '../provider/index.ts';
 import { type CircuitBreaker, circuitOpenError, retryDelay, sleep } from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
-import { AttemptFailure, type AttemptOutcome, startAttempt } from './attempt.ts';
+import {
+  type AttemptEnd,
+  AttemptFailure,
+  type AttemptOutcome,
+  type AttemptRun,
+  startAttempt,
+} from './attempt.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
@@ -48,6 +54,14 @@ export function modesFor(
   );
 }
 
+/**
+ * What the runner yields: a response for the consumer, or a running attempt
+ * whose partials the stream pulls directly (a generator resumption per chunk
+ * would cost more than the rest of the chunk's work). The stream resumes the
+ * runner with the attempt's end.
+ */
+export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRun<T> };
+
 let requestCounter = 0;
 
 /**
@@ -60,7 +74,7 @@ export async function* runRequest<T>(
   responseModel: ResponseModel<T>,
   control: StreamControl,
   hooks: RunnerHooks<T>,
-): AsyncGenerator<StreamingResponse<T>, void, undefined> {
+): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   const { hub, logger, now } = env;
   const requestId = `req_${(++requestCounter).toString(36)}_${now().toString(36)}`;
   const startedAt = now();
@@ -250,14 +264,12 @@ export async function* runRequest<T>(
           },
         });
         try {
-          for (;;) {
-            const step = await run.next();
-            if (step.outcome !== undefined) {
-              outcome = step.outcome;
-              break;
-            }
-            yield step.partial;
-          }
+          // The stream pulls the attempt's partials itself and resumes us with how it ended.
+          const ended: AttemptEnd<T> | undefined = yield { running: run };
+          if (ended === undefined)
+            throw new TypeError('The runner was resumed without an attempt end');
+          if (ended.failure !== undefined) throw ended.failure;
+          outcome = ended.outcome;
         } catch (thrown) {
           const failure =
             thrown instanceof AttemptFailure

@@ -5,14 +5,14 @@ import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
 import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
+import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
-import { type RunnerEnvironment, runRequest } from './request-runner.ts';
+import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
 import { StructuredStreamImpl } from './structured-stream.ts';
 import type {
   BatchOptions,
   BatchStream,
-  StreamingResponse,
   StreamingStructuredRequest,
   StructuredLLMServiceOptions,
   StructuredStream,
@@ -22,7 +22,7 @@ async function* failedRequest<T>(
   stream: StructuredStreamImpl<T>,
   error: StructuredLLMError,
   request: StreamingStructuredRequest<T>,
-): AsyncGenerator<StreamingResponse<T>, void, undefined> {
+): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   stream.settle({ error });
   yield {
     partialResult: undefined,

@@ -1,4 +1,6 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
+import type { RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
 import type { StreamingResponse, StreamStatus, StructuredStream } from './types.ts';
 
@@ -8,7 +10,7 @@ type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError }
 export class StructuredStreamImpl<T> implements StructuredStream<T> {
   readonly attempts: AttemptRecord[] = [];
   private readonly control: StreamControl;
-  private readonly start: () => AsyncGenerator<StreamingResponse<T>, void, undefined>;
+  private readonly start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>;
   private consumed = false;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
   private outcome: Outcome<T> | undefined;
@@ -20,7 +22,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     control: StreamControl,
     start: (
       stream: StructuredStreamImpl<T>,
-    ) => AsyncGenerator<StreamingResponse<T>, void, undefined>,
+    ) => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>,
   ) {
     this.control = control;
     this.start = () => start(this);
@@ -82,42 +84,59 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
   }
 
   /**
-   * A hand-written iterator rather than an async generator wrapping the runner:
-   * one promise hop less per chunk. Stopping early (break, return, throw in the
-   * loop body) cancels the request and runs it to its end, so it records the
-   * abort and releases the provider connection.
+   * A hand-written iterator over the runner: responses it yields go straight
+   * to the consumer, and while an attempt streams, the consumer pulls its
+   * partials directly (no generator resumption or extra promise per chunk).
+   * Stopping early (break, return, throw in the loop body) cancels the request
+   * and runs it to its end, so it records the abort and releases the provider.
    */
   private iterate(): AsyncIterator<StreamingResponse<T>> {
     this.state = 'streaming';
-    const responses = this.start();
+    const runner = this.start();
     let finished = false;
-    const stop = async (): Promise<IteratorResult<StreamingResponse<T>>> => {
-      if (!finished) {
+    let attempt: AttemptRun<T> | undefined;
+
+    const fromRunner = (
+      next: IteratorResult<RunnerItem<T>, void>,
+    ): ResponseResult<T> | Promise<ResponseResult<T>> => {
+      if (next.done === true) {
         finished = true;
+        return { done: true, value: undefined };
+      }
+      const item = next.value;
+      if ('running' in item) {
+        attempt = item.running;
+        return item.running.pull(attemptEnded);
+      }
+      return { done: false, value: item };
+    };
+    const onRunnerError = (error: unknown): never => {
+      finished = true;
+      attempt = undefined;
+      this.settle({ error: unexpected(error) });
+      throw error;
+    };
+    const resumeRunner = (end?: AttemptEnd<T>): Promise<ResponseResult<T>> =>
+      runner.next(end).then(fromRunner, onRunnerError);
+    const attemptEnded = (end: AttemptEnd<T>): Promise<ResponseResult<T>> => {
+      attempt = undefined;
+      return resumeRunner(end);
+    };
+    const next = (): Promise<ResponseResult<T>> => {
+      if (finished) return Promise.resolve({ done: true, value: undefined });
+      if (attempt !== undefined) return attempt.pull(attemptEnded);
+      return resumeRunner();
+    };
+    const stop = async (): Promise<ResponseResult<T>> => {
+      if (!finished) {
         if (this.outcome === undefined)
           this.control.abort('the consumer stopped reading the stream');
-        for (;;) {
-          const next = await responses.next();
-          if (next.done === true) break;
-        }
+        while (!finished) await next();
       }
       return { done: true, value: undefined };
     };
     return {
-      next: () => {
-        if (finished) return Promise.resolve({ done: true, value: undefined });
-        return responses.next().then(
-          (next) => {
-            if (next.done === true) finished = true;
-            return next;
-          },
-          (error: unknown) => {
-            finished = true;
-            this.settle({ error: unexpected(error) });
-            throw error;
-          },
-        );
-      },
+      next,
       return: stop,
       throw: async (error: unknown) => {
         await stop();

@@ -124,6 +124,23 @@ describe('createJsonStreamParser: partial values', () => {
     expect(parser.value).toEqual({ a: [1, 2] });
   });
 
+  it('tells when a string value (not a key) is being read', () => {
+    const parser = createJsonStreamParser();
+    const seen: Array<[string, boolean]> = [];
+    for (const chunk of ['{"ke', 'y": "va', 'l\\', 'n", "n": 1', '2, "s": "\\u00', 'e9"}']) {
+      parser.write(chunk);
+      seen.push([chunk, parser.readingString]);
+    }
+    expect(seen).toEqual([
+      ['{"ke', false], // inside a key
+      ['y": "va', true],
+      ['l\\', true], // inside an escape
+      ['n", "n": 1', false], // inside a number
+      ['2, "s": "\\u00', true], // inside a \u escape
+      ['e9"}', false],
+    ]);
+  });
+
   it('completes a top-level number at end()', () => {
     const parser = createJsonStreamParser();
     parser.write('-0.5e-3');

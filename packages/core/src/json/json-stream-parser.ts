@@ -56,6 +56,11 @@ export interface JsonStreamParser {
   /** Arrays and objects currently open. */
   readonly depth: number;
   /**
+   * True while a string value (not an object key) is being read: {@link value}
+   * shows it as a prefix, at {@link path}, and it will only grow.
+   */
+  readonly readingString: boolean;
+  /**
    * Where the value most recently started (or, inside an `onValue` callback, just
    * completed) sits: for each open container, the current key or the index of
    * its last element. Built on request, in O(depth).
@@ -207,6 +212,11 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   get complete(): boolean {
     return this.state === S_DONE;
+  }
+
+  get readingString(): boolean {
+    const state = this.state;
+    return (state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey;
   }
 
   get position(): number {

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCircuitBreaker, StructuredLLMError, StructuredLLMService } from '../../src/index.ts';
+import {
+  createCircuitBreaker,
+  jsonSchema,
+  StructuredLLMError,
+  StructuredLLMService,
+} from '../../src/index.ts';
 import {
   collect,
   failureOf,
@@ -195,6 +200,37 @@ describe('retries', () => {
     const sent = firstAttempt.flatMap((r) => r.rawChunks ?? []).join('');
     expect(sent.length).toBeLessThan(bad.length);
     expect(responses.at(-1)).toMatchObject({ attempt: 2, partialResult: profile });
+  });
+
+  it('catch an enum value no prefix can complete while its string is still growing', async () => {
+    const mood = jsonSchema({
+      type: 'object',
+      properties: {
+        note: { type: 'string' },
+        mood: { type: 'string', enum: ['calm', 'cheerful'] },
+      },
+      required: ['note', 'mood'],
+    });
+    // A long string first (checked rarely), then a new string that goes wrong after 3
+    // characters and never closes: it must be caught long before the stream ends.
+    const bad = `{"note": "${'n'.repeat(500)}", "mood": "chx${'x'.repeat(2_000)}`;
+    const provider = createMockProvider({
+      responses: [{ text: bad, chunkSize: 1 }, { json: { note: 'ok', mood: 'calm' } }],
+    });
+    const responses = await collect(
+      service(provider).routeStructuredStreaming({ prompt: 'How?', responseModel: mood }),
+    );
+    const firstAttempt = responses.filter((r) => r.attempt === 1);
+    const sent = firstAttempt.flatMap((r) => r.rawChunks ?? []).join('');
+    const moodStart = bad.indexOf('"chx') + 1;
+    // Checked again each time the string doubles: caught within 2× the bad prefix.
+    expect(sent.length).toBeGreaterThanOrEqual(moodStart + 3);
+    expect(sent.length).toBeLessThanOrEqual(moodStart + 8);
+    expect(provider.calls[1]?.messages.at(-1)?.content).toContain('mood');
+    expect(responses.at(-1)).toMatchObject({
+      attempt: 2,
+      partialResult: { note: 'ok', mood: 'calm' },
+    });
   });
 
   it('report a length cut as category length', async () => {
