@@ -53,11 +53,12 @@ describe('DeepPartial', () => {
     expectTypeOf<DeepPartial<{ note: string | null }>>().toEqualTypeOf<{ note?: string | null }>();
   });
 
-  it('keeps optional keys optional', () => {
-    type WithOptional = { a?: string; b: number | undefined };
+  it('keeps optional keys optional, and lets them show null (strict mode writes null for absent)', () => {
+    type WithOptional = { a?: string; b: number | undefined; c: string };
     expectTypeOf<DeepPartial<WithOptional>>().toEqualTypeOf<{
-      a?: string;
-      b?: number | undefined;
+      a?: string | null;
+      b?: number | undefined | null;
+      c?: string;
     }>();
   });
 

@@ -21,5 +21,12 @@ export type DeepPartial<T> = T extends Leaf
         ? { [K in keyof T]?: DeepPartial<T[K]> } // a tuple may stop early
         : { [K in keyof T]: DeepPartial<T[K]> } // an array keeps its kind, with partial items
       : T extends object
-        ? { [K in keyof T]?: DeepPartial<T[K]> }
+        ? { [K in keyof T]?: DeepPartial<T[K]> | OptionalNull<T[K]> }
         : T;
+
+/**
+ * Optional keys may also show `null` while streaming: in OpenAI strict mode an
+ * optional field is sent as required-and-nullable, and the model writes `null`
+ * for "absent". The final value has those nulls removed.
+ */
+type OptionalNull<V> = V extends undefined ? null : never;

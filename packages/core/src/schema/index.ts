@@ -5,6 +5,7 @@ export {
   type JsonSchemaOptions,
   jsonSchema,
   type ResponseModelOptions,
+  type StrictOption,
 } from './json-schema-model.ts';
 export {
   type CompileJsonSchemaOptions,
@@ -30,7 +31,18 @@ export type {
   StandardSchemaV1Props,
   StandardTypes,
 } from './standard-schema.ts';
-export { type ResponseModelInput, toResponseModel } from './to-response-model.ts';
+export {
+  isStrictCompatible,
+  type StrictJsonSchema,
+  type StrictJsonSchemaOptions,
+  toStrictJsonSchema,
+} from './strict-json-schema.ts';
+export {
+  type ResponseModelInput,
+  type ToResponseModelOptions,
+  toResponseModel,
+  validateWithStandardSchema,
+} from './to-response-model.ts';
 export {
   formatIssues,
   formatPath,

@@ -8,6 +8,7 @@ import {
   schemaNameFromTitle,
   type ValidatePartialOptions,
 } from './response-model.ts';
+import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema.ts';
 import type { ValidationResult } from './validation.ts';
 
 /** A {@link ResponseModel} built from a plain JSON Schema by {@link jsonSchema}. */
@@ -20,7 +21,21 @@ export interface ResponseModelOptions {
   readonly description?: string | undefined;
 }
 
+/**
+ * Whether to send the schema in OpenAI strict-mode form ({@link toStrictJsonSchema}):
+ * `true` converts it or throws, `'auto'` converts it when it has a strict form and
+ * sends it as is otherwise, `false` sends it as is.
+ */
+export type StrictOption = boolean | 'auto';
+
 export interface JsonSchemaOptions<T> extends ResponseModelOptions {
+  /**
+   * Send the schema in OpenAI strict-mode form (optional fields as required and
+   * nullable). Values the model writes are read back before validation: a `null`
+   * standing for an absent optional field is removed. Default `false` here: a
+   * schema you wrote is sent as you wrote it.
+   */
+  readonly strict?: StrictOption | undefined;
   /**
    * Decides final validity instead of the built-in validator (a type guard,
    * another library…). Partial values are still checked against the schema.
@@ -103,19 +118,39 @@ export function jsonSchema<T = unknown>(
   schema: JsonSchema,
   options: JsonSchemaOptions<T> = {},
 ): JsonSchemaModel<T> {
-  const validator = compileJsonSchema(schema);
-  const validate =
+  const strict = strictForm(schema, options.strict ?? false);
+  const finalValidator =
+    strict === undefined || options.validate === undefined ? compileJsonSchema(schema) : undefined;
+  // Partials are checked against the strict structure (nulls allowed where the model
+  // may write them) with every constraint of the original kept.
+  const partialValidator =
+    strict === undefined
+      ? (finalValidator as JsonSchemaValidator)
+      : compileJsonSchema(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
+  const check =
     options.validate ??
     ((value: unknown): ValidationResult<T> => {
-      const issues = validator.validate(value, 'final');
+      const issues = (finalValidator as JsonSchemaValidator).validate(value, 'final');
       return issues.length === 0
         ? { success: true, value: value as T }
         : { success: false, issues };
     });
+  const validate = strict === undefined ? check : (value: unknown) => check(strict.restore(value));
   return createResponseModel({
     ...modelIdentity(schema, options),
-    jsonSchema: schema,
-    validator,
+    jsonSchema: strict?.schema ?? schema,
+    validator: partialValidator,
     validate,
   });
+}
+
+/** The strict form to send, or undefined to send the schema as it is. */
+function strictForm(schema: JsonSchema, option: StrictOption): StrictJsonSchema | undefined {
+  if (option === false) return undefined;
+  if (option === true) return toStrictJsonSchema(schema);
+  try {
+    return toStrictJsonSchema(schema);
+  } catch {
+    return undefined;
+  }
 }

@@ -85,11 +85,55 @@ describe('toResponseModel', () => {
     expect(model.name).toBe('short');
   });
 
-  it('asks a Standard JSON Schema for its 2020-12 output schema', () => {
+  it('asks a Standard JSON Schema for its 2020-12 input schema (what the model writes)', () => {
     const model = toResponseModel(point);
     expect(point.requestedTargets).toEqual(['draft-2020-12']);
-    expect(model.jsonSchema).toBe(pointSchema);
+    // Sent in strict-mode form: already strict apart from the $schema annotation.
+    const { $schema: _, ...strict } = pointSchema;
+    expect(model.jsonSchema).toEqual(strict);
     expect(model.name).toBe('Point_2D');
+    expect(toResponseModel(point, { strict: false }).jsonSchema).toBe(pointSchema);
+  });
+
+  it('sends optional fields as nullable and removes the nulls before the library validates', async () => {
+    const seen: unknown[] = [];
+    const optional = standardSchema<{ a: string; b?: number }>({
+      schema: {
+        type: 'object',
+        properties: { a: { type: 'string' }, b: { type: 'number' } },
+        required: ['a'],
+      },
+      check: (value) => {
+        seen.push(value);
+        return [];
+      },
+    });
+    const model = toResponseModel(optional);
+    expect(model.jsonSchema).toEqual({
+      type: 'object',
+      properties: { a: { type: 'string' }, b: { type: ['number', 'null'] } },
+      required: ['a', 'b'],
+      additionalProperties: false,
+    });
+    expect(model.validatePartial({ a: 'x', b: null }).success).toBe(true);
+    expect(model.validatePartial({ a: 'x', b: 'no' }).success).toBe(false);
+    expect(await model.validate({ a: 'x', b: null })).toEqual({
+      success: true,
+      value: { a: 'x' },
+    });
+    expect(seen).toEqual([{ a: 'x' }]);
+  });
+
+  it('sends a schema with no strict form as it is (auto), or refuses it (strict: true)', () => {
+    const record = standardSchema<Record<string, string>>({
+      schema: { type: 'object', additionalProperties: { type: 'string' } },
+      check: () => [],
+    });
+    expect(toResponseModel(record).jsonSchema).toEqual({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    });
+    expect(() => toResponseModel(record, { strict: true })).toThrow(/free-form keys/);
   });
 
   it('falls back to draft-07 when the library cannot produce 2020-12', () => {

@@ -1,11 +1,11 @@
 import { unsupportedSchema } from './compile-schema.ts';
 import {
-  createResponseModel,
   type JsonSchemaModel,
+  jsonSchema,
   modelIdentity,
   type ResponseModelOptions,
+  type StrictOption,
 } from './json-schema-model.ts';
-import { compileJsonSchema } from './json-schema-validator.ts';
 import {
   isResponseModel,
   type ResponseModel,
@@ -63,15 +63,17 @@ function errorText(error: unknown): string {
 
 function fromStandardSchema<T>(
   input: StandardWithJsonSchema<T>,
-  options: ResponseModelOptions,
+  options: ToResponseModelOptions,
 ): ResponseModel<T> {
   const standard = input['~standard'];
   let schema: Record<string, unknown>;
   try {
-    schema = standard.jsonSchema.output({ target: 'draft-2020-12' });
+    // The model writes what `validate` takes in: the input side (a default makes a
+    // field optional there; a transform's result is not what the model writes).
+    schema = standard.jsonSchema.input({ target: 'draft-2020-12' });
   } catch {
     try {
-      schema = standard.jsonSchema.output({ target: 'draft-07' });
+      schema = standard.jsonSchema.input({ target: 'draft-07' });
     } catch (cause) {
       throw unsupportedSchema(
         `The ${standard.vendor} schema cannot be converted to JSON Schema: ${errorText(cause)}`,
@@ -84,15 +86,24 @@ function fromStandardSchema<T>(
       `The ${standard.vendor} schema converted to something other than a JSON Schema`,
     );
   }
-  return createResponseModel<T>({
-    ...modelIdentity(schema, options),
-    jsonSchema: schema,
-    validator: compileJsonSchema(schema),
-    validate(value) {
-      const result = standard.validate(value);
-      return isPromiseLike(result) ? result.then(fromStandardResult) : fromStandardResult(result);
-    },
+  return jsonSchema<T>(schema, {
+    ...options,
+    strict: options.strict ?? 'auto',
+    validate: (value) => validateWithStandardSchema(input, value),
   });
+}
+
+/**
+ * Validates `value` with a Standard Schema (zod, valibot, arktype…) and returns
+ * the result in this library's form: the library's output value (defaults and
+ * transforms applied), or issues with paths and messages.
+ */
+export function validateWithStandardSchema<T>(
+  schema: StandardSchemaV1<unknown, T>,
+  value: unknown,
+): ValidationResult<T> | Promise<ValidationResult<T>> {
+  const result = schema['~standard'].validate(value);
+  return isPromiseLike(result) ? result.then(fromStandardResult) : fromStandardResult(result);
 }
 
 function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions): ResponseModel<T> {
@@ -133,27 +144,36 @@ function describeInput(input: unknown): string {
  *
  * - a `ResponseModel` (e.g. from `jsonSchema(...)`) is used as is, renamed if `options` say so;
  * - a Standard Schema with Standard JSON Schema support (zod ≥ 4.2, arktype,
- *   valibot through `@valibot/to-json-schema`) is asked for its output JSON Schema
+ *   valibot through `@valibot/to-json-schema`) is asked for its input JSON Schema
  *   (`draft-2020-12`, else `draft-07`); final values are validated by the library
  *   itself, partial values by the built-in validator against that JSON Schema.
  *
  * The name comes from `options.name`, else the schema's `title`, else `response`.
  * Anything else throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`).
  */
+export interface ToResponseModelOptions extends ResponseModelOptions {
+  /**
+   * For a Standard Schema: send its JSON Schema in OpenAI strict-mode form.
+   * Default `'auto'` (strict form when the schema has one). Ignored for a
+   * `ResponseModel`, which already decided.
+   */
+  readonly strict?: StrictOption | undefined;
+}
+
 export function toResponseModel<T>(
   input: ResponseModelInput<T>,
-  options: ResponseModelOptions = {},
+  options: ToResponseModelOptions = {},
 ): ResponseModel<T> {
   const unknownInput: unknown = input;
   if (isResponseModel(unknownInput)) return withIdentity(input as ResponseModel<T>, options);
   const props = standardProps(unknownInput);
-  const converter = props?.jsonSchema as { output?: unknown } | undefined;
+  const converter = props?.jsonSchema as { input?: unknown } | undefined;
   if (
     props?.version === 1 &&
     typeof props.validate === 'function' &&
     typeof converter === 'object' &&
     converter !== null &&
-    typeof converter.output === 'function'
+    typeof converter.input === 'function'
   ) {
     return fromStandardSchema(input as StandardWithJsonSchema<T>, options);
   }
