@@ -1,0 +1,85 @@
+import {
+  type JsonSchema,
+  jsonSchema,
+  type ResponseModel,
+  type StrictOption,
+  StructuredLLMError,
+  validateWithStandardSchema,
+} from '@structllm/core';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type { BaseIssue, BaseSchema, InferOutput } from 'valibot';
+
+/** Any synchronous valibot schema. */
+export type AnyValibotSchema = BaseSchema<unknown, unknown, BaseIssue<unknown>>;
+
+export interface FromValibotOptions {
+  /** Schema name sent to providers (`^[a-zA-Z0-9_-]{1,64}$`). Default: the schema's title (`v.title(…)`), else `response`. */
+  readonly name?: string | undefined;
+  /** Default: the schema's description (`v.description(…)`). */
+  readonly description?: string | undefined;
+  /**
+   * OpenAI strict-mode form: `'auto'` (default) sends it when the schema has one
+   * and the plain JSON Schema otherwise; `true` throws when it has none; `false`
+   * always sends the plain JSON Schema.
+   */
+  readonly strict?: StrictOption | undefined;
+}
+
+/**
+ * The JSON Schema of what the model must write for `schema`: valibot's *input*
+ * side (conversion stops before the first transformation in a pipe, and
+ * `v.optional(x, default)` is an optional field). Validation actions JSON
+ * Schema cannot express (`v.check`, `v.custom`…) are left out; valibot still
+ * applies them to the final value. Throws a `StructuredLLMError`
+ * (`bad_request`, `unsupported_schema`) for schemas and actions JSON Schema
+ * cannot express, with the converter's explanation.
+ */
+export function valibotToJsonSchema(schema: AnyValibotSchema): JsonSchema {
+  try {
+    const { $schema: _, ...rest } = toJsonSchema(schema, {
+      target: 'draft-2020-12',
+      typeMode: 'input',
+      errorMode: 'throw',
+      // A check JSON Schema cannot express (v.check, v.custom, v.forward…) is left out
+      // of the schema sent: valibot still enforces it on the final value.
+      overrideAction: ({ valibotAction, jsonSchema: converted, errors }) =>
+        errors !== undefined && valibotAction.kind === 'validation' ? converted : undefined,
+    }) as Record<string, unknown>;
+    return rest;
+  } catch (cause) {
+    throw new StructuredLLMError({
+      category: 'bad_request',
+      code: 'unsupported_schema',
+      message: `The valibot schema has no JSON Schema form: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    });
+  }
+}
+
+/**
+ * A valibot schema as a response model.
+ *
+ * - The model is asked for the schema's JSON Schema in OpenAI strict-mode form
+ *   (optional fields sent as required-and-nullable) when it has one.
+ * - Partial values are checked while they stream against that schema with the
+ *   constraints JSON Schema can express, along the changed path only.
+ * - The final value goes through valibot itself (checks, defaults and
+ *   transforms apply), after the nulls standing for absent optional fields are
+ *   removed; the result is `v.InferOutput<typeof schema>`.
+ *
+ * ```ts
+ * const Person = v.object({ name: v.string(), age: v.optional(v.number()) });
+ * const person = await service.routeStructured({ prompt, responseModel: fromValibot(Person) });
+ * ```
+ */
+export function fromValibot<Schema extends AnyValibotSchema>(
+  schema: Schema,
+  options: FromValibotOptions = {},
+): ResponseModel<InferOutput<Schema>> {
+  return jsonSchema<InferOutput<Schema>>(valibotToJsonSchema(schema), {
+    name: options.name,
+    description: options.description,
+    strict: options.strict ?? 'auto',
+    validate: (value) => validateWithStandardSchema<InferOutput<Schema>>(schema, value),
+  });
+}
