@@ -3,7 +3,7 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 export interface BreakerSnapshot {
   readonly state: BreakerState;
   readonly consecutiveFailures: number;
-  /** ms timestamp when it last opened. */
+  /** ms timestamp when it last opened (kept after it closes: it names half-open episodes). */
   readonly openedAt?: number;
   /** Half-open probes currently allowed through. */
   readonly probesInFlight?: number;

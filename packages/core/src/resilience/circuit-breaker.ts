@@ -112,10 +112,10 @@ interface Normalized {
   readonly state: BreakerState;
   readonly consecutiveFailures: number;
   readonly openedAt: number;
+  /** When it last opened, if it ever did (kept while closed: it names half-open episodes). */
+  readonly lastOpenedAt: number | undefined;
   readonly probesInFlight: number;
 }
-
-const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
 
 function normalize(snapshot: BreakerSnapshot | undefined): Normalized {
   return {
@@ -123,17 +123,26 @@ function normalize(snapshot: BreakerSnapshot | undefined): Normalized {
     consecutiveFailures: snapshot?.consecutiveFailures ?? 0,
     // An opening time we do not know is treated as long past: let a probe find out.
     openedAt: snapshot?.openedAt ?? 0,
+    lastOpenedAt: snapshot?.openedAt,
     probesInFlight: snapshot?.probesInFlight ?? 0,
   };
+}
+
+/** Closed with `consecutiveFailures`, remembering when it last opened. */
+function closed(current: Normalized, consecutiveFailures: number): BreakerSnapshot {
+  return current.lastOpenedAt === undefined
+    ? { state: 'closed', consecutiveFailures }
+    : { state: 'closed', consecutiveFailures, openedAt: current.lastOpenedAt };
 }
 
 function opened(current: Normalized, now: number): BreakerSnapshot {
   return {
     state: 'open',
     consecutiveFailures: current.consecutiveFailures + 1,
-    // Strictly later than the previous opening even on a frozen clock, because the opening
-    // time also names the half-open episode that probes belong to.
-    openedAt: current.state === 'closed' ? now : Math.max(now, current.openedAt + 1),
+    // Strictly later than every earlier opening, even on a frozen clock and even after it
+    // closed in between: the opening time also names the half-open episode probes belong
+    // to, and a probe still running from an earlier episode must not count in a later one.
+    openedAt: current.lastOpenedAt === undefined ? now : Math.max(now, current.lastOpenedAt + 1),
   };
 }
 
@@ -186,17 +195,18 @@ function outcomeStep(
   const current = normalize(snapshot);
   switch (current.state) {
     case 'closed':
-      if (outcome === 'success') return current.consecutiveFailures === 0 ? undefined : CLOSED;
+      if (outcome === 'success')
+        return current.consecutiveFailures === 0 ? undefined : closed(current, 0);
       if (outcome === 'neutral') return undefined;
       if (current.consecutiveFailures + 1 >= settings.failureThreshold) {
         return opened(current, now);
       }
-      return { state: 'closed', consecutiveFailures: current.consecutiveFailures + 1 };
+      return closed(current, current.consecutiveFailures + 1);
     case 'open':
       // Calls that started before it opened say nothing new; the cooldown stands.
       return undefined;
     case 'half_open':
-      if (outcome === 'success') return CLOSED;
+      if (outcome === 'success') return closed(current, 0);
       if (outcome === 'failure') return opened(current, now);
       if (!wasProbe || current.probesInFlight === 0) return undefined;
       return { ...current, probesInFlight: current.probesInFlight - 1 };
