@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { structllmBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'es2023',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  treeshake: true,
-});
+export default structllmBuild();
