@@ -5,3 +5,4 @@ export {
   type MockResponse,
   type MockScript,
 } from './mock-provider.ts';
+export * from './wire/index.ts';

@@ -1,0 +1,16 @@
+export type { CheckTools, ConformanceCheck } from './check-tools.ts';
+export {
+  CONFORMANCE_MESSAGES,
+  CONFORMANCE_SCHEMA,
+  CONFORMANCE_VALUES,
+  collectStream,
+  makeCall,
+  type StreamOutcome,
+} from './collect.ts';
+export {
+  type ConformanceContext,
+  conformanceChecks,
+  type ProviderConformanceOptions,
+  prepareConformanceCheck,
+  runProviderConformance,
+} from './run-provider-conformance.ts';

@@ -1,0 +1,26 @@
+export { seededRandom, splitAtRandom } from './chunking.ts';
+export { readWireFixture, wireFixture, wireFixtures, wireFixturesDir } from './fixtures.ts';
+export type {
+  ErrorScript,
+  GenerateScript,
+  RecordedRequest,
+  ReplayScript,
+  ResetScript,
+  ScriptedFinish,
+  StreamFault,
+  WireDialect,
+  WireFixture,
+  WireFixtureExpectation,
+  WireFixtureName,
+  WireScript,
+  WireScriptFactory,
+  WireServer,
+  WireServerOptions,
+  WriteChunking,
+} from './types.ts';
+export {
+  startAnthropicServer,
+  startOpenAIServer,
+  startOpenRouterServer,
+  startWireServer,
+} from './wire-server.ts';

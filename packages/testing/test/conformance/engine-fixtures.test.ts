@@ -1,0 +1,62 @@
+import { jsonSchema, StructuredLLMError, StructuredLLMService } from '@structllm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  startWireServer,
+  type WireDialect,
+  type WireServer,
+  wireFixtures,
+} from '../../src/index.ts';
+import { createExampleAnthropicProvider } from './example-anthropic-provider.ts';
+import { createExampleProvider } from './example-openai-provider.ts';
+
+// The catalogue's `expected.engine` is what a user of the engine gets: checked here end to end,
+// fixture → fake server → example provider → StructuredLLMService.
+const servers = new Map<WireDialect, WireServer>();
+
+beforeAll(async () => {
+  for (const dialect of ['openai', 'openrouter', 'anthropic'] as const) {
+    servers.set(dialect, await startWireServer({ dialect }));
+  }
+});
+afterAll(() => Promise.all([...servers.values()].map((server) => server.close())));
+
+function serviceFor(dialect: WireDialect, server: WireServer): StructuredLLMService {
+  const provider =
+    dialect === 'anthropic'
+      ? createExampleAnthropicProvider({ baseURL: server.baseURL, apiKey: 'k' })
+      : createExampleProvider({ baseURL: server.baseURL, apiKey: 'k', id: 'example' });
+  return new StructuredLLMService({
+    providers: [provider],
+    defaultModel: `${provider.id}/recorded-model`,
+    breaker: false,
+  });
+}
+
+describe('every recorded fixture through the engine', () => {
+  for (const fixture of wireFixtures) {
+    it(`${fixture.name} ends as the catalogue says (${fixture.expected.engine.outcome})`, async () => {
+      const server = servers.get(fixture.dialect);
+      if (server === undefined) throw new Error('no server');
+      server.enqueue({
+        kind: 'replay',
+        fixture: fixture.name,
+        chunking: { seed: 5, maxBytes: 40 },
+      });
+      const outcome = await serviceFor(fixture.dialect, server)
+        .routeStructured({
+          prompt: 'Replay the recording.',
+          responseModel: jsonSchema({}),
+          mode: fixture.mode,
+          maxRetries: 0,
+        })
+        .then(
+          (value) => ({ outcome: 'value' as const, value }),
+          (error: unknown) => ({
+            outcome: 'error' as const,
+            category: StructuredLLMError.is(error) ? error.category : String(error),
+          }),
+        );
+      expect(outcome).toEqual(fixture.expected.engine);
+    });
+  }
+});
