@@ -66,6 +66,15 @@ export interface JsonStreamParser {
    * its last element. Built on request, in O(depth).
    */
   readonly path: JsonPath;
+  /**
+   * Inside an `onValue` callback for an element of an array: removes that element
+   * from the array, so a consumer that has taken it lets it be garbage-collected.
+   * The array keeps counting it ({@link path} indices stay those of the text), so
+   * memory stays bounded by the largest element, however long the array.
+   * Returns false (and does nothing) when the completed value is not an array
+   * element; throws a TypeError outside an `onValue` callback.
+   */
+  releaseLast(): boolean;
 }
 
 export const DEFAULT_MAX_DEPTH = 1000;
@@ -165,6 +174,8 @@ class JsonStreamParserImpl implements JsonStreamParser {
   // Open containers, innermost last. `keys[d]` is the current key of the object at depth d.
   private readonly containers: Container[] = [];
   private readonly keys: string[] = [];
+  // Elements released from each open array (releaseLast): its indices continue after them.
+  private readonly released: number[] = [];
   private current: Container | undefined = undefined;
   private currentIsArray = false;
 
@@ -178,6 +189,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   private unicodeDigits = 0;
   // Where a value string is shown while it grows: its array index (or -1 for an object key / the root).
   private stringIndex = -1;
+  private notifying = false;
 
   // Number being read.
   private numberState = N_MINUS;
@@ -232,9 +244,35 @@ class JsonStreamParserImpl implements JsonStreamParser {
     const path: (string | number)[] = new Array(containers.length);
     for (let d = 0; d < containers.length; d++) {
       const container = containers[d] as Container;
-      path[d] = Array.isArray(container) ? container.length - 1 : (this.keys[d] as string);
+      path[d] = Array.isArray(container)
+        ? container.length - 1 + (this.released[d] as number)
+        : (this.keys[d] as string);
     }
     return path;
+  }
+
+  releaseLast(): boolean {
+    if (!this.notifying) {
+      throw new TypeError('releaseLast() can only be called inside an onValue callback');
+    }
+    const depth = this.containers.length;
+    if (depth === 0 || !this.currentIsArray) return false;
+    const array = this.current as unknown[];
+    if (array.length === 0) return false;
+    array.pop();
+    this.released[depth - 1] = (this.released[depth - 1] as number) + 1;
+    return true;
+  }
+
+  /** Calls onValue, marking the time during which releaseLast() is allowed. */
+  private notify(value: unknown, depth: number): void {
+    const onValue = this.onValue as (value: unknown, depth: number) => void;
+    this.notifying = true;
+    try {
+      onValue(value, depth);
+    } finally {
+      this.notifying = false;
+    }
   }
 
   write(chunk: string): void {
@@ -518,7 +556,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     this.stringIndex = -1;
     const depth = this.containers.length;
     this.state = depth === 0 ? S_DONE : S_AFTER_VALUE;
-    if (this.onValue !== undefined) this.onValue(value, depth);
+    if (this.onValue !== undefined) this.notify(value, depth);
   }
 
   /** Shows a (growing or final) value string in its parent. */
@@ -615,7 +653,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
       else setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
       this.state = S_AFTER_VALUE;
     }
-    if (this.onValue !== undefined) this.onValue(value, depth);
+    if (this.onValue !== undefined) this.notify(value, depth);
   }
 
   private openContainer(isArray: boolean, i: number): void {
@@ -638,6 +676,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     }
     this.containers.push(container);
     this.keys.push('');
+    this.released.push(0);
     this.current = container;
     this.currentIsArray = isArray;
     this.state = isArray ? S_ARRAY_START : S_OBJECT_START;
@@ -646,6 +685,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   private closeContainer(): void {
     const closed = this.containers.pop();
     this.keys.pop();
+    this.released.pop();
     const depth = this.containers.length;
     if (depth === 0) {
       this.current = undefined;
@@ -656,7 +696,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
       this.currentIsArray = Array.isArray(parent);
       this.state = S_AFTER_VALUE;
     }
-    if (this.onValue !== undefined) this.onValue(closed, depth);
+    if (this.onValue !== undefined) this.notify(closed, depth);
   }
 
   /** Lenient front end: everything before the value. Returns the next index. */
