@@ -33,6 +33,7 @@ export type {
 } from './standard-schema.ts';
 export {
   isStrictCompatible,
+  STRICT_SCHEMA_LIMITS,
   type StrictJsonSchema,
   type StrictJsonSchemaOptions,
   toStrictJsonSchema,

@@ -50,6 +50,12 @@ describe('toStrictJsonSchema', () => {
   it('keeps constraints strict mode drops when asked to (for checking, not sending)', () => {
     const { schema } = toStrictJsonSchema(person, { keepConstraints: true });
     expect(schema).toMatchObject({ properties: { name: { type: 'string', minLength: 1 } } });
+    // Objects stay as open as the original: an extra key is no error for the original either.
+    expect(schema).not.toHaveProperty('additionalProperties');
+    const closed = { ...person, additionalProperties: false };
+    expect(toStrictJsonSchema(closed, { keepConstraints: true }).schema).toMatchObject({
+      additionalProperties: false,
+    });
   });
 
   it('wraps optional $ref, const and anyOf values in anyOf with null', () => {
@@ -121,7 +127,51 @@ describe('toStrictJsonSchema', () => {
       /"prefixItems"/,
     ],
     ['any value', { type: 'object', properties: { x: {} } }, /any type.*#\/properties\/x/],
-    ['remote refs', { type: 'object', properties: { x: { $ref: 'https://x/y' } } }, /local \$ref/],
+    [
+      'remote refs',
+      { type: 'object', properties: { x: { $ref: 'https://x/y' } } },
+      /only references to the root.*#\/properties\/x\/\$ref/,
+    ],
+    [
+      'refs into the middle of the document',
+      { type: 'object', properties: { x: { $ref: '#/properties/y' }, y: { type: 'string' } } },
+      /only references to the root/,
+    ],
+    [
+      'dangling refs',
+      { type: 'object', properties: { x: { $ref: '#/$defs/Missing' } } },
+      /#\/\$defs\/Missing has no definition at #\/properties\/x\/\$ref/,
+    ],
+    [
+      'a union at the root',
+      {
+        anyOf: [
+          { type: 'object', properties: {} },
+          { type: 'object', properties: {} },
+        ],
+      },
+      /root must be an object, not a union/,
+    ],
+    [
+      'conditionals',
+      { type: 'object', properties: { a: { type: 'string', if: { minLength: 2 } } } },
+      /"if" is not accepted.*#\/properties\/a\/if/,
+    ],
+    [
+      'pattern-named keys',
+      { type: 'object', patternProperties: { '^x': { type: 'string' } } },
+      /"patternProperties"/,
+    ],
+    [
+      'a recursive $ref with constraints next to it',
+      { type: 'object', properties: { next: { $ref: '#', maxItems: 2 } } },
+      /recursive \$ref cannot carry sibling keywords.* at #\/properties\/next\/maxItems/,
+    ],
+    [
+      'an empty enum',
+      { type: 'object', properties: { a: { enum: [] } }, required: ['a'] },
+      /enum must list at least one value at #\/properties\/a\/enum/,
+    ],
   ])('rejects %s with the place and the reason', (_, schema, message) => {
     const error = failure(() => toStrictJsonSchema(schema));
     expect(error.category).toBe('bad_request');
@@ -237,5 +287,382 @@ describe('StrictJsonSchema.restore', () => {
         expect(validOriginal.validate(restored, 'final')).toEqual([]);
       }),
     );
+  });
+});
+
+describe('toStrictJsonSchema: references', () => {
+  const node = {
+    type: 'object',
+    properties: { label: { type: 'string' }, next: { $ref: '#/$defs/Node' } },
+    required: ['label'],
+  };
+
+  it('inlines a $ref that has siblings (strict mode takes $ref alone), stopping at recursion', () => {
+    const { schema } = toStrictJsonSchema({
+      type: 'object',
+      properties: { head: { $ref: '#/$defs/Node', description: 'The first node' } },
+      required: ['head'],
+      $defs: { Node: node },
+    });
+    expect(schema).toEqual({
+      type: 'object',
+      properties: {
+        head: {
+          type: 'object',
+          description: 'The first node',
+          properties: {
+            label: { type: 'string' },
+            next: { anyOf: [{ $ref: '#/$defs/Node' }, { type: 'null' }] },
+          },
+          required: ['label', 'next'],
+          additionalProperties: false,
+        },
+      },
+      required: ['head'],
+      additionalProperties: false,
+      $defs: {
+        Node: {
+          type: 'object',
+          properties: {
+            label: { type: 'string' },
+            next: { anyOf: [{ $ref: '#/$defs/Node' }, { type: 'null' }] },
+          },
+          required: ['label', 'next'],
+          additionalProperties: false,
+        },
+      },
+    });
+    expect(isStrictCompatible(schema)).toBe(true);
+  });
+
+  it('keeps the bare $ref, without its annotations, where inlining would recurse', () => {
+    const { schema } = toStrictJsonSchema({
+      type: 'object',
+      properties: { tree: { $ref: '#/$defs/Tree' } },
+      required: ['tree'],
+      $defs: {
+        Tree: {
+          type: 'object',
+          properties: {
+            children: {
+              type: 'array',
+              items: { $ref: '#/$defs/Tree', description: 'A subtree' },
+            },
+          },
+          required: ['children'],
+        },
+      },
+    });
+    const tree = (schema.$defs as Record<string, { properties: Record<string, unknown> }>).Tree;
+    // Inlined once (the description is kept), then the recursion is a bare reference.
+    expect(tree?.properties.children).toEqual({
+      type: 'array',
+      items: {
+        type: 'object',
+        description: 'A subtree',
+        properties: { children: { type: 'array', items: { $ref: '#/$defs/Tree' } } },
+        required: ['children'],
+        additionalProperties: false,
+      },
+    });
+    expect(JSON.stringify(schema)).not.toMatch(/"\$ref":"[^"]*","/);
+  });
+
+  it('drops a $ref sibling that strict mode would drop anyway instead of inlining', () => {
+    const { schema } = toStrictJsonSchema({
+      type: 'object',
+      properties: { n: { $ref: '#/$defs/N', default: 1 } },
+      required: ['n'],
+      $defs: { N: { type: 'integer' } },
+    });
+    expect(schema.properties).toEqual({ n: { $ref: '#/$defs/N' } });
+  });
+
+  it('refuses a $ref sibling that contradicts its target', () => {
+    expect(
+      failure(() =>
+        toStrictJsonSchema({
+          type: 'object',
+          properties: { n: { $ref: '#/$defs/N', type: 'string' } },
+          $defs: { N: { type: 'integer' } },
+        }),
+      ).message,
+    ).toMatch(/"type" next to a \$ref conflicts.*#\/properties\/n\/type/);
+  });
+
+  it('makes a root $ref the root object itself, keeping recursion to it', () => {
+    const { schema } = toStrictJsonSchema({
+      $ref: '#/$defs/Node',
+      $defs: { Node: node },
+    });
+    expect(schema).toMatchObject({
+      type: 'object',
+      properties: { next: { anyOf: [{ $ref: '#/$defs/Node' }, { type: 'null' }] } },
+      additionalProperties: false,
+      $defs: { Node: { type: 'object', additionalProperties: false } },
+    });
+    expect(schema.$ref).toBeUndefined();
+    expect(isStrictCompatible({ $ref: '#/$defs/Node', $defs: { Node: node } })).toBe(false);
+  });
+
+  it('leaves out definitions nothing refers to', () => {
+    const { schema } = toStrictJsonSchema({
+      type: 'object',
+      properties: { a: { $ref: '#/$defs/A' } },
+      required: ['a'],
+      $defs: {
+        A: { type: 'object', properties: { b: { $ref: '#/$defs/B' } }, required: ['b'] },
+        B: { type: 'string' },
+        Unused: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    });
+    expect(Object.keys(schema.$defs as object)).toEqual(['A', 'B']);
+  });
+
+  it('reads escaped definition names', () => {
+    const { schema, restore } = toStrictJsonSchema({
+      type: 'object',
+      properties: { x: { $ref: '#/$defs/a~1b' } },
+      required: ['x'],
+      $defs: { 'a/b': { type: 'object', properties: { y: { type: 'string' } } } },
+    });
+    expect(schema.$defs).toHaveProperty(['a/b']);
+    expect(restore({ x: { y: null } })).toEqual({ x: {} });
+  });
+});
+
+describe('toStrictJsonSchema: keywords', () => {
+  it('adds the type a bare enum or const implies', () => {
+    const { schema } = toStrictJsonSchema({
+      type: 'object',
+      properties: {
+        kind: { const: 'circle' },
+        size: { enum: ['s', 'm', 1] },
+        any: { enum: [{ a: 1 }] },
+      },
+      required: ['kind', 'size', 'any'],
+    });
+    expect(schema.properties).toEqual({
+      kind: { type: 'string', const: 'circle' },
+      size: { type: ['string', 'number'], enum: ['s', 'm', 1] },
+      any: { enum: [{ a: 1 }] },
+    });
+  });
+
+  it('drops annotations and constraints strict mode does not take, keeping them on request', () => {
+    const source = {
+      type: 'object',
+      'x-internal': true,
+      properties: {
+        tags: { type: 'array', items: { type: 'string' }, uniqueItems: true, examples: [['a']] },
+        meta: {
+          type: 'object',
+          properties: { a: { type: 'string', format: 'uri' } },
+          minProperties: 1,
+          $comment: 'free text',
+        },
+      },
+      required: ['tags', 'meta'],
+    };
+    const { schema } = toStrictJsonSchema(source);
+    expect(schema).toEqual({
+      type: 'object',
+      properties: {
+        tags: { type: 'array', items: { type: 'string' } },
+        meta: {
+          type: 'object',
+          properties: { a: { type: ['string', 'null'] } },
+          required: ['a'],
+          additionalProperties: false,
+        },
+      },
+      required: ['tags', 'meta'],
+      additionalProperties: false,
+    });
+    expect(toStrictJsonSchema(source, { keepConstraints: true }).schema).toMatchObject({
+      properties: {
+        tags: { uniqueItems: true },
+        meta: { minProperties: 1, properties: { a: { format: 'uri' } } },
+      },
+    });
+  });
+});
+
+describe('toStrictJsonSchema: OpenAI size limits', () => {
+  const objectWith = (count: number) => ({
+    type: 'object',
+    properties: Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`p${i}`, { type: 'string' }]),
+    ),
+  });
+
+  it('accepts 5,000 properties and refuses 5,001', () => {
+    expect(() => toStrictJsonSchema(objectWith(5000))).not.toThrow();
+    expect(failure(() => toStrictJsonSchema(objectWith(5001))).message).toMatch(
+      /5001 object properties exceed the limit of 5000/,
+    );
+  });
+
+  it('accepts 10 levels of object nesting and refuses 11, naming the deepest place', () => {
+    const nest = (levels: number): Record<string, unknown> =>
+      levels === 1
+        ? { type: 'object', properties: { leaf: { type: 'string' } } }
+        : { type: 'object', properties: { child: nest(levels - 1) } };
+    expect(isStrictCompatible(toStrictJsonSchema(nest(10)).schema)).toBe(true);
+    const error = failure(() => toStrictJsonSchema(nest(11)));
+    expect(error.message).toMatch(/objects nest 11 levels deep, over the limit of 10/);
+    expect(error.message).toContain(`at #${'/properties/child'.repeat(10)}`);
+  });
+
+  it('follows references for nesting but not recursion', () => {
+    const recursive = {
+      type: 'object',
+      properties: { next: { $ref: '#' }, items: { type: 'array', items: { $ref: '#' } } },
+    };
+    expect(() => toStrictJsonSchema(recursive)).not.toThrow();
+  });
+
+  it('counts enum values across the schema and the length of large string enums', () => {
+    const enums = (count: number, size: number) => ({
+      type: 'object',
+      properties: Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `e${i}`,
+          { type: 'string', enum: Array.from({ length: size }, (_, j) => `v${j}`) },
+        ]),
+      ),
+      required: Array.from({ length: count }, (_, i) => `e${i}`),
+    });
+    expect(() => toStrictJsonSchema(enums(10, 100))).not.toThrow();
+    expect(failure(() => toStrictJsonSchema(enums(10, 101))).message).toMatch(
+      /1010 enum values exceed the limit of 1000/,
+    );
+    const long = (count: number, length: number) => ({
+      type: 'object',
+      properties: {
+        e: {
+          type: 'string',
+          enum: Array.from({ length: count }, (_, i) => String(i).padStart(length, 'x')),
+        },
+      },
+      required: ['e'],
+    });
+    expect(() => toStrictJsonSchema(long(250, 100))).not.toThrow(); // 25,000 chars, 250 values
+    expect(() => toStrictJsonSchema(long(300, 50))).not.toThrow(); // 15,000 chars
+    expect(failure(() => toStrictJsonSchema(long(300, 51))).message).toMatch(
+      /enum of 300 strings totalling 15300 characters exceeds the limit.*#\/properties\/e\/enum/,
+    );
+  });
+
+  it('limits the total length of names and enum/const values', () => {
+    const names = {
+      type: 'object',
+      properties: Object.fromEntries(
+        Array.from({ length: 121 }, (_, i) => [`${i}`.padStart(1000, 'k'), { type: 'string' }]),
+      ),
+    };
+    expect(failure(() => toStrictJsonSchema(names)).message).toMatch(
+      /total 121000 characters, over the limit of 120000/,
+    );
+  });
+});
+
+describe('toStrictJsonSchema: any schema it converts', () => {
+  type Gen = fc.Arbitrary<Record<string, unknown>>;
+  const leaf: Gen = fc.oneof(
+    fc.constant({ type: 'string' }),
+    fc.constant({ type: 'string', minLength: 1, format: 'email' }),
+    fc.constant({ type: 'integer', minimum: 0 }),
+    fc.constant({ type: 'boolean' }),
+    fc.constant({ type: ['number', 'null'] }),
+    fc.constant({ enum: ['a', 'b'] }),
+    fc.constant({ const: 'k' }),
+    fc.constant({ $ref: '#/$defs/Leaf', description: 'a leaf' }),
+    fc.constant({ $ref: '#' }),
+  );
+  const { schema: arbitrarySchema } = fc.letrec<{ schema: Record<string, unknown> }>((tie) => ({
+    schema: fc.oneof(
+      { maxDepth: 4, depthIdentifier: 'schema' },
+      leaf,
+      fc.record({ type: fc.constant('array'), items: tie('schema') }),
+      fc.record({ oneOf: fc.array(tie('schema'), { minLength: 1, maxLength: 3 }) }),
+      fc
+        .dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('schema'), { maxKeys: 4 })
+        .chain((properties) =>
+          fc.record({
+            type: fc.constant('object'),
+            properties: fc.constant(properties),
+            required: fc.subarray(Object.keys(properties)),
+            nullable: fc.boolean(),
+          }),
+        ),
+    ) as fc.Arbitrary<Record<string, unknown>>,
+  }));
+  const document = fc
+    .dictionary(fc.constantFrom('a', 'b', 'c'), arbitrarySchema, { minKeys: 1, maxKeys: 3 })
+    .map((properties) => ({
+      type: 'object',
+      properties,
+      $defs: { Leaf: { type: 'object', properties: { v: { type: 'string' } } } },
+    }));
+
+  function walk(node: unknown, visit: (schema: Record<string, unknown>) => void): void {
+    if (Array.isArray(node)) for (const item of node) walk(item, visit);
+    else if (typeof node === 'object' && node !== null) {
+      visit(node as Record<string, unknown>);
+      for (const [key, value] of Object.entries(node)) if (key !== 'enum') walk(value, visit);
+    }
+  }
+
+  it('produces a schema strict mode accepts as it is, and converting it again changes nothing', () => {
+    const allowed = new Set([
+      ...['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const'],
+      ...['anyOf', '$ref', '$defs', 'description', 'title', 'format', 'minimum', 'maximum'],
+    ]);
+    fc.assert(
+      fc.property(document, (source) => {
+        const { schema } = toStrictJsonSchema(source);
+        expect(isStrictCompatible(schema)).toBe(true);
+        expect(toStrictJsonSchema(schema).schema).toEqual(schema);
+        walk(schema.properties, (node) => {
+          const isSchema = ['type', 'anyOf', '$ref', 'enum', 'const'].some((k) => k in node);
+          if (isSchema) for (const key of Object.keys(node)) expect(allowed).toContain(key);
+          if (node.$ref !== undefined) expect(Object.keys(node)).toEqual(['$ref']);
+          if (node.properties !== undefined) {
+            expect(node.additionalProperties).toBe(false);
+            expect(node.required).toEqual(Object.keys(node.properties as object));
+          }
+        });
+      }),
+    );
+  });
+});
+
+describe('StrictJsonSchema.restore: unions', () => {
+  it('picks the union branch by its enum discriminator before dropping nulls', () => {
+    const { restore } = toStrictJsonSchema({
+      type: 'object',
+      properties: {
+        event: {
+          anyOf: [
+            {
+              type: 'object',
+              properties: { kind: { enum: ['open', 'close'] }, note: { type: 'string' } },
+              required: ['kind'],
+            },
+            {
+              type: 'object',
+              properties: { kind: { enum: ['comment'] }, note: { type: ['string', 'null'] } },
+              required: ['kind', 'note'],
+            },
+          ],
+        },
+      },
+      required: ['event'],
+    });
+    expect(restore({ event: { kind: 'open', note: null } })).toEqual({ event: { kind: 'open' } });
+    expect(restore({ event: { kind: 'comment', note: null } })).toEqual({
+      event: { kind: 'comment', note: null },
+    });
   });
 });

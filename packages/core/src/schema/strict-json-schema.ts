@@ -50,35 +50,80 @@ const STRICT_FORMATS = new Set([
   'ipv6',
   'uuid',
 ]);
-/** Dropped without loss: annotations and constraints strict mode does not take; the final validation enforces the latter. */
-const DROPPABLE = new Set([
-  '$schema',
-  '$id',
-  '$comment',
-  'default',
-  'examples',
-  'readOnly',
-  'writeOnly',
-  'deprecated',
-  'contentEncoding',
-  'contentMediaType',
+/**
+ * Constraints strict mode does not take but that only narrow an already
+ * described value: dropped from what is sent (kept with `keepConstraints`); the
+ * final validation still enforces them.
+ */
+const DROPPED_CONSTRAINTS = new Set([
   'minLength',
   'maxLength',
+  'minProperties',
+  'maxProperties',
+  'propertyNames',
+  'unevaluatedProperties',
+  'uniqueItems',
+  'contains',
+  'minContains',
+  'maxContains',
+  'unevaluatedItems',
 ]);
+/**
+ * Keywords that change which values a schema describes in ways strict mode
+ * cannot express: a schema using them has no strict form.
+ */
+const REJECTED = new Map([
+  ['allOf', 'intersections (allOf) are not accepted'],
+  ['not', '"not" is not accepted'],
+  ['if', 'conditionals (if/then/else) are not accepted'],
+  ['then', 'conditionals (if/then/else) are not accepted'],
+  ['else', 'conditionals (if/then/else) are not accepted'],
+  ['dependentRequired', '"dependentRequired" is not accepted'],
+  ['dependentSchemas', '"dependentSchemas" is not accepted'],
+  ['dependencies', '"dependencies" is not accepted'],
+  ['patternProperties', 'objects with pattern-named keys (patternProperties) are not accepted'],
+  ['prefixItems', 'tuples (prefixItems) are not accepted'],
+  ['additionalItems', 'tuples (additionalItems) are not accepted'],
+  ['$dynamicRef', 'dynamic references ($dynamicRef) are not accepted'],
+  ['$dynamicAnchor', 'dynamic references ($dynamicAnchor) are not accepted'],
+  ['$recursiveRef', 'dynamic references ($recursiveRef) are not accepted'],
+  ['$recursiveAnchor', 'dynamic references ($recursiveAnchor) are not accepted'],
+  ['$anchor', 'anchors ($anchor) are not accepted; use $defs and #/$defs/… references'],
+]);
+
+/**
+ * OpenAI's documented size limits for a strict schema. A schema over any of
+ * them is rejected by the API, so it has no strict form here either.
+ */
+export const STRICT_SCHEMA_LIMITS = Object.freeze({
+  /** Object properties in the whole schema. */
+  maxProperties: 5000,
+  /** Levels of object nesting (the root object is level 1; `$ref`s are followed, recursion is not). */
+  maxObjectNesting: 10,
+  /** `enum` values across the whole schema. */
+  maxEnumValues: 1000,
+  /** Characters in all property names, definition names, enum values and const values together. */
+  maxStringLength: 120_000,
+  /** For one `enum` of more than `largeEnumValues` string values: their total length. */
+  maxLargeEnumLength: 15_000,
+  largeEnumValues: 250,
+});
 
 export interface StrictJsonSchemaOptions {
   /**
-   * Keep constraints strict mode does not accept (`minLength`, `maxLength`,
-   * formats outside its list) instead of dropping them: for a schema used to
-   * check values rather than to send. Default `false`.
+   * For a schema used to check values rather than to send: keep constraints
+   * strict mode does not accept (`minLength`, `maxLength`, formats outside its
+   * list…) instead of dropping them, and leave objects without
+   * `additionalProperties` open (extra keys are then not an error, as they are
+   * not for the original). Default `false`.
    */
   readonly keepConstraints?: boolean | undefined;
 }
 
 /** A schema in strict form, and how to read a value written under it. */
 export interface StrictJsonSchema {
-  /** The strict-mode schema to send. */
-  readonly schema: JsonSchema;
+  /** The strict-mode schema to send (always an object schema). */
+  readonly schema: { readonly [keyword: string]: unknown };
   /**
    * Undoes the nullable encoding: removes `null` from properties that were
    * optional (and not nullable) in the original schema. Returns `value` itself
@@ -144,14 +189,63 @@ function withNull(schema: MutableSchema): MutableSchema {
   };
 }
 
+/** Decodes one JSON Pointer segment. */
+function unescapePointer(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+/** `#/$defs/name` or `#/definitions/name` → the definition's name; `undefined` for anything else. */
+function definitionName(ref: string): string | undefined {
+  for (const prefix of ['#/$defs/', '#/definitions/']) {
+    if (ref.startsWith(prefix)) {
+      const segment = ref.slice(prefix.length);
+      return segment === '' || segment.includes('/') ? undefined : unescapePointer(segment);
+    }
+  }
+  return undefined;
+}
+
+/** A definition name as a `$ref` to it. */
+function definitionRef(name: string): string {
+  return pointer('#/$defs', name);
+}
+
+/** The keywords of an inlined target that belong to the document, not to the value. */
+function bodyOf(target: RawSchema): RawSchema {
+  const { $defs: _defs, definitions: _definitions, ...body } = target;
+  return body;
+}
+
+function primitiveType(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'string' || typeof value === 'boolean') return typeof value;
+  if (typeof value === 'number' && Number.isFinite(value)) return 'number';
+  return undefined;
+}
+
 class Converter {
   /** Properties that became nullable because they were optional, per object schema produced. */
   readonly optionalNulls = new WeakMap<object, ReadonlySet<string>>();
-  readonly defs = new Map<string, RawSchema>();
+  /** The original definitions by name (`$defs` first, then `definitions`). */
+  readonly sourceDefs = new Map<string, { readonly schema: unknown; readonly location: string }>();
+  private readonly root: RawSchema;
   private readonly keepConstraints: boolean;
+  /** References being inlined right now (a `$ref` with siblings), to stop at recursion. */
+  private readonly inlining = new Set<string>();
 
-  constructor(options: StrictJsonSchemaOptions) {
+  constructor(root: RawSchema, options: StrictJsonSchemaOptions) {
+    this.root = root;
     this.keepConstraints = options.keepConstraints === true;
+    for (const keyword of ['$defs', 'definitions']) {
+      const defs = root[keyword];
+      if (defs === undefined) continue;
+      if (!isRecord(defs)) reject(pointer('', keyword), `${keyword} must be an object`);
+      for (const [name, def] of Object.entries(defs)) {
+        if (!this.sourceDefs.has(name)) {
+          this.sourceDefs.set(name, { schema: def, location: pointer('', keyword, name) });
+        }
+      }
+    }
   }
 
   /** {@link withNull}, keeping the record of optional properties on whichever copy now holds them. */
@@ -166,12 +260,102 @@ class Converter {
     return result;
   }
 
+  /** A `$ref` as strict mode takes it (`#` or `#/$defs/name`), checked to point somewhere. */
+  reference(value: unknown, at: string): string {
+    if (value === '#') return '#';
+    const name = typeof value === 'string' ? definitionName(value) : undefined;
+    if (name === undefined) {
+      reject(at, 'only references to the root ("#") or to a definition ("#/$defs/…") are accepted');
+    }
+    if (!this.sourceDefs.has(name)) reject(at, `the reference ${String(value)} has no definition`);
+    return definitionRef(name);
+  }
+
+  /** The original schema a (normalised) reference points to. */
+  target(ref: string): RawSchema {
+    if (ref === '#') return this.root;
+    const name = definitionName(ref) as string;
+    const def = this.sourceDefs.get(name)?.schema;
+    if (!isRecord(def)) {
+      reject(this.sourceDefs.get(name)?.location ?? '', 'a definition must be a schema object');
+    }
+    return def;
+  }
+
+  /** Would this keyword survive into the strict form? */
+  private kept(keyword: string, value: unknown): boolean {
+    if (ANNOTATIONS.has(keyword)) return typeof value === 'string';
+    if (keyword === 'format') {
+      return typeof value === 'string' && (STRICT_FORMATS.has(value) || this.keepConstraints);
+    }
+    if (DROPPED_CONSTRAINTS.has(keyword)) return this.keepConstraints;
+    return (
+      CONSTRAINTS.has(keyword) ||
+      STRUCTURE.has(keyword) ||
+      REJECTED.has(keyword) ||
+      keyword === 'oneOf' ||
+      keyword === 'definitions'
+    );
+  }
+
+  /**
+   * Strict mode takes a `$ref` only on its own. With siblings (a description on
+   * a reference, say) the target is inlined once with the siblings over it; at
+   * recursion the annotations are dropped and the bare reference kept.
+   */
+  private referenceWithSiblings(
+    schema: RawSchema,
+    location: string,
+    depth: number,
+  ): MutableSchema | undefined {
+    const ref = this.reference(schema.$ref, pointer(location, '$ref'));
+    const siblings = Object.keys(schema).filter(
+      (keyword) => keyword !== '$ref' && this.kept(keyword, schema[keyword]),
+    );
+    if (siblings.length === 0) return undefined;
+    if (this.inlining.has(ref) || ref === '#') {
+      const structural = siblings.filter((keyword) => !ANNOTATIONS.has(keyword));
+      if (structural.length > 0) {
+        reject(
+          pointer(location, structural[0] as string),
+          'a recursive $ref cannot carry sibling keywords (strict mode takes $ref only on its own)',
+        );
+      }
+      const bare: MutableSchema = { $ref: ref };
+      return schema.nullable === true ? this.nullable(bare) : bare;
+    }
+    const body = bodyOf(this.target(ref));
+    const { $ref: _, ...rest } = schema;
+    for (const keyword of Object.keys(rest)) {
+      if (
+        !ANNOTATIONS.has(keyword) &&
+        body[keyword] !== undefined &&
+        !sameJson(body[keyword], rest[keyword])
+      ) {
+        reject(
+          pointer(location, keyword),
+          `"${keyword}" next to a $ref conflicts with the referenced schema's own "${keyword}"`,
+        );
+      }
+    }
+    this.inlining.add(ref);
+    try {
+      return this.convert({ ...body, ...rest }, location, depth + 1);
+    } finally {
+      this.inlining.delete(ref);
+    }
+  }
+
   convert(schema: unknown, location: string, depth: number): MutableSchema {
     if (depth > 100) reject(location, 'the schema nests deeper than 100 levels');
     if (schema === true || (isRecord(schema) && Object.keys(schema).length === 0)) {
       reject(location, 'a value of any type ({} or true) has no strict-mode form');
     }
     if (!isRecord(schema)) reject(location, 'a subschema must be an object');
+    if (schema.$ref !== undefined) {
+      const inlined = this.referenceWithSiblings(schema, location, depth);
+      if (inlined !== undefined) return inlined;
+    }
     const out: MutableSchema = {};
     for (const [keyword, value] of Object.entries(schema)) {
       const at = pointer(location, keyword);
@@ -186,9 +370,10 @@ class Converter {
             reject(at, 'boolean exclusive bounds (OpenAPI 3.0 / draft-04) are not accepted');
         }
         out[keyword] = value;
-      } else if (DROPPABLE.has(keyword)) {
-        if (this.keepConstraints && (keyword === 'minLength' || keyword === 'maxLength'))
-          out[keyword] = value;
+      } else if (DROPPED_CONSTRAINTS.has(keyword)) {
+        if (this.keepConstraints) out[keyword] = value;
+      } else if (REJECTED.has(keyword)) {
+        reject(at, `the keyword "${keyword}" is not accepted: ${REJECTED.get(keyword)}`);
       } else if (keyword === 'oneOf' || keyword === 'anyOf') {
         // Strict mode takes anyOf only; a oneOf of disjoint branches (the usual
         // discriminated union) means the same, and the final validation is exact.
@@ -196,34 +381,40 @@ class Converter {
         const branches = value.map((branch, i) => this.convert(branch, pointer(at, i), depth + 1));
         out.anyOf = [...((out.anyOf as unknown[] | undefined) ?? []), ...branches];
       } else if (keyword === '$ref') {
-        if (typeof value !== 'string' || !(value === '#' || value.startsWith('#/'))) {
-          reject(at, 'only local $ref (#/$defs/…) is accepted');
-        }
-        out.$ref = value.startsWith('#/definitions/')
-          ? `#/$defs/${value.slice('#/definitions/'.length)}`
-          : value;
+        out.$ref = this.reference(value, at);
       } else if (keyword === '$defs' || keyword === 'definitions') {
-        if (depth !== 0) reject(at, '$defs are accepted at the root only');
-        if (!isRecord(value)) reject(at, `${keyword} must be an object`);
-        for (const [name, def] of Object.entries(value)) {
-          this.defs.set(name, this.convert(def, pointer(at, name), depth + 1));
-        }
-      } else if (STRUCTURE.has(keyword)) {
-        // handled below with the object/array rules
+        // Read once for the whole document (see the constructor); only the root may hold them.
+        if (depth !== 0) reject(at, `${keyword} are accepted at the root only`);
       } else if (keyword === 'nullable') {
         if (value === true) out.__nullable = true;
-      } else {
-        reject(at, `the keyword "${keyword}" is not accepted`);
       }
+      // Anything else is an annotation (default, examples, $comment, x-…): not sent.
     }
 
     if (schema.type !== undefined) {
       const types = typesOf(schema);
-      if (types === undefined) reject(pointer(location, 'type'), 'type must be a name or a list');
+      if (types === undefined || types.length === 0) {
+        reject(pointer(location, 'type'), 'type must be a name or a list');
+      }
       out.type = types.length === 1 ? types[0] : types;
     }
-    if (schema.enum !== undefined) out.enum = schema.enum;
+    if (schema.enum !== undefined) {
+      if (!Array.isArray(schema.enum) || schema.enum.length === 0) {
+        reject(pointer(location, 'enum'), 'enum must list at least one value');
+      }
+      out.enum = schema.enum;
+    }
     if (schema.const !== undefined) out.const = schema.const;
+    if (out.type === undefined && out.anyOf === undefined && out.$ref === undefined) {
+      // Strict mode wants a type next to enum/const; it follows from the values.
+      const values: unknown[] | undefined =
+        out.const !== undefined ? [out.const] : (out.enum as unknown[] | undefined);
+      const types = values?.map(primitiveType);
+      if (types?.every((type) => type !== undefined) === true) {
+        const distinct = [...new Set(types)];
+        out.type = distinct.length === 1 ? distinct[0] : distinct;
+      }
+    }
 
     const types = typesOf(schema);
     const isObject = types?.includes('object') === true || schema.properties !== undefined;
@@ -231,10 +422,11 @@ class Converter {
 
     if (isObject) this.convertObject(schema, out, location, depth);
     if (isArray) {
-      if (Array.isArray(schema.items) || schema.prefixItems !== undefined) {
-        reject(location, 'tuples (prefixItems) are not accepted');
+      if (Array.isArray(schema.items)) {
+        reject(pointer(location, 'items'), 'tuples (a list of item schemas) are not accepted');
       }
       if (schema.items === undefined) reject(location, 'an array must say what its items are');
+      out.type = out.type ?? 'array';
       out.items = this.convert(schema.items, pointer(location, 'items'), depth + 1);
     }
     if (
@@ -290,33 +482,188 @@ class Converter {
       required.size === names.length && names.every((name) => required.has(name))
         ? schema.required
         : names;
-    out.additionalProperties = false;
+    // For checking values, an object stays as open as the original says: the model is
+    // only held to what the final validation would hold it to.
+    if (!(this.keepConstraints && additional === undefined)) out.additionalProperties = false;
     if (nullable.size > 0) this.optionalNulls.set(out, nullable);
+  }
+}
+
+/** Every `$ref` in a converted schema (not following them). */
+function referencesIn(schema: unknown, found: Set<string>): void {
+  if (Array.isArray(schema)) {
+    for (const item of schema) referencesIn(item, found);
+    return;
+  }
+  if (!isRecord(schema)) return;
+  if (typeof schema.$ref === 'string') found.add(schema.$ref);
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (keyword !== 'enum' && keyword !== 'const') referencesIn(value, found);
+  }
+}
+
+/** Rejects a strict schema over one of OpenAI's documented size limits ({@link STRICT_SCHEMA_LIMITS}). */
+function checkLimits(root: RawSchema): void {
+  const limits = STRICT_SCHEMA_LIMITS;
+  const defs = isRecord(root.$defs) ? root.$defs : {};
+  let properties = 0;
+  let enumValues = 0;
+  let characters = 0;
+  for (const name of Object.keys(defs)) characters += name.length;
+
+  const count = (node: unknown, location: string): void => {
+    if (!isRecord(node)) return;
+    if (isRecord(node.properties)) {
+      for (const [name, sub] of Object.entries(node.properties)) {
+        properties++;
+        characters += name.length;
+        count(sub, pointer(location, 'properties', name));
+      }
+    }
+    if (Array.isArray(node.enum)) {
+      enumValues += node.enum.length;
+      let strings = 0;
+      let length = 0;
+      for (const value of node.enum) {
+        if (typeof value === 'string') {
+          strings++;
+          length += value.length;
+        }
+      }
+      characters += length;
+      if (strings > limits.largeEnumValues && length > limits.maxLargeEnumLength) {
+        reject(
+          pointer(location, 'enum'),
+          `an enum of ${strings} strings totalling ${length} characters exceeds the limit (${limits.maxLargeEnumLength} characters once there are more than ${limits.largeEnumValues} values)`,
+        );
+      }
+    }
+    if (typeof node.const === 'string') characters += node.const.length;
+    count(node.items, pointer(location, 'items'));
+    if (Array.isArray(node.anyOf)) {
+      node.anyOf.forEach((branch, i) => {
+        count(branch, pointer(location, 'anyOf', i));
+      });
+    }
+  };
+  count(root, '');
+  for (const [name, def] of Object.entries(defs)) count(def, pointer('', '$defs', name));
+
+  if (properties > limits.maxProperties) {
+    reject('', `${properties} object properties exceed the limit of ${limits.maxProperties}`);
+  }
+  if (enumValues > limits.maxEnumValues) {
+    reject('', `${enumValues} enum values exceed the limit of ${limits.maxEnumValues}`);
+  }
+  if (characters > limits.maxStringLength) {
+    reject(
+      '',
+      `property names, definition names, enum and const values total ${characters} characters, over the limit of ${limits.maxStringLength}`,
+    );
+  }
+
+  // Object nesting, following references once (recursion adds nothing).
+  const active = new Set<string>();
+  const nesting = (node: unknown, location: string): { depth: number; location: string } => {
+    if (!isRecord(node)) return { depth: 0, location };
+    if (typeof node.$ref === 'string') {
+      const ref = node.$ref;
+      if (active.has(ref)) return { depth: 0, location };
+      const name = ref === '#' ? undefined : definitionName(ref);
+      const target = ref === '#' ? root : name === undefined ? undefined : defs[name];
+      active.add(ref);
+      const inner = nesting(target, ref === '#' ? '' : pointer('', '$defs', name as string));
+      active.delete(ref);
+      return inner;
+    }
+    let deepest = { depth: 0, location };
+    const consider = (sub: unknown, at: string) => {
+      const found = nesting(sub, at);
+      if (found.depth > deepest.depth) deepest = found;
+    };
+    if (isRecord(node.properties)) {
+      for (const [name, sub] of Object.entries(node.properties)) {
+        consider(sub, pointer(location, 'properties', name));
+      }
+    }
+    consider(node.items, pointer(location, 'items'));
+    if (Array.isArray(node.anyOf)) {
+      node.anyOf.forEach((branch, i) => {
+        consider(branch, pointer(location, 'anyOf', i));
+      });
+    }
+    const isObject = isRecord(node.properties);
+    return isObject ? { depth: deepest.depth + 1, location: deepest.location } : deepest;
+  };
+  active.add('#');
+  const deepest = nesting(root, '');
+  if (deepest.depth > limits.maxObjectNesting) {
+    reject(
+      deepest.location,
+      `objects nest ${deepest.depth} levels deep, over the limit of ${limits.maxObjectNesting}`,
+    );
   }
 }
 
 /**
  * The OpenAI strict-mode form of `schema`: every property required (optional
  * ones made nullable), `additionalProperties: false` on every object, `oneOf`
- * as `anyOf`, `definitions` as `$defs`, unsupported annotations and
- * constraints dropped (the final validation still enforces them), `$ref` and
- * recursion kept. Throws a `StructuredLLMError` (`bad_request`,
- * `unsupported_schema`) naming the place and the reason when the schema has
- * no strict form: a non-object root, records, tuples, `allOf`, `not`,
- * conditionals, `patternProperties`, values of any type.
+ * as `anyOf`, `definitions` as `$defs`, a `$ref` with siblings (or at the root)
+ * inlined, a `type` added next to a bare `enum`/`const`, unused definitions
+ * removed, annotations and constraints strict mode does not take dropped (the
+ * final validation still enforces the constraints), `$ref` and recursion kept.
+ *
+ * Throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`) naming
+ * the place and the reason when the schema has no strict form: a root that is
+ * not an object, records, tuples, `allOf`, `not`, conditionals,
+ * `patternProperties`, values of any type, references other than `#` and
+ * `#/$defs/…`, or a schema over OpenAI's size limits ({@link STRICT_SCHEMA_LIMITS}).
  */
 export function toStrictJsonSchema(
   schema: JsonSchema,
   options: StrictJsonSchemaOptions = {},
 ): StrictJsonSchema {
   if (!isRecord(schema)) reject('', 'the root must be an object schema');
-  const rootTypes = typesOf(schema);
-  if (!(rootTypes?.length === 1 && rootTypes[0] === 'object') && schema.$ref === undefined) {
+  let rootSchema: RawSchema = schema;
+  if (schema.$ref !== undefined) {
+    // Strict mode wants the root to be the object itself, not a reference to it.
+    const lookup = new Converter(schema, options);
+    const ref = lookup.reference(schema.$ref, '/$ref');
+    if (ref === '#') reject('/$ref', 'the root refers to itself');
+    const { $ref: _, ...rest } = schema;
+    rootSchema = { ...bodyOf(lookup.target(ref)), ...rest };
+  }
+  if (rootSchema.anyOf !== undefined || rootSchema.oneOf !== undefined) {
+    reject('', 'the root must be an object, not a union (anyOf/oneOf): wrap it in an object');
+  }
+  const rootTypes = typesOf(rootSchema);
+  if (!(rootTypes?.length === 1 && rootTypes[0] === 'object')) {
     reject('', 'the root must be of type "object" (wrap other values in an object)');
   }
-  const converter = new Converter(options);
-  const root = converter.convert(schema, '', 0);
-  if (converter.defs.size > 0) root.$defs = Object.fromEntries(converter.defs);
+  const converter = new Converter(rootSchema, options);
+  const root = converter.convert(rootSchema, '', 0);
+  // Convert the definitions the schema refers to (directly or through each other);
+  // unused ones are left out. They keep their original order.
+  const converted = new Map<string, MutableSchema>();
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const found = new Set<string>();
+    referencesIn(pending.pop(), found);
+    for (const ref of found) {
+      const name = definitionName(ref);
+      const def = name === undefined ? undefined : converter.sourceDefs.get(name);
+      if (name === undefined || def === undefined || converted.has(name)) continue;
+      const schemaOut = converter.convert(def.schema, def.location, 1);
+      converted.set(name, schemaOut);
+      pending.push(schemaOut);
+    }
+  }
+  const defs = [...converter.sourceDefs.keys()].flatMap((name) => {
+    const def = converted.get(name);
+    return def === undefined ? [] : [[name, def] as const];
+  });
+  if (defs.length > 0) root.$defs = Object.fromEntries(defs);
+  checkLimits(root);
   const restorer = new Restorer(root, converter.optionalNulls);
   return {
     schema: root,
@@ -324,7 +671,11 @@ export function toStrictJsonSchema(
   };
 }
 
-/** True when `schema` can be sent with `strict: true` exactly as it is. */
+/**
+ * True when `schema` can be sent with `strict: true` exactly as it is: it is
+ * already in the form {@link toStrictJsonSchema} produces (so it uses only
+ * what strict mode accepts, within its size limits).
+ */
 export function isStrictCompatible(schema: JsonSchema): boolean {
   let strict: StrictJsonSchema;
   try {
@@ -413,9 +764,9 @@ class Restorer {
       if (ref === '#') current = this.root;
       else {
         const defs = this.root.$defs;
-        const name = ref.slice('#/$defs/'.length);
-        const target = isRecord(defs) ? defs[name] : undefined;
-        if (!ref.startsWith('#/$defs/') || !isRecord(target)) return undefined;
+        const name = definitionName(ref);
+        const target = isRecord(defs) && name !== undefined ? defs[name] : undefined;
+        if (!isRecord(target)) return undefined;
         current = target;
       }
     }
@@ -436,12 +787,13 @@ class Restorer {
     if (!isRecord(properties)) return types?.includes('object') === true;
     const keys = Object.keys(value);
     if (!keys.every((key) => Object.hasOwn(properties, key))) return false;
-    // Discriminators: a const property must match.
+    // Discriminators: a const or enum property must match.
     for (const key of keys) {
       const sub = properties[key];
-      if (isRecord(sub) && sub.const !== undefined) {
-        if ((value as Record<string, unknown>)[key] !== sub.const) return false;
-      }
+      const item = (value as Record<string, unknown>)[key];
+      if (!isRecord(sub) || (item !== null && typeof item === 'object')) continue;
+      if (sub.const !== undefined && item !== sub.const) return false;
+      if (Array.isArray(sub.enum) && !sub.enum.includes(item)) return false;
     }
     return true;
   }

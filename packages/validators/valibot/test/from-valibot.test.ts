@@ -30,9 +30,12 @@ function service(responses: MockResponse[]) {
   };
 }
 
+/** Every response, with a snapshot of its partial (partials are live values, updated in place). */
 async function collect<T>(stream: AsyncIterable<StreamingResponse<T>>) {
   const responses: StreamingResponse<T>[] = [];
-  for await (const response of stream) responses.push(response);
+  for await (const response of stream) {
+    responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
+  }
   return responses;
 }
 
