@@ -160,6 +160,19 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     mode: settings.mode,
   };
 
+  // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
+  const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
+  const partialEvent = hub.has('onPartial')
+    ? {
+        ...context,
+        progressPercent: 0,
+        first: true,
+        get elapsedMs(): number {
+          return settings.now() - settings.startedAt;
+        },
+      }
+    : undefined;
+
   // Completed values to validate at the next emission (path-local, so the cost follows the change).
   const completed: JsonPath[] = [];
   // When the growing string was last checked. A value ending since then means a new
@@ -381,7 +394,10 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       }
       write(part.delta);
       rawChunks.push(part.delta);
-      if (hub.active) hub.emit('onChunk', { ...context, chars: part.delta.length });
+      if (chunkEvent !== undefined) {
+        chunkEvent.chars = part.delta.length;
+        hub.emit('onChunk', chunkEvent);
+      }
       if (text.length - charsAtLastEmit < chunkSize) return undefined;
       checkPartial();
       charsAtLastEmit = text.length;
@@ -394,13 +410,10 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         : tracker.advance(progressNow());
       const partial = parser.value;
       settings.onPartial(partial);
-      if (hub.active) {
-        hub.emit('onPartial', {
-          ...context,
-          progressPercent,
-          first: firstPartial,
-          elapsedMs: settings.now() - settings.startedAt,
-        });
+      if (partialEvent !== undefined) {
+        partialEvent.progressPercent = progressPercent;
+        partialEvent.first = firstPartial;
+        hub.emit('onPartial', partialEvent);
       }
       firstPartial = false;
       const chunksSinceLast = rawChunks;

@@ -92,7 +92,9 @@ export async function* runRequest<T>(
           error: error instanceof Error ? error.message : String(error),
         },
       ),
-    ...(hub.active ? { onEvent: (event) => hub.emit('onProgressEvent', { ...base, event }) } : {}),
+    ...(hub.has('onProgressEvent')
+      ? { onEvent: (event) => hub.emit('onProgressEvent', { ...base, event }) }
+      : {}),
     now,
   });
 

@@ -37,7 +37,12 @@ export interface RequestEndEvent extends RequestContext {
  * Lifecycle hooks for metrics, tracing and logging. Every hook is optional.
  * Observers are isolated: one that throws is reported once through the logger
  * and never breaks a request. Hooks are called synchronously on the request's
- * path: keep them cheap.
+ * path: keep them cheap. Only the hooks an observer implements (own or
+ * inherited methods, present when it is registered) are called.
+ *
+ * An event object is valid during the call only: the engine reuses the
+ * `onChunk` and `onPartial` events of an attempt (one object each, updated per
+ * chunk), so copy the fields you keep.
  */
 export interface Observer {
   readonly name?: string;
@@ -79,6 +84,8 @@ type HookEvent<K extends HookName> = Parameters<NonNullable<Observer[K]>>[0];
 /** Calls hooks on many observers, each isolated from the others and from the caller. */
 export interface ObserverHub {
   readonly active: boolean;
+  /** Whether any observer implements `hook`: build an event only when someone will read it. */
+  has(hook: HookName): boolean;
   emit<K extends HookName>(hook: K, event: HookEvent<K>): void;
 }
 
@@ -87,12 +94,34 @@ export function createObserverHub(
   report: (message: string, data: Readonly<Record<string, unknown>>) => void,
 ): ObserverHub {
   const failed = new Set<Observer>();
+  // Per hook, the observers implementing it: emitting skips everyone else without a lookup.
+  const byHook = new Map<string, Array<{ observer: Observer; fn: (event: unknown) => void }>>();
+  for (const observer of observers) {
+    const keys = new Set<string>(Object.keys(observer));
+    let proto = Object.getPrototypeOf(observer);
+    while (proto !== null && proto !== Object.prototype) {
+      for (const key of Object.getOwnPropertyNames(proto)) keys.add(key);
+      proto = Object.getPrototypeOf(proto);
+    }
+    for (const key of keys) {
+      const fn = (observer as unknown as Record<string, unknown>)[key];
+      if (key === 'constructor' || typeof fn !== 'function') continue;
+      let list = byHook.get(key);
+      if (list === undefined) {
+        list = [];
+        byHook.set(key, list);
+      }
+      list.push({ observer, fn: fn as (event: unknown) => void });
+    }
+  }
   return {
     active: observers.length > 0,
+    has: (hook) => byHook.has(hook),
     emit(hook, event) {
-      for (const observer of observers) {
-        const fn = observer[hook] as ((e: typeof event) => void) | undefined;
-        if (fn === undefined) continue;
+      const list = byHook.get(hook);
+      if (list === undefined) return;
+      for (let i = 0; i < list.length; i++) {
+        const { observer, fn } = list[i] as { observer: Observer; fn: (event: unknown) => void };
         try {
           fn.call(observer, event);
         } catch (error) {

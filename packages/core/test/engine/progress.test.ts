@@ -187,4 +187,33 @@ describe('observers', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toContain('broken');
   });
+
+  it('call methods of class instances, and only the hooks an observer has', async () => {
+    class ChunkCounter implements Observer {
+      readonly name = 'counter';
+      chunks = 0;
+      chars = 0;
+      partialTimes: number[] = [];
+      onChunk(event: { readonly chars: number }): void {
+        this.chunks++;
+        this.chars += event.chars;
+      }
+      onPartial(event: { readonly elapsedMs: number }): void {
+        this.partialTimes.push(event.elapsedMs);
+      }
+    }
+    const counter = new ChunkCounter();
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 5 }] });
+    const responses = await collect(
+      service(provider, { observers: [counter] }).routeStructuredStreaming({
+        prompt: 'Ada',
+        responseModel: profileModel,
+      }),
+    );
+    const chunks = responses.flatMap((r) => (r.isComplete ? [] : (r.rawChunks ?? [])));
+    expect(counter.chunks).toBe(chunks.length);
+    expect(counter.chars).toBe(chunks.join('').length);
+    expect(counter.partialTimes).toHaveLength(counter.chunks);
+    expect(counter.partialTimes.every((ms) => ms >= 0)).toBe(true);
+  });
 });

@@ -1,0 +1,177 @@
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  metrics,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createMockProvider } from '@structllm/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createOpenTelemetryObserver } from '../src/index.ts';
+import {
+  AsyncContextManager,
+  drain,
+  memoryMetrics,
+  memoryTracing,
+  profile,
+  profileChunks,
+  profileModel,
+  service,
+} from './support.ts';
+
+afterEach(() => {
+  trace.disable();
+  metrics.disable();
+  context.disable();
+});
+
+/** A tracer provider whose spans never record, counting every call made on them. */
+function nonRecordingTracing(): {
+  provider: TracerProvider;
+  started: () => number;
+  calls: () => number;
+} {
+  let started = 0;
+  let calls = 0;
+  const called = (): Span => {
+    calls++;
+    return span;
+  };
+  const span: Span = {
+    spanContext: () => INVALID_SPAN_CONTEXT,
+    isRecording: () => false,
+    setAttribute: called,
+    setAttributes: called,
+    addEvent: called,
+    addLink: called,
+    addLinks: called,
+    setStatus: called,
+    updateName: called,
+    end: () => {
+      calls++;
+    },
+    recordException: () => {
+      calls++;
+    },
+  };
+  const tracer = {
+    startSpan: () => {
+      started++;
+      return span;
+    },
+    startActiveSpan: () => {
+      throw new Error('not used');
+    },
+  } as unknown as Tracer;
+  return { provider: { getTracer: () => tracer }, started: () => started, calls: () => calls };
+}
+
+describe('without an OpenTelemetry SDK', () => {
+  it('does no span work and no per-chunk timing; requests run as usual', async () => {
+    const tracing = nonRecordingTracing();
+    const now = vi.fn(() => performance.now());
+    const observer = createOpenTelemetryObserver({ tracerProvider: tracing.provider, now });
+    const provider = createMockProvider({
+      responses: [{ chunks: profileChunks(3), failAfterChunks: 4 }, { chunks: profileChunks(3) }],
+    });
+    const result = await service(provider, { observers: [observer] }).routeStructured({
+      prompt: 'x',
+      responseModel: profileModel,
+    });
+    expect(result).toEqual(profile);
+    expect(tracing.started()).toBe(1);
+    expect(tracing.calls()).toBe(0);
+    expect(now).not.toHaveBeenCalled();
+  });
+
+  it('with the global no-op API (nothing registered) also records nothing and never fails a request', async () => {
+    const now = vi.fn(() => performance.now());
+    const observer = createOpenTelemetryObserver({ now });
+    const provider = createMockProvider({ responses: [{ chunks: profileChunks(5) }] });
+    await expect(
+      service(provider, { observers: [observer] }).routeStructured({
+        prompt: 'x',
+        responseModel: profileModel,
+      }),
+    ).resolves.toEqual(profile);
+    expect(now).not.toHaveBeenCalled();
+  });
+
+  it('with a sampler that drops the span but a real meter, still records metrics', async () => {
+    const meters = memoryMetrics();
+    const observer = createOpenTelemetryObserver({
+      tracerProvider: new BasicTracerProvider({ sampler: new AlwaysOffSampler() }),
+      meterProvider: meters.provider,
+    });
+    const provider = createMockProvider({ responses: [{ chunks: profileChunks(5) }] });
+    await service(provider, { observers: [observer] }).routeStructured({
+      prompt: 'x',
+      responseModel: profileModel,
+    });
+    expect((await meters.points('gen_ai.client.operation.duration'))[0]?.count).toBe(1);
+    expect((await meters.points('gen_ai.client.operation.time_to_first_chunk'))[0]?.count).toBe(1);
+  });
+});
+
+describe('the global SDK', () => {
+  it('is picked up even when registered after the observer was created', async () => {
+    const observer = createOpenTelemetryObserver();
+    const tracing = memoryTracing();
+    const meters = memoryMetrics();
+    trace.setGlobalTracerProvider(tracing.provider);
+    metrics.setGlobalMeterProvider(meters.provider);
+    const provider = createMockProvider({ responses: [{ json: profile }] });
+    await service(provider, { observers: [observer] }).routeStructured({
+      prompt: 'x',
+      responseModel: profileModel,
+    });
+    expect(tracing.spans().map((s) => s.name)).toEqual(['chat model-a']);
+    expect(tracing.spans()[0]?.instrumentationScope.name).toBe('@structllm/otel');
+    expect((await meters.points('gen_ai.client.operation.duration'))[0]?.count).toBe(1);
+  });
+});
+
+describe('span context', () => {
+  it('makes the request span a child of the span active where the stream is read', async () => {
+    context.setGlobalContextManager(new AsyncContextManager());
+    const tracing = memoryTracing();
+    const observer = createOpenTelemetryObserver({ tracerProvider: tracing.provider });
+    const provider = createMockProvider({ responses: [{ chunks: profileChunks(8) }] });
+    const llm = service(provider, { observers: [observer] });
+    const tracer = tracing.provider.getTracer('app');
+    await tracer.startActiveSpan('handle request', async (parent) => {
+      await drain(llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel }));
+      parent.end();
+    });
+    const parent = tracing.spans().find((s) => s.name === 'handle request');
+    const child = tracing.spans().find((s) => s.name === 'chat model-a');
+    expect(child?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+    expect(child?.spanContext().traceId).toBe(parent?.spanContext().traceId);
+  });
+});
+
+describe('bounded state', () => {
+  it('ends the oldest span as abandoned when more requests are in flight than maxTrackedRequests', async () => {
+    const tracing = memoryTracing();
+    const observer = createOpenTelemetryObserver({
+      tracerProvider: tracing.provider,
+      maxTrackedRequests: 1,
+    });
+    const provider = createMockProvider({ responses: [{ chunks: profileChunks(8) }] });
+    const llm = service(provider, { observers: [observer] });
+    const first = llm
+      .routeStructuredStreaming({ prompt: 'x', responseModel: profileModel })
+      [Symbol.asyncIterator]();
+    await first.next(); // started, then left unread
+    await llm.routeStructured({ prompt: 'x', responseModel: profileModel });
+    const [abandoned, finished] = tracing.spans();
+    expect(abandoned?.attributes['structllm.abandoned']).toBe(true);
+    expect(finished?.attributes['structllm.abandoned']).toBeUndefined();
+    expect(finished?.attributes['structllm.attempts']).toBe(1);
+    await first.return?.();
+    expect(tracing.spans()).toHaveLength(2);
+  });
+});
