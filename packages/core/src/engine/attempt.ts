@@ -197,6 +197,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let chunks = 0;
   let charsAtLastEmit = 0;
   let firstPartial = true;
+  let partials = 0;
+  const attemptStartedAt = hub.active ? settings.now() : 0;
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
   let responseId: string | undefined;
@@ -293,6 +295,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function end(result: AttemptEnd<T>): void {
     if (ended) return;
     ended = true;
+    if (hub.has('onAttemptEnd')) emitAttemptEnd(result.failure?.error);
     const resolve = resolvePull;
     const handOff = onEnd;
     resolvePull = undefined;
@@ -301,6 +304,35 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   }
 
   const fail = (thrown: unknown): void => end({ failure: failure(thrown) });
+
+  function emitFirstChunk(): void {
+    const at = settings.now();
+    hub.emit('onFirstChunk', {
+      ...context,
+      elapsedMs: at - settings.startedAt,
+      attemptElapsedMs: at - attemptStartedAt,
+    });
+  }
+
+  function emitFirstPartial(progressPercent: number): void {
+    hub.emit('onFirstPartial', {
+      ...context,
+      progressPercent,
+      elapsedMs: settings.now() - settings.startedAt,
+    });
+  }
+
+  function emitAttemptEnd(error: StructuredLLMError | undefined): void {
+    hub.emit('onAttemptEnd', {
+      ...context,
+      status: error === undefined ? 'success' : 'error',
+      error,
+      chunks,
+      chars: text.length,
+      partials,
+      durationMs: settings.now() - attemptStartedAt,
+    });
+  }
 
   /**
    * Reads provider parts until there is a partial to show, or the stream ends.
@@ -384,6 +416,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         receivedText = true;
         firstChunk.stop();
         idle.start();
+        if (hub.has('onFirstChunk')) emitFirstChunk();
       }
       if (++chunks > settings.maxChunks) {
         throw new StructuredLLMError({
@@ -410,11 +443,13 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         : tracker.advance(progressNow());
       const partial = parser.value;
       settings.onPartial(partial);
+      partials++;
       if (partialEvent !== undefined) {
         partialEvent.progressPercent = progressPercent;
         partialEvent.first = firstPartial;
         hub.emit('onPartial', partialEvent);
       }
+      if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
       firstPartial = false;
       const chunksSinceLast = rawChunks;
       rawChunks = [];
@@ -466,7 +501,9 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         }
         write(result.text);
         rawChunks.push(result.text);
+        chunks++;
         if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
+        if (hub.has('onFirstChunk')) emitFirstChunk();
         checkPartial();
         const event = tracker.updateProgress('Received the full response', progressNow(), {
           attempt: settings.attempt,
@@ -474,6 +511,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           chars: text.length,
         });
         settings.onPartial(parser.value);
+        partials++;
         if (hub.active) {
           hub.emit('onPartial', {
             ...context,
@@ -482,6 +520,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             elapsedMs: settings.now() - settings.startedAt,
           });
         }
+        if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
       } catch (thrown) {
         fail(thrown);
         return;
@@ -583,6 +622,12 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function close(): void {
     if (closed) return;
     closed = true;
+    if (!ended) {
+      // Closed without an end (the request stopped before pulling it): still an ended attempt.
+      ended = true;
+      if (hub.has('onAttemptEnd'))
+        emitAttemptEnd(abortError(control.signal.reason ?? 'attempt closed'));
+    }
     signal.removeEventListener('abort', onAttemptAbort);
     firstChunk.stop();
     idle.stop();

@@ -1,6 +1,7 @@
 export { type Logger, safeLogger, silentLogger } from './logger.ts';
 export {
   type AttemptContext,
+  type AttemptEndEvent,
   createObserverHub,
   type Observer,
   type ObserverHub,

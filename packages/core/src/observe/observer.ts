@@ -20,6 +20,18 @@ export interface AttemptContext extends RequestContext {
   readonly mode: OutputMode;
 }
 
+export interface AttemptEndEvent extends AttemptContext {
+  readonly status: 'success' | 'error';
+  readonly error: StructuredLLMError | undefined;
+  /** Text chunks received. */
+  readonly chunks: number;
+  /** Characters of JSON received. */
+  readonly chars: number;
+  /** Partial responses shown (each with one `progress` event). */
+  readonly partials: number;
+  readonly durationMs: number;
+}
+
 export interface RequestEndEvent extends RequestContext {
   readonly status: 'success' | 'error';
   readonly model: string;
@@ -56,6 +68,24 @@ export interface Observer {
       readonly elapsedMs: number;
     },
   ): void;
+  /**
+   * The attempt's first text arrived. `elapsedMs` counts from the request's
+   * start, `attemptElapsedMs` from this attempt's. Cheaper than `onChunk` for
+   * time-to-first-chunk: called once per attempt.
+   */
+  onFirstChunk?(
+    event: AttemptContext & { readonly elapsedMs: number; readonly attemptElapsedMs: number },
+  ): void;
+  /** The attempt's first partial was shown (once per attempt). */
+  onFirstPartial?(
+    event: AttemptContext & { readonly progressPercent: number; readonly elapsedMs: number },
+  ): void;
+  /**
+   * An attempt ended, with what it streamed: the way to count chunks and
+   * partials without a call per chunk. `status` is `error` for every attempt
+   * that did not produce the result (its error says why).
+   */
+  onAttemptEnd?(event: AttemptEndEvent): void;
   onProgressEvent?(event: RequestContext & { readonly event: ProgressEvent }): void;
   onRetry?(
     event: AttemptContext & { readonly error: StructuredLLMError; readonly delayMs: number },

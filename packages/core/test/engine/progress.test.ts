@@ -216,4 +216,49 @@ describe('observers', () => {
     expect(counter.partialTimes).toHaveLength(counter.chunks);
     expect(counter.partialTimes.every((ms) => ms >= 0)).toBe(true);
   });
+
+  it('report each attempt once: first chunk, first partial, and its end with counts', async () => {
+    const provider = createMockProvider({
+      responses: [
+        { json: profile, chunkSize: 6, failAfterChunks: 3 },
+        { json: profile, chunkSize: 6 },
+      ],
+    });
+    const seen: string[] = [];
+    let ended: Array<{ status: string; chunks: number; partials: number; chars: number }> = [];
+    const observer: Observer = {
+      onFirstChunk: (e) => void seen.push(`first chunk ${e.attempt} ${e.attemptElapsedMs >= 0}`),
+      onFirstPartial: (e) => void seen.push(`first partial ${e.attempt}`),
+      onAttemptEnd: (e) => {
+        seen.push(`end ${e.attempt} ${e.status}${e.error ? ` ${e.error.category}` : ''}`);
+        ended = [
+          ...ended,
+          { status: e.status, chunks: e.chunks, partials: e.partials, chars: e.chars },
+        ];
+      },
+    };
+    const responses = await collect(
+      service(provider, { observers: [observer] }).routeStructuredStreaming({
+        prompt: 'Ada',
+        responseModel: profileModel,
+      }),
+    );
+    expect(seen).toEqual([
+      'first chunk 1 true',
+      'first partial 1',
+      'end 1 error server',
+      'first chunk 2 true',
+      'first partial 2',
+      'end 2 success',
+    ]);
+    const second = responses.filter((r) => r.attempt === 2 && !r.isComplete);
+    const text = second.flatMap((r) => r.rawChunks ?? []).join('');
+    expect(ended[0]).toMatchObject({ status: 'error', chunks: 3, partials: 3, chars: 18 });
+    expect(ended[1]).toEqual({
+      status: 'success',
+      chunks: second.length,
+      partials: second.length,
+      chars: text.length,
+    });
+  });
 });

@@ -252,7 +252,7 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
       state.awaitingFirstChunk = true;
     },
 
-    onChunk(event) {
+    onFirstChunk(event) {
       const state = lookup(event.requestId);
       if (state === undefined || !state.awaitingFirstChunk) return;
       state.awaitingFirstChunk = false;
@@ -268,8 +268,7 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
       }
     },
 
-    onPartial(event) {
-      if (!event.first) return;
+    onFirstPartial(event) {
       const state = lookup(event.requestId);
       if (state === undefined || !state.recording) return;
       state.span.addEvent(EVENT_STRUCTLLM_FIRST_PARTIAL, {

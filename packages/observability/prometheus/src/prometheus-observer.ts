@@ -200,17 +200,18 @@ export function createPrometheusObserver(
       }
     },
 
-    onChunk(event) {
-      stateOf(event).chunkSlot.count++;
-    },
-
-    onPartial(event) {
-      progress.progress.count++;
-      if (!event.first) return;
+    // Chunks and partials are counted once per attempt, not per chunk: an observer
+    // that needs no per-chunk call costs the stream nothing per chunk.
+    onFirstPartial(event) {
       const state = stateOf(event);
       if (state.firstPartialSeen) return;
       state.firstPartialSeen = true;
       metrics.timeToFirstPartial.observe(state.labels, event.elapsedMs / 1000);
+    },
+
+    onAttemptEnd(event) {
+      stateOf(event).chunkSlot.count += event.chunks;
+      progress.progress.count += event.partials;
     },
 
     onRetry(event) {
