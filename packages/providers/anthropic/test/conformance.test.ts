@@ -1,0 +1,19 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { runProviderConformance } from '@structllm/testing/conformance';
+import { createAnthropicProvider } from '../src/index.ts';
+
+runProviderConformance({
+  name: '@structllm/anthropic (options, structured outputs on)',
+  dialect: 'anthropic',
+  // 'conformance-model' is no Claude name: switch json_schema on so every mode is checked.
+  createProvider: ({ baseURL, apiKey }) =>
+    createAnthropicProvider({ baseURL, apiKey, structuredOutputs: true }),
+});
+
+runProviderConformance({
+  name: '@structllm/anthropic (existing client with SDK retries on, default modes)',
+  dialect: 'anthropic',
+  fixtures: false,
+  createProvider: ({ baseURL, apiKey }) =>
+    createAnthropicProvider({ client: new Anthropic({ baseURL, apiKey, maxRetries: 5 }) }),
+});

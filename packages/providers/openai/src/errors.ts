@@ -1,0 +1,175 @@
+import {
+  categoryForStatus,
+  type ErrorCategory,
+  httpError,
+  retryAfterFromHeaders,
+  StructuredLLMError,
+} from '@structllm/core';
+import OpenAI from 'openai';
+
+/** The error object inside an OpenAI-style error body or mid-stream error event. */
+interface WireErrorBody {
+  readonly message?: unknown;
+  readonly type?: unknown;
+  readonly code?: unknown;
+  readonly status_code?: unknown;
+  readonly status?: unknown;
+}
+
+/** Replaces every secret in `text` (API keys) with `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+/** A cause is kept only when no secret appears in its message or stack. */
+function safeCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (cause instanceof Error) {
+    const texts = `${cause.message}\n${String(cause.stack ?? '')}`;
+    return secrets.some((secret) => secret.length >= 4 && texts.includes(secret))
+      ? undefined
+      : cause;
+  }
+  return undefined;
+}
+
+export function abortedError(signal: AbortSignal): StructuredLLMError {
+  return new StructuredLLMError({
+    category: 'aborted',
+    message: 'The call was aborted',
+    cause: signal.reason,
+  });
+}
+
+function bodyOf(error: InstanceType<typeof OpenAI.APIError>): WireErrorBody | undefined {
+  const body: unknown = error.error;
+  return typeof body === 'object' && body !== null ? (body as WireErrorBody) : undefined;
+}
+
+function messageOf(error: Error, body: WireErrorBody | undefined): string {
+  if (typeof body?.message === 'string' && body.message !== '') return body.message;
+  return error.message;
+}
+
+/** A numeric status carried inside an error body (OpenRouter `code`, Groq `status_code`). */
+function statusInBody(body: WireErrorBody | undefined): number | undefined {
+  for (const value of [body?.code, body?.status_code, body?.status]) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 600) {
+      return value;
+    }
+    if (typeof value === 'string' && /^[45]\d\d$/.test(value)) return Number(value);
+  }
+  return undefined;
+}
+
+/** The category of an error event that carries no HTTP status, from its `type` / `code` words. */
+function categoryForErrorWords(body: WireErrorBody | undefined): ErrorCategory {
+  const words = `${String(body?.type ?? '')} ${String(body?.code ?? '')}`.toLowerCase();
+  if (/rate_limit|requests|too_many|quota/.test(words)) return 'rate_limit';
+  if (/overloaded|server_error|api_error|internal|unavailable/.test(words)) return 'server';
+  if (/timeout/.test(words)) return 'timeout';
+  if (/authentication|permission|invalid_api_key|unauthorized/.test(words)) return 'auth';
+  if (/content_filter|content_policy|moderation/.test(words)) return 'content_filter';
+  if (/context_length|invalid_request|invalid_value|bad_request|tool_use_failed/.test(words)) {
+    return 'bad_request';
+  }
+  return 'server';
+}
+
+const MODE_WORDS =
+  /response_format|json_schema|json_object|structured output|tool_choice|tools?\b/i;
+const UNSUPPORTED_WORDS =
+  /not supported|unsupported|does not support|doesn't support|is not available|not available for|invalid parameter/i;
+
+/** A 400 saying the model cannot do what the mode asks: the engine degrades to the next mode. */
+export function isUnsupportedModeMessage(message: string): boolean {
+  return MODE_WORDS.test(message) && UNSUPPORTED_WORDS.test(message);
+}
+
+export interface MapErrorContext {
+  readonly signal: AbortSignal;
+  /** Secrets that must never appear in an error (the API key, when known). */
+  readonly secrets: readonly string[];
+  /** Shown in messages, e.g. 'OpenAI' or 'OpenRouter'. */
+  readonly label: string;
+}
+
+/**
+ * Maps whatever the `openai` SDK (or the stream) threw to a StructuredLLMError:
+ * HTTP errors by status (with `retry-after`), mid-stream error events by the
+ * status or type in their body, aborts, timeouts and connection failures.
+ */
+export function toStructuredError(error: unknown, context: MapErrorContext): StructuredLLMError {
+  const { signal, secrets, label } = context;
+  if (StructuredLLMError.is(error)) return error;
+  if (signal.aborted) return abortedError(signal);
+  const cause = safeCause(error, secrets);
+  const withCause = cause === undefined ? {} : { cause };
+  if (error instanceof OpenAI.APIUserAbortError) {
+    return new StructuredLLMError({
+      category: 'aborted',
+      message: 'The call was aborted',
+      ...withCause,
+    });
+  }
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new StructuredLLMError({
+      category: 'timeout',
+      message: `The ${label} request timed out`,
+      ...withCause,
+    });
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    const detail =
+      cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
+    return new StructuredLLMError({
+      category: 'network',
+      message: redact(
+        `Could not reach the ${label} API${detail === '' ? '' : ` (${detail})`}`,
+        secrets,
+      ),
+      ...withCause,
+    });
+  }
+  if (error instanceof OpenAI.APIError) {
+    const body = bodyOf(error);
+    const message = redact(messageOf(error, body), secrets);
+    if (typeof error.status === 'number') {
+      const retryAfterMs = retryAfterFromHeaders((name) => error.headers?.get(name));
+      const unsupported = error.status === 400 && isUnsupportedModeMessage(message);
+      return httpError(error.status, `${label}: ${message}`, {
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(unsupported ? { code: 'unsupported_mode' } : {}),
+        ...withCause,
+      });
+    }
+    // A mid-stream error event: the HTTP status was 200, the body says what went wrong.
+    const status = statusInBody(body);
+    const retryAfterMs = retryAfterFromHeaders((name) => error.headers?.get(name));
+    return new StructuredLLMError({
+      category: status === undefined ? categoryForErrorWords(body) : categoryForStatus(status),
+      message: `The ${label} stream failed: ${message}`,
+      code: 'stream_error',
+      ...(status === undefined ? {} : { status }),
+      ...(status === 429 && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...withCause,
+    });
+  }
+  if (error instanceof SyntaxError) {
+    return new StructuredLLMError({
+      category: 'server',
+      code: 'malformed_event',
+      message: `The ${label} API sent an event that is not valid JSON`,
+      ...withCause,
+    });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new StructuredLLMError({
+    category: 'network',
+    message: redact(`The ${label} connection failed: ${text}`, secrets),
+    ...withCause,
+  });
+}

@@ -1,0 +1,9 @@
+export {
+  createOpenRouterProvider,
+  OPENROUTER_BASE_URL,
+  type OpenRouterProviderClientOptions,
+  type OpenRouterProviderOptions,
+  type OpenRouterProviderSettings,
+  type OpenRouterRouting,
+  openRouterModelModes,
+} from './openrouter-provider.ts';
