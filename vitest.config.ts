@@ -6,6 +6,7 @@ export default defineConfig({
       'packages/*/vitest.config.ts',
       'packages/*/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
+      'tests/*/vitest.config.ts',
     ],
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: 'test-results.json' }]]

@@ -1,0 +1,217 @@
+/**
+ * The packages as users get them: `pnpm pack` each one (workspace ranges become
+ * real versions), install the tarballs with plain npm into a project outside
+ * the workspace, type-check a small program against the installed types, and
+ * run it against the fake wire servers. Needs the packages built (`pnpm build`;
+ * `pnpm test` builds them first) and the npm registry for third-party packages.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const packageDirs = {
+  core: 'packages/core',
+  testing: 'packages/testing',
+  openai: 'packages/providers/openai',
+  anthropic: 'packages/providers/anthropic',
+  zod: 'packages/validators/zod',
+  valibot: 'packages/validators/valibot',
+} as const;
+type PackageKey = keyof typeof packageDirs;
+
+const work = mkdtempSync(join(tmpdir(), 'structllm-packaging-'));
+const tarballs = new Map<PackageKey, string>();
+
+/** pnpm as the test was started with (`pnpm test`), else the pinned version through npx. */
+function pnpm(args: string[], cwd: string): string {
+  const execPath = process.env.npm_execpath;
+  if (execPath !== undefined && /pnpm/.test(execPath)) {
+    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
+  }
+  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8' });
+}
+
+/** npm with the Node running the tests first on PATH, so installs and scripts use Node 24. */
+function npm(args: string[], cwd: string): string {
+  const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+  return execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: path, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
+}
+
+function project(name: string, dependencies: string[], files: Record<string, string>): string {
+  const dir = join(work, name);
+  execFileSync('mkdir', ['-p', dir]);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name, private: true, type: 'module' }, null, 2)}\n`,
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2023',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        allowImportingTsExtensions: true,
+        types: ['node'],
+        lib: ['ES2023', 'DOM'],
+      },
+      include: ['*.ts'],
+    }),
+  );
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  npm(['install', '--no-package-lock', ...dependencies], dir);
+  return dir;
+}
+
+function installed(dir: string): string[] {
+  const modules = join(dir, 'node_modules');
+  const names: string[] = [];
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) {
+      for (const scoped of readdirSync(join(modules, entry))) names.push(`${entry}/${scoped}`);
+    } else names.push(entry);
+  }
+  return names;
+}
+
+const tools = ['typescript@6.0.3', '@types/node@24.19.2'];
+
+beforeAll(() => {
+  for (const [key, dir] of Object.entries(packageDirs) as [PackageKey, string][]) {
+    const packageRoot = join(root, dir);
+    if (!existsSync(join(packageRoot, 'dist', 'index.js'))) {
+      throw new Error(`${dir} is not built: run \`pnpm build\` first (\`pnpm test\` does)`);
+    }
+    const out = pnpm(['pack', '--pack-destination', work], packageRoot).trim().split('\n');
+    const file = out.at(-1)?.trim();
+    if (file === undefined || !file.endsWith('.tgz')) throw new Error(`pnpm pack printed ${out}`);
+    tarballs.set(key, resolve(work, file));
+  }
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+const tgz = (...keys: PackageKey[]) => keys.map((key) => tarballs.get(key) as string);
+
+describe('installed from tarballs with npm, outside the workspace', () => {
+  it('core + openai + zod: typed result from the fake OpenAI server, and nothing else installed', () => {
+    const dir = project(
+      'app-openai-zod',
+      [...tgz('core', 'openai', 'zod', 'testing'), 'openai@7.55.0', 'zod@4.6.7', ...tools],
+      {
+        'main.ts': `import { StructuredLLMService } from '@structllm/core';
+import { createOpenAIProvider } from '@structllm/openai';
+import { startOpenAIServer } from '@structllm/testing';
+import { fromZod } from '@structllm/zod';
+import { z } from 'zod';
+
+const Person = z.object({ name: z.string(), age: z.number().int(), nickname: z.string().optional() });
+const server = await startOpenAIServer();
+server.enqueue({ kind: 'generate', json: { name: 'Ada', age: 36, nickname: null } });
+const service = new StructuredLLMService({
+  providers: [createOpenAIProvider({ baseURL: server.baseURL, apiKey: 'sk-test' })],
+  defaultModel: 'openai/gpt-4o',
+});
+const person = await service.routeStructured({ prompt: 'Ada', responseModel: fromZod(Person) });
+const age: number = person.age;
+console.log(JSON.stringify({ ...person, age }));
+await server.close();
+`,
+      },
+    );
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(output.trim())).toEqual({ name: 'Ada', age: 36 });
+    const names = installed(dir);
+    expect(names).toEqual(
+      expect.arrayContaining(['@structllm/core', '@structllm/openai', 'openai', 'zod']),
+    );
+    for (const unwanted of [
+      '@anthropic-ai/sdk',
+      'valibot',
+      'prom-client',
+      '@opentelemetry/api',
+      'vitest',
+    ]) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
+
+  it('core + anthropic + valibot: typed result from the fake Anthropic server', () => {
+    const dir = project(
+      'app-anthropic-valibot',
+      [
+        ...tgz('core', 'anthropic', 'valibot', 'testing'),
+        '@anthropic-ai/sdk@1.10.0',
+        'valibot@1.5.0',
+        ...tools,
+      ],
+      {
+        'main.ts': `import { createAnthropicProvider } from '@structllm/anthropic';
+import { StructuredLLMService } from '@structllm/core';
+import { startAnthropicServer } from '@structllm/testing';
+import { fromValibot } from '@structllm/valibot';
+import * as v from 'valibot';
+
+const Ticket = v.object({ title: v.string(), priority: v.picklist(['low', 'high']) });
+const server = await startAnthropicServer();
+server.enqueue({ kind: 'generate', json: { title: 'Login fails', priority: 'high' } });
+const service = new StructuredLLMService({
+  providers: [createAnthropicProvider({ baseURL: server.baseURL, apiKey: 'sk-ant-test' })],
+  defaultModel: 'anthropic/claude-sonnet-4-6',
+});
+const ticket = await service.routeStructured({ prompt: 'triage', responseModel: fromValibot(Ticket) });
+const priority: 'low' | 'high' = ticket.priority;
+console.log(JSON.stringify({ ...ticket, priority }));
+await server.close();
+`,
+      },
+    );
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(output.trim())).toEqual({ title: 'Login fails', priority: 'high' });
+    const names = installed(dir);
+    // (@opentelemetry/api does come here: @anthropic-ai/sdk itself depends on it.)
+    for (const unwanted of ['openai', 'zod', 'prom-client', '@structllm/otel']) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
+
+  it('core + a custom provider: the plugin author passes the conformance suite', () => {
+    const example = join(root, 'packages/testing/test/conformance');
+    const dir = project('plugin-author', [...tgz('core', 'testing'), 'vitest@5.1.1', ...tools], {
+      'conformance.test.ts': `import { runProviderConformance } from '@structllm/testing/conformance';
+import { createExampleProvider } from './example-openai-provider.ts';
+
+runProviderConformance({
+  dialect: 'openai',
+  createProvider: ({ baseURL, apiKey }) => createExampleProvider({ baseURL, apiKey }),
+});
+`,
+    });
+    // The provider a plugin author writes: the fetch-based example from the testing kit's own tests.
+    for (const file of ['example-openai-provider.ts', 'sse-messages.ts']) {
+      copyFileSync(join(example, file), join(dir, file));
+    }
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = npm(['exec', '--', 'vitest', 'run', '--reporter=dot', '--no-color'], dir)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colours
+      .replace(/\u001b\[[0-9;]*m/g, '');
+    expect(output).toMatch(/Tests\s+\d+ passed/);
+    expect(output).not.toMatch(/failed/);
+  });
+});
