@@ -12,7 +12,13 @@ import type {
   Usage,
 } from '../provider/index.ts';
 import type { RoutedModel } from '../provider/model-router.ts';
-import { formatIssues, type ResponseModel } from '../schema/index.ts';
+import {
+  formatIssues,
+  formatPath,
+  type ResponseModel,
+  type ValidationResult,
+} from '../schema/index.ts';
+import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
 import { Deadline } from './timers.ts';
@@ -38,6 +44,8 @@ export interface AttemptSettings<T> {
   readonly startedAt: number;
   /** Called with every partial value shown, so a failed request can still return the last one. */
   readonly onPartial: (value: unknown) => void;
+  /** Element streaming, when the request delivers (or releases) array elements. */
+  readonly elements?: ElementTracker | undefined;
 }
 
 export interface AttemptOutcome<T> {
@@ -181,13 +189,90 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let valueEnded = false;
   let textAtCheck = 0;
   let lengthAtCheck = 0;
+  // Element streaming: each element of the array at `elementPath` is validated,
+  // delivered, and (when not retained) released from the parser as it completes.
+  const elements = settings.elements;
+  const elementPath: JsonPath = elements?.path ?? [];
+  const elementDepth = elements === undefined ? -1 : elementPath.length + 1;
+  const releasing = elements !== undefined && !elements.retain;
+  // Elements removed from the array in this attempt: while none is, an element sits at its own index.
+  let releasedHere = 0;
+
+  // A document where the element sits at its own index, for path-local validation after
+  // releases: the containers along the path copied once (keys leading to the array are what
+  // the check reads), then only the element changes.
+  let view: { readonly root: unknown; readonly holder: unknown[] } | undefined;
+  const elementView = (index: number, value: unknown): unknown => {
+    if (releasedHere === 0) return parser.value;
+    if (view === undefined) {
+      const holder: unknown[] = [];
+      let root: unknown = holder;
+      for (let i = elementPath.length - 1; i >= 0; i--) {
+        const container = valueAt(parser.value, elementPath.slice(0, i)) as Record<string, unknown>;
+        root = { ...container, [elementPath[i] as string]: root };
+      }
+      view = { root, holder };
+    }
+    view.holder.length = 0;
+    view.holder[index] = value;
+    return view.root;
+  };
+
+  const release = (): void => {
+    if (parser.releaseLast()) releasedHere++;
+  };
+
+  const takeElement = (tracker: ElementTracker, index: number, value: unknown): void => {
+    const known = tracker.isDelivered(index);
+    // An element an earlier attempt delivered is skipped; a changed one is checked again.
+    if (!known || (tracker.differs(index, value) && tracker.policy !== 'skip')) {
+      const result: ValidationResult<unknown> = responseModel.validatePartial(
+        elementView(index, value),
+        { path: [...elementPath, index], complete: true },
+      );
+      if (view !== undefined) view.holder.length = 0; // hold no element longer than its check
+      if (!result.success) {
+        const error = new StructuredLLMError({
+          category: 'validation',
+          code: INVALID_ELEMENT,
+          retryable: tracker.policy !== 'stop',
+          message: `Element ${index} of ${formatPath(elementPath)} is invalid:\n${formatIssues(result.issues)}`,
+        });
+        if (tracker.policy !== 'skip') throw error;
+        tracker.reportInvalid(index, error);
+        release(); // not silently dropped: reported, and kept out of the final value
+        return;
+      }
+      if (!known) tracker.deliver(index, value);
+    }
+    if (releasing) release();
+  };
+
   const parser = createJsonStreamParser({
     maxDepth: settings.maxDepth,
     maxLength: settings.maxResponseChars,
     lenient: settings.mode === 'prompt',
-    onValue: (_value, depth) => {
+    onValue: (value, depth) => {
       valueEnded = true;
-      if (depth > 0 && depth <= VALIDATE_DEPTH) completed.push(parser.path);
+      if (depth === 0) return;
+      if (elements === undefined) {
+        if (depth <= VALIDATE_DEPTH) completed.push(parser.path);
+        return;
+      }
+      if (depth > VALIDATE_DEPTH && depth !== elementDepth) return;
+      if (depth > elementDepth && elementDepth === 1) return; // inside an element of a root array
+      const path = parser.path;
+      const where = relation(path, elementPath);
+      if (where === 'inside') {
+        // An element (checked whole here) or a part of one (checked with its element).
+        const index = path[elementPath.length];
+        if (depth === elementDepth && typeof index === 'number')
+          takeElement(elements, index, value);
+        return;
+      }
+      // Released elements are gone: the array and what holds it are checked at the end.
+      if (releasing && where !== 'unrelated') return;
+      if (depth <= VALIDATE_DEPTH) completed.push(path);
     },
   });
 
@@ -231,6 +316,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       return; // the same string, not yet grown enough to be worth another look
     }
     const growing = parser.path;
+    // Inside an element after releases, indices are the text's: the element is checked once complete.
+    if (releasedHere > 0 && relation(growing, elementPath) === 'inside') return;
     const value = valueAt(root, growing);
     stringChecked = true;
     valueEnded = false;
@@ -562,8 +649,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       fail(thrown);
       return;
     }
-    Promise.resolve(validating).then((validated) => {
+    Promise.resolve(validating).then((checked) => {
       if (ended) return;
+      let validated = checked;
+      // Released elements are gone: what the array's own keywords (minItems…) say of it is moot.
+      if (
+        !validated.success &&
+        releasing &&
+        Array.isArray(valueAt(parser.value, elementPath)) &&
+        onlyArrayIssues(validated.issues, elementPath)
+      ) {
+        validated = { success: true, value: parser.value as T };
+      }
       if (!validated.success) {
         fail(
           validationError(

@@ -17,6 +17,7 @@ import {
   type AttemptRun,
   startAttempt,
 } from './attempt.ts';
+import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
@@ -38,6 +39,8 @@ export interface RunnerEnvironment {
 export interface RunnerHooks<T> {
   readonly attempts: AttemptRecord[];
   settle(outcome: { readonly value: T } | { readonly error: StructuredLLMError }): void;
+  /** Element streaming state shared by every attempt of the request, if the request streams elements. */
+  readonly elements?: ElementTracker | undefined;
 }
 
 /** The modes to try on a model, best first: the requested one (or the best native one) and its degradations. */
@@ -150,6 +153,7 @@ export async function* runRequest<T>(
       error: final,
       attempt,
       model: lastModel,
+      ...elementCount(),
     };
   };
 
@@ -264,6 +268,7 @@ export async function* runRequest<T>(
           onPartial: (value) => {
             lastPartial = value;
           },
+          elements: hooks.elements?.active === true ? hooks.elements : undefined,
         });
         try {
           // The stream pulls the attempt's partials itself and resumes us with how it ended.
@@ -293,6 +298,11 @@ export async function* runRequest<T>(
           }
           if (control.signal.aborted || error.category === 'aborted') {
             yield endWith(control.signal.aborted ? abortError(control.signal.reason) : error);
+            return;
+          }
+          // elementErrors: 'stop' — an invalid element ends the request, on any model.
+          if (error.code === INVALID_ELEMENT && !error.retryable) {
+            yield endWith(error);
             return;
           }
           // The model rejected the mode: degrade (json_schema → tool → json_object → prompt) at once.
@@ -345,6 +355,7 @@ export async function* runRequest<T>(
               model: requested,
               category: error.category,
               delayMs,
+              ...elementData(),
             },
           );
           hub.emit('onRetry', {
@@ -407,6 +418,7 @@ export async function* runRequest<T>(
           error: undefined,
           attempt,
           model: requested,
+          ...elementCount(),
         };
         return;
       }
@@ -422,6 +434,19 @@ export async function* runRequest<T>(
     if (totalTimer !== undefined) clearTimeout(totalTimer);
   }
 
+  /** `elementCount` for a final response, when the request streamed elements. */
+  function elementCount(): { elementCount?: number } {
+    const elements = hooks.elements;
+    return elements?.active === true ? { elementCount: elements.valid } : {};
+  }
+
+  /** What a retry or fallback event says about elements already delivered (they are not delivered again). */
+  function elementData(): Record<string, number> {
+    const elements = hooks.elements;
+    if (elements?.active !== true) return {};
+    return { deliveredElements: elements.delivered, replacedElements: elements.replaced };
+  }
+
   /** Announces the move to the next model; false when there is none. */
   function announceFallback(index: number, error: StructuredLLMError): boolean {
     const next = models[index + 1];
@@ -432,6 +457,7 @@ export async function* runRequest<T>(
       from,
       to: next,
       category: error.category,
+      ...elementData(),
     });
     hub.emit('onFallback', { ...base, fromModel: from, toModel: next, reason: error.category });
     logger.debug('model fallback', { requestId, from, to: next, category: error.category });

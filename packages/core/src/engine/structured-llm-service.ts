@@ -1,12 +1,13 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
-import { createObserverHub, type ObserverHub, safeLogger } from '../observe/index.ts';
+import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
 import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
+import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
 import { StructuredStreamImpl } from './structured-stream.ts';
@@ -53,6 +54,7 @@ function isCircuitBreaker(value: unknown): value is CircuitBreaker {
  */
 export class StructuredLLMService {
   private readonly env: RunnerEnvironment;
+  private readonly logger: Logger;
   /** The breaker in use (undefined when disabled). */
   readonly breaker: CircuitBreaker | undefined;
   readonly router: ModelRouter;
@@ -66,6 +68,7 @@ export class StructuredLLMService {
       });
     }
     const logger = safeLogger(options.logger);
+    this.logger = logger;
     this.router = createModelRouter(options.providers, options.defaultProvider);
     const hub: ObserverHub = createObserverHub(options.observers ?? [], (message, data) =>
       logger.warn(message, data),
@@ -109,6 +112,7 @@ export class StructuredLLMService {
   routeStructuredStreaming<T>(request: StreamingStructuredRequest<T>): StructuredStream<T> {
     const control = new StreamControl(request.signal);
     let responseModel: ResponseModel<T>;
+    let elements: ElementTracker | undefined;
     try {
       responseModel = toResponseModel(request.responseModel, {
         ...(request.schemaName === undefined ? {} : { name: request.schemaName }),
@@ -116,6 +120,7 @@ export class StructuredLLMService {
           ? {}
           : { description: request.schemaDescription }),
       });
+      elements = this.elementTracker(request, responseModel);
     } catch (thrown) {
       // An unusable schema fails the request like any other cause: one final error response.
       const error = StructuredLLMError.is(thrown)
@@ -129,11 +134,51 @@ export class StructuredLLMService {
         failedRequest(stream, error, request),
       );
     }
-    return new StructuredStreamImpl<T>(control, (stream) =>
-      runRequest(this.env, request, responseModel, control, {
-        attempts: stream.attempts,
-        settle: (outcome) => stream.settle(outcome),
-      }),
+    return new StructuredStreamImpl<T>(
+      control,
+      (stream) =>
+        runRequest(this.env, request, responseModel, control, {
+          attempts: stream.attempts,
+          settle: (outcome) => stream.settle(outcome),
+          elements,
+        }),
+      elements,
+    );
+  }
+
+  /** The request's element streaming state: undefined when there is no array to stream. */
+  private elementTracker<T>(
+    request: StreamingStructuredRequest<T>,
+    responseModel: ResponseModel<T>,
+  ): ElementTracker | undefined {
+    const path = resolveElementPath(request.elementPath, responseModel.jsonSchema);
+    if (path === undefined) {
+      if (request.onElement !== undefined || request.retainElements === false) {
+        throw new StructuredLLMError({
+          category: 'bad_request',
+          code: 'invalid_element_path',
+          message:
+            'onElement and retainElements need an array to stream: set elementPath, or use a response schema whose root is an array',
+        });
+      }
+      return undefined;
+    }
+    const policy = request.elementErrors ?? 'reask';
+    if (policy !== 'reask' && policy !== 'skip' && policy !== 'stop') {
+      throw new StructuredLLMError({
+        category: 'bad_request',
+        code: 'invalid_options',
+        message: `elementErrors must be 'reask', 'skip' or 'stop' (got ${JSON.stringify(policy)})`,
+      });
+    }
+    return new ElementTracker(
+      path,
+      {
+        retain: request.retainElements !== false,
+        policy,
+        callback: request.onElement as ElementCallback | undefined,
+      },
+      this.logger,
     );
   }
 

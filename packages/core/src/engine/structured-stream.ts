@@ -1,8 +1,15 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
+import type { ElementTracker } from './elements.ts';
 import type { RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
-import type { StreamingResponse, StreamStatus, StructuredStream } from './types.ts';
+import type {
+  ElementEvent,
+  ElementOf,
+  StreamingResponse,
+  StreamStatus,
+  StructuredStream,
+} from './types.ts';
 
 type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
 
@@ -17,15 +24,77 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
   private resultPromise: Promise<T> | undefined;
   private resolveResult: ((value: T) => void) | undefined;
   private rejectResult: ((error: StructuredLLMError) => void) | undefined;
+  private readonly tracker: ElementTracker | undefined;
 
   constructor(
     control: StreamControl,
     start: (
       stream: StructuredStreamImpl<T>,
     ) => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>,
+    tracker?: ElementTracker,
   ) {
     this.control = control;
     this.start = () => start(this);
+    this.tracker = tracker;
+  }
+
+  get elementCount(): number {
+    return this.tracker?.valid ?? 0;
+  }
+
+  get replacedElements(): number {
+    return this.tracker?.replaced ?? 0;
+  }
+
+  elements<E = ElementOf<T>>(): AsyncIterable<ElementEvent<E>> {
+    const tracker = this.tracker;
+    if (tracker === undefined) {
+      throw new TypeError(
+        'elements() needs an array to stream: set elementPath, or use a response schema whose root is an array',
+      );
+    }
+    if (this.consumed) {
+      throw new TypeError(
+        'This stream is already being consumed: iterate either the stream or its elements(), once',
+      );
+    }
+    tracker.listening = true;
+    const responses = this[Symbol.asyncIterator]();
+    let done = false;
+    let failure: StructuredLLMError | undefined;
+    const iterator: AsyncIterator<ElementEvent<E>, undefined> = {
+      next: async () => {
+        for (;;) {
+          const item = tracker.take();
+          if (item !== undefined) return { done: false, value: item as ElementEvent<E> };
+          if (done) {
+            if (failure === undefined) return { done: true, value: undefined };
+            // Every valid element first, then the request's failure (once).
+            const error = failure;
+            failure = undefined;
+            throw error;
+          }
+          // Pulled to the runner's end, so the request finishes (and releases the provider).
+          const response = await responses.next();
+          if (response.done === true) done = true;
+          else if (response.value.isComplete) failure = response.value.error;
+        }
+      },
+      return: async () => {
+        done = true;
+        failure = undefined;
+        await responses.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+    let handedOut = false;
+    return {
+      [Symbol.asyncIterator]: () => {
+        if (handedOut) throw new TypeError('elements() can be iterated once');
+        handedOut = true;
+        return iterator;
+      },
+    };
   }
 
   get status(): StreamStatus {

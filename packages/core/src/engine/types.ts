@@ -1,4 +1,5 @@
 import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import type { JsonPath } from '../json/index.ts';
 import type { Logger, Observer } from '../observe/index.ts';
 import type { ProgressCallback, ProgressEstimator, ProgressFilter } from '../progress/index.ts';
 import type { Message, OutputMode, StructuredProvider } from '../provider/index.ts';
@@ -44,7 +45,46 @@ export interface StreamingStructuredRequest<T> {
   /** Name and description for the response model (when the schema has none). */
   readonly schemaName?: string;
   readonly schemaDescription?: string;
+  /**
+   * Element streaming: where the long array is, as object keys (`'items'`,
+   * `'data.items'` or `['data', 'items']`). Default: the root, when the response
+   * schema's root is an array.
+   */
+  readonly elementPath?: JsonPath | string;
+  /**
+   * Default true. False releases each array element once it is delivered, so memory
+   * stays bounded by the largest element; the final value then holds the array
+   * empty (see `elementCount`).
+   */
+  readonly retainElements?: boolean;
+  /**
+   * Called with each array element once it is complete and validated (or, under
+   * `elementErrors: 'skip'`, with an invalid one and its error). Isolated: a
+   * throwing or slow callback never breaks or stalls the stream.
+   */
+  readonly onElement?: (element: ElementEvent<ElementOf<T>>) => void | Promise<void>;
+  /**
+   * What an invalid array element does. `'reask'` (default): the attempt fails
+   * (category `validation`, code `invalid_element`) and the model is asked again;
+   * `'skip'`: the element is reported with its error and the stream goes on;
+   * `'stop'`: the request ends with a non-retryable validation error.
+   */
+  readonly elementErrors?: ElementErrorPolicy;
 }
+
+export type ElementErrorPolicy = 'reask' | 'skip' | 'stop';
+
+/** The element type of a response that is an array; `unknown` otherwise. */
+export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
+
+/**
+ * One element of the streamed array: its index in the model's answer and its
+ * validated value, or (only under `elementErrors: 'skip'`) the validation error
+ * of an invalid element.
+ */
+export type ElementEvent<E> =
+  | { readonly index: number; readonly value: E; readonly error: undefined }
+  | { readonly index: number; readonly value: undefined; readonly error: StructuredLLMError };
 
 export interface StreamingResponse<T> {
   /**
@@ -64,6 +104,8 @@ export interface StreamingResponse<T> {
   readonly attempt: number;
   /** Which model produced it, as requested ('openai/gpt-4o'). */
   readonly model: string;
+  /** On the final response of a request that streamed elements: the valid elements delivered. */
+  readonly elementCount?: number;
 }
 
 export type StreamStatus = 'pending' | 'streaming' | 'paused' | 'completed' | 'failed' | 'aborted';
@@ -84,6 +126,21 @@ export interface StructuredStream<T> extends AsyncIterable<StreamingResponse<T>>
   readonly status: StreamStatus;
   /** Every attempt made so far. */
   readonly attempts: readonly AttemptRecord[];
+  /**
+   * The array elements, each as soon as it is complete and validated, with its
+   * index; iterating drives the request (do not iterate the stream as well). It
+   * ends when the request ends, and throws the request's `StructuredLLMError`
+   * after every valid element was delivered. Throws a TypeError when the
+   * response has no array to stream or the stream is already being consumed.
+   */
+  elements<E = ElementOf<T>>(): AsyncIterable<ElementEvent<E>>;
+  /** Valid elements delivered so far (across retries and fallbacks, each index once). */
+  readonly elementCount: number;
+  /**
+   * Elements a retry or fallback wrote differently from the version already
+   * delivered (the consumer keeps the first version; nothing is delivered twice).
+   */
+  readonly replacedElements: number;
 }
 
 export interface RetryOptions extends BackoffOptions {

@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  fingerprint,
+  onlyArrayIssues,
+  parseElementPath,
+  relation,
+  resolveElementPath,
+} from '../../src/engine/elements.ts';
+
+describe('element fingerprints', () => {
+  it('are equal for equal values, whatever their history', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const copy = JSON.parse(JSON.stringify(value)) as unknown;
+        expect(fingerprint(copy)).toBe(fingerprint(value));
+        expect(Number.isSafeInteger(fingerprint(value))).toBe(true);
+      }),
+    );
+  });
+
+  it('tell apart the edits a re-written element usually has', () => {
+    const base = { id: 7, name: 'Kettle', price: 19.99, tags: ['kitchen'], stock: null };
+    const edits: unknown[] = [
+      { ...base, id: 8 },
+      { ...base, name: 'Kettles' },
+      { ...base, name: 'Kettlf' },
+      { ...base, price: 19.98 },
+      { ...base, tags: [] },
+      { ...base, tags: ['kitchen', 'steel'] },
+      { ...base, stock: 0 },
+      { ...base, stock: false },
+      { id: 7, name: 'Kettle', price: 19.99, tags: ['kitchen'] },
+      [base],
+    ];
+    const seen = new Set([fingerprint(base), ...edits.map(fingerprint)]);
+    expect(seen.size).toBe(edits.length + 1);
+  });
+});
+
+describe('element paths', () => {
+  it('parse dotted strings and arrays', () => {
+    expect(parseElementPath('items')).toEqual(['items']);
+    expect(parseElementPath('data.items')).toEqual(['data', 'items']);
+    expect(parseElementPath(['data', 'items'])).toEqual(['data', 'items']);
+    expect(parseElementPath('')).toEqual([]);
+    expect(parseElementPath(undefined)).toBeUndefined();
+  });
+
+  it('default to the root only when the schema root is an array', () => {
+    expect(resolveElementPath(undefined, { type: 'array' })).toEqual([]);
+    expect(resolveElementPath(undefined, { type: 'object' })).toBeUndefined();
+    // A path the schema cannot resolve simply (a reference) is trusted.
+    expect(resolveElementPath('rows', { $ref: '#/$defs/table' })).toEqual(['rows']);
+    expect(() => resolveElementPath(['rows', 0], { type: 'object' })).toThrow(/object keys/);
+  });
+
+  it('locate values relative to the array', () => {
+    expect(relation(['items', 3, 'name'], ['items'])).toBe('inside');
+    expect(relation(['items'], ['items'])).toBe('array');
+    expect(relation(['data'], ['data', 'items'])).toBe('ancestor');
+    expect(relation(['title'], ['items'])).toBe('unrelated');
+    expect(relation([0], [])).toBe('inside');
+  });
+
+  it('recognise issues about the array itself only', () => {
+    const own = { path: ['items'], message: 'expected at least 2 items, got 0' };
+    const other = { path: ['title'], message: 'too short' };
+    expect(onlyArrayIssues([own], ['items'])).toBe(true);
+    expect(onlyArrayIssues([own, other], ['items'])).toBe(false);
+    expect(onlyArrayIssues([], ['items'])).toBe(false);
+  });
+});
