@@ -1,0 +1,164 @@
+import { parseArgs } from 'node:util';
+import { usageError } from '../backend.ts';
+import { EXAMPLE_SCHEMAS, type ExampleSchema, findSchema } from '../schemas.ts';
+import {
+  FAULT_DESCRIPTIONS,
+  FAULTS,
+  type FaultName,
+  isFault,
+} from '../simulated/simulated-model.ts';
+
+export interface CliOptions {
+  readonly help: boolean;
+  readonly web: boolean;
+  readonly port: number;
+  readonly prompt: string;
+  readonly schema: ExampleSchema;
+  readonly model: string | undefined;
+  readonly fallbackModels: readonly string[];
+  readonly chunkSize: number | undefined;
+  readonly stream: boolean;
+  readonly faults: readonly FaultName[];
+  readonly maxRetries: number | undefined;
+  readonly batch: number | undefined;
+  readonly concurrency: number;
+  readonly json: boolean;
+  readonly baseURL: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly simulated: boolean;
+  readonly paceMs: number | undefined;
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  web: { type: 'boolean' },
+  port: { type: 'string' },
+  prompt: { type: 'string', short: 'p' },
+  schema: { type: 'string', short: 's' },
+  model: { type: 'string', short: 'm' },
+  fallback: { type: 'string', multiple: true },
+  'chunk-size': { type: 'string' },
+  stream: { type: 'boolean' },
+  fault: { type: 'string', multiple: true },
+  'max-retries': { type: 'string' },
+  batch: { type: 'string' },
+  concurrency: { type: 'string' },
+  json: { type: 'boolean' },
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  simulated: { type: 'boolean' },
+  pace: { type: 'string' },
+} as const;
+
+export const HELP = `structllm demo: stream typed, validated structured output from an LLM.
+
+Usage: pnpm demo [options]
+       pnpm demo --web [--port 3000]
+
+With no API key the demo runs an embedded simulated model: a fake
+OpenAI-compatible server on 127.0.0.1, reached through @structllm/openai.
+Set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY to use real
+models, or --base-url for Ollama, vLLM or LM Studio.
+
+Request
+  -p, --prompt <text>        what to ask (default: one per schema)
+  -s, --schema <name>        ${EXAMPLE_SCHEMAS.map((schema) => schema.id).join(' | ')} (default profile)
+  -m, --model <name>         e.g. openai/gpt-4o-mini, anthropic/claude-haiku-4-5
+      --fallback <name>      a fallback model; repeat or comma-separate for several
+      --chunk-size <chars>   minimum new characters between two partials (default 0: every chunk)
+      --no-stream            one non-streaming call per attempt
+      --max-retries <n>      retries per model after the first try (default 3)
+      --batch <n>            run n requests (variants of the prompt)
+      --concurrency <k>      requests streaming at once in a batch (default 2)
+
+Simulated model (no key)
+      --fault <name>         inject a failure into the first request, to watch recovery;
+                             repeat for the following requests:
+${FAULTS.map((fault) => `                               ${fault.padEnd(16)} ${FAULT_DESCRIPTIONS[fault]}`).join('\n')}
+      --pace <ms>            milliseconds between chunks (default 6)
+      --simulated            use the simulated model even when API keys are set
+
+Backends
+      --base-url <url>       an OpenAI-compatible server, e.g. http://localhost:11434/v1
+      --api-key <key>        its key, if it wants one (never printed)
+
+Output
+      --json                 one JSON line per response on stdout (machine-readable)
+      --web                  serve the web page instead (http://127.0.0.1:<port>)
+      --port <n>             web page port (default 3000; 0 picks a free one)
+  -h, --help                 this help
+
+Exit codes: 0 success, 1 the request failed (the error category is printed), 2 bad flags.`;
+
+function integer(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min) {
+    throw usageError(`--${flag} takes a whole number ≥ ${min}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function list(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+}
+
+function parseValues(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowNegative: true,
+    strict: true,
+    allowPositionals: false,
+  }).values;
+}
+
+/** Parses the command line; throws a `usage` error (exit code 2) for anything wrong. */
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let values: ReturnType<typeof parseValues>;
+  try {
+    values = parseValues(argv);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw usageError(`${message.replace(/\. To specify.*$/s, '')}. Run with --help for the flags.`);
+  }
+  const schemaId = values.schema ?? 'profile';
+  const schema = findSchema(schemaId);
+  if (schema === undefined) {
+    throw usageError(
+      `--schema: unknown example "${schemaId}"; choose one of ${EXAMPLE_SCHEMAS.map((s) => s.id).join(', ')}`,
+    );
+  }
+  const faults = list(values.fault);
+  for (const fault of faults) {
+    if (!isFault(fault)) {
+      throw usageError(`--fault: unknown fault "${fault}"; choose one of ${FAULTS.join(', ')}`);
+    }
+  }
+  const prompt = values.prompt ?? schema.defaultPrompt;
+  if (prompt.trim() === '') throw usageError('--prompt is empty');
+  if (values.model?.trim() === '') throw usageError('--model is empty');
+  return {
+    help: values.help === true,
+    web: values.web === true,
+    port: integer('port', values.port, 0) ?? 3000,
+    prompt,
+    schema,
+    model: values.model,
+    fallbackModels: list(values.fallback),
+    chunkSize: integer('chunk-size', values['chunk-size'], 0),
+    stream: values.stream !== false,
+    faults: faults as FaultName[],
+    maxRetries: integer('max-retries', values['max-retries'], 0),
+    batch: integer('batch', values.batch, 1),
+    concurrency: integer('concurrency', values.concurrency, 1) ?? 2,
+    json: values.json === true,
+    baseURL: values['base-url'],
+    apiKey: values['api-key'],
+    simulated: values.simulated === true,
+    paceMs: integer('pace', values.pace, 0),
+  };
+}

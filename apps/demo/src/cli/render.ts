@@ -1,0 +1,224 @@
+import type { ProgressEvent, StructuredLLMError } from '@structllm/core';
+import { createLogUpdate } from 'log-update';
+import picocolors from 'picocolors';
+
+/** What the CLI knows about one request while it runs. */
+export interface RequestView {
+  readonly index: number;
+  percent: number;
+  chunks: number;
+  attempt: number;
+  model: string;
+  partial: unknown;
+  status: 'waiting' | 'streaming' | 'paused' | 'complete' | 'failed';
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  error: StructuredLLMError | undefined;
+  /** Retries, fallbacks and failures, as lines. */
+  readonly notes: string[];
+}
+
+export function newView(index: number, model: string): RequestView {
+  return {
+    index,
+    percent: 0,
+    chunks: 0,
+    attempt: 1,
+    model,
+    partial: undefined,
+    status: 'waiting',
+    startedAt: undefined,
+    endedAt: undefined,
+    error: undefined,
+    notes: [],
+  };
+}
+
+export interface Output {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  readonly rows?: number;
+}
+
+/** Colours only for a terminal, and not when NO_COLOR is set (picocolors' own check looks at process.stdout). */
+export function colorsFor(out: Output, env: Readonly<Record<string, string | undefined>>) {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return picocolors.createColors(out.isTTY === true && !noColor);
+}
+
+export interface Renderer {
+  /** A response or progress event changed the view. */
+  update(view: RequestView): void;
+  /** A lifecycle event worth a line of its own (retry, fallback, error). */
+  note(view: RequestView, event: ProgressEvent): void;
+  /** Every request ended. */
+  finish(views: readonly RequestView[]): void;
+}
+
+function elapsed(view: RequestView, now: number): string {
+  if (view.startedAt === undefined) return '0.0s';
+  return `${(((view.endedAt ?? now) - view.startedAt) / 1000).toFixed(1)}s`;
+}
+
+function label(view: RequestView, batch: boolean): string {
+  return batch ? `#${view.index + 1} ` : '';
+}
+
+/** One-line JSON preview cut to a width. */
+function preview(value: unknown, width: number): string {
+  const text = JSON.stringify(value) ?? '';
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}
+
+function failureLines(view: RequestView): string[] {
+  const error = view.error;
+  if (error === undefined) return [];
+  const lines = [`error [${error.category}]: ${error.message}`];
+  for (const attempt of error.attempts) {
+    lines.push(
+      `  attempt ${attempt.attempt} on ${attempt.model}: ${attempt.category ?? 'ok'}${attempt.message === undefined ? '' : ` — ${attempt.message}`}`,
+    );
+  }
+  return lines;
+}
+
+/** Live redraw in a terminal: a progress bar per request and the growing object (log-update, picocolors). */
+export function createTtyRenderer(
+  out: Output,
+  options: {
+    readonly batch: boolean;
+    readonly now?: () => number;
+    readonly env?: Readonly<Record<string, string | undefined>>;
+  },
+): Renderer {
+  const colors = colorsFor(out, options.env ?? {});
+  const log = createLogUpdate(out as NodeJS.WriteStream, { showCursor: false });
+  const now = options.now ?? Date.now;
+  const views = new Map<number, RequestView>();
+  const notes: string[] = [];
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const bar = (view: RequestView): string => {
+    const width = 24;
+    const filled = Math.round((view.percent / 100) * width);
+    const color =
+      view.status === 'failed'
+        ? colors.red
+        : view.status === 'complete'
+          ? colors.green
+          : colors.cyan;
+    const state =
+      view.status === 'paused'
+        ? colors.yellow(' paused')
+        : view.status === 'failed'
+          ? colors.red(` ${view.error?.category ?? 'failed'}`)
+          : '';
+    return `${label(view, options.batch)}${color('█'.repeat(filled))}${colors.dim('░'.repeat(width - filled))} ${view.percent.toFixed(0).padStart(3)}%  ${colors.dim(elapsed(view, now()))}  ${view.chunks} chunks  ${colors.dim('attempt')} ${view.attempt} ${colors.dim('·')} ${colors.magenta(view.model)}${state}`;
+  };
+
+  const frame = (): string => {
+    const rows = out.rows ?? 24;
+    const lines: string[] = [];
+    const ordered = [...views.values()].sort((a, b) => a.index - b.index);
+    for (const view of ordered) lines.push(bar(view));
+    for (const note of notes.slice(-4)) lines.push(note);
+    if (!options.batch) {
+      const view = ordered[0];
+      if (view?.partial !== undefined) {
+        const body = JSON.stringify(view.partial, null, 2).split('\n');
+        const room = Math.max(3, rows - lines.length - 3);
+        if (body.length > room) {
+          lines.push(colors.dim(`… ${body.length - room + 1} lines above`));
+          lines.push(...body.slice(body.length - room + 1));
+        } else {
+          lines.push(...body);
+        }
+      }
+    }
+    return lines.join('\n');
+  };
+
+  let finished = false;
+  const draw = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (finished) return;
+    last = now();
+    log(frame());
+  };
+
+  return {
+    update(view) {
+      views.set(view.index, view);
+      // Redraw at most every 40 ms; the terminal cannot show more.
+      if (now() - last >= 40) draw();
+      else timer ??= setTimeout(draw, 40);
+    },
+    note(view, event) {
+      const color = event.eventType === 'error' ? colors.red : colors.yellow;
+      notes.push(color(`${label(view, options.batch)}${event.eventType}: ${event.message}`));
+    },
+    finish(all) {
+      if (timer !== undefined) clearTimeout(timer);
+      finished = true;
+      for (const view of all) views.set(view.index, view);
+      const lines = all.map(bar);
+      log(lines.concat(notes.slice(-8)).join('\n'));
+      log.done();
+      const width = (out.columns ?? 80) - 8;
+      for (const view of all) {
+        if (view.status === 'complete') {
+          if (options.batch)
+            out.write(`${colors.green('✔')} ${label(view, true)}${preview(view.partial, width)}\n`);
+          else
+            out.write(`${JSON.stringify(view.partial, null, 2)}\n${colors.green('✔ complete')}\n`);
+        } else {
+          out.write(
+            `${colors.red('✖')} ${label(view, options.batch)}${failureLines(view).join('\n')}\n`,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** Plain lines for pipes and CI logs: a line per 10 % step and per event, then the result. */
+export function createPlainRenderer(
+  out: Output,
+  options: { readonly batch: boolean; readonly now?: () => number },
+): Renderer {
+  const now = options.now ?? Date.now;
+  const shown = new Map<number, { step: number; attempt: number }>();
+  const line = (view: RequestView) =>
+    `${label(view, options.batch)}[${view.percent.toFixed(0).padStart(3)}%] ${elapsed(view, now())} ${view.chunks} chunks, attempt ${view.attempt}, ${view.model}`;
+  return {
+    update(view) {
+      if (view.status !== 'streaming' && view.status !== 'paused') return;
+      const step = Math.floor(view.percent / 10);
+      const previous = shown.get(view.index);
+      if (previous !== undefined && previous.step === step && previous.attempt === view.attempt)
+        return;
+      shown.set(view.index, { step, attempt: view.attempt });
+      out.write(`${line(view)}\n`);
+    },
+    note(view, event) {
+      out.write(`${label(view, options.batch)}${event.eventType}: ${event.message}\n`);
+    },
+    finish(all) {
+      for (const view of all) {
+        if (view.status === 'complete') {
+          out.write(`${line(view)} complete\n`);
+          out.write(
+            options.batch
+              ? `${label(view, true)}${preview(view.partial, 200)}\n`
+              : `${JSON.stringify(view.partial, null, 2)}\n`,
+          );
+        } else {
+          out.write(`${label(view, options.batch)}${failureLines(view).join('\n')}\n`);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const demoRoot = fileURLToPath(new URL('..', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** An environment with no API key (whatever the developer's shell has), plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/** Runs a TypeScript entry point on the pinned Node (vitest's own), with workspace sources. */
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  timeoutMs = 20_000,
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@structllm/source', script, ...args], {
+      cwd: demoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (data: string) => {
+      stdout += data;
+    });
+    child.stderr.setEncoding('utf8').on('data', (data: string) => {
+      stderr += data;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `${script} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function runDemo(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return runScript(cliPath, args, env);
+}
+
+export interface JsonLine {
+  index: number;
+  attempt: number;
+  model: string;
+  progressPercent: number;
+  isComplete: boolean;
+  partialResult: unknown;
+  error?: { category: string; message: string };
+}
+
+export function jsonLines(stdout: string): JsonLine[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as JsonLine);
+}
+
+/** The pretty-printed JSON value a plain run ends with. */
+export function finalObject(stdout: string): unknown {
+  const start = stdout.lastIndexOf('\n{\n');
+  return JSON.parse(stdout.slice(start + 1));
+}
+
+/** Runs the CLI in this process (same code path as the binary, minus process wiring): faster than a child. */
+export async function runDemoInProcess(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
+  const { runCli } = await import('../src/cli/run.ts');
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { isTTY: false, write: (text: string) => (stdout += text) },
+    stderr: { isTTY: false, write: (text: string) => (stderr += text) },
+    env,
+  });
+  return { code, stdout, stderr };
+}
