@@ -1,0 +1,222 @@
+import { inspect } from 'node:util';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { Logger, StructuredLLMError } from '@structllm/core';
+import { StructuredLLMService } from '@structllm/core';
+import { createOpenTelemetryObserver } from '@structllm/otel';
+import { createPrometheusObserver } from '@structllm/prometheus';
+import type { WireScript, WireServer } from '@structllm/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  consume,
+  createProvider,
+  MODEL_OF,
+  PERSON,
+  PROVIDERS,
+  type ProviderName,
+  personRequest,
+  startServer,
+} from '../src/harness.ts';
+
+/** A key no test output could contain by chance. */
+const SECRET = 'sk-relia-7Q2x9Vb4LmZp0TfK3sWy8NcR';
+const SECRET_FRAGMENTS = [SECRET, SECRET.slice(3, 20), `Bearer ${SECRET}`];
+
+/** Failing runs whose server messages echo the key back, as some real APIs do. */
+const FAILING: ReadonlyArray<{
+  readonly name: string;
+  readonly scripts: readonly WireScript[];
+  /** The final error quotes a server message that held the key. */
+  readonly echoes: boolean;
+}> = [
+  {
+    name: '401 echoing the key',
+    echoes: true,
+    scripts: [{ kind: 'error', status: 401, message: `Incorrect API key provided: ${SECRET}.` }],
+  },
+  {
+    name: '500 echoing the key, retried to exhaustion',
+    echoes: true,
+    scripts: [
+      { kind: 'error', status: 500, message: `upstream failed for key ${SECRET}` },
+      { kind: 'error', status: 503, message: `Authorization: Bearer ${SECRET}` },
+    ],
+  },
+  {
+    name: 'mid-stream error event echoing the key',
+    echoes: false,
+    scripts: [
+      {
+        kind: 'generate',
+        json: PERSON,
+        fault: { type: 'error-event', afterChunks: 2, message: `bad key ${SECRET}` },
+      },
+      { kind: 'reset' },
+    ],
+  },
+  {
+    name: 'stall then reset',
+    echoes: false,
+    scripts: [
+      { kind: 'generate', json: PERSON, fault: { type: 'stall', afterChunks: 2 } },
+      { kind: 'generate', json: PERSON, fault: { type: 'reset', afterChunks: 1 } },
+    ],
+  },
+  {
+    name: '429 with headers naming the key',
+    echoes: true,
+    scripts: [
+      {
+        kind: 'error',
+        status: 429,
+        retryAfterMs: 1,
+        message: `rate limited: x-api-key ${SECRET}`,
+        headers: { 'x-echo-key': SECRET },
+      },
+      { kind: 'error', status: 400, message: `invalid request from ${SECRET}` },
+    ],
+  },
+];
+
+/** Everything reachable from an error, as text: message, stack, JSON, causes and own fields. */
+function errorText(error: StructuredLLMError | undefined): string {
+  if (error === undefined) return '';
+  const parts: string[] = [String(error), error.stack ?? '', JSON.stringify(error)];
+  parts.push(inspect(error, { depth: 8, showHidden: false, getters: true }));
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+    parts.push(inspect(cause, { depth: 8 }));
+    if (cause instanceof Error) {
+      parts.push(cause.message, cause.stack ?? '');
+      cause = cause.cause;
+    } else break;
+  }
+  return parts.join('\n');
+}
+
+describe('secrets never leak', () => {
+  const servers = new Map<ProviderName, WireServer>();
+  const logLines: string[] = [];
+  const recordingLogger: Logger = {
+    debug: (message, data) => logLines.push(`debug ${message} ${inspect(data, { depth: 8 })}`),
+    info: (message, data) => logLines.push(`info ${message} ${inspect(data, { depth: 8 })}`),
+    warn: (message, data) => logLines.push(`warn ${message} ${inspect(data, { depth: 8 })}`),
+    error: (message, data) => logLines.push(`error ${message} ${inspect(data, { depth: 8 })}`),
+  };
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(spans)],
+  });
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 }),
+    ],
+  });
+  const prometheus = createPrometheusObserver();
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    for (const name of PROVIDERS) servers.set(name, await startServer(name));
+  });
+
+  afterAll(async () => {
+    for (const server of servers.values()) await server.close();
+    await meterProvider.shutdown();
+    await tracerProvider.shutdown();
+  });
+
+  for (const name of PROVIDERS) {
+    for (const failing of FAILING) {
+      for (const streaming of [true, false]) {
+        it(`${name}: ${failing.name} (${streaming ? 'streaming' : 'non-streaming'})`, async () => {
+          const server = servers.get(name) as WireServer;
+          server.reset();
+          server.enqueue(...failing.scripts);
+          server.setDefault({ kind: 'error', status: 500, message: `default ${SECRET}` });
+          const service = new StructuredLLMService({
+            providers: [createProvider(name, server, SECRET)],
+            retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetries: 1 },
+            breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+            logger: recordingLogger,
+            observers: [
+              prometheus,
+              createOpenTelemetryObserver({
+                tracerProvider,
+                meterProvider,
+                recordErrorMessages: true,
+              }),
+            ],
+          });
+          const outcome = await consume(
+            service.routeStructuredStreaming(
+              personRequest(MODEL_OF[name], {
+                enableStreaming: streaming,
+                timeouts: { firstChunkMs: 150, idleMs: 150 },
+              }),
+            ),
+          );
+          expect(outcome.error).toBeDefined();
+          // The key really was sent (else this test proves nothing).
+          expect(server.requests[0]?.apiKey).toBe(SECRET);
+          const text = errorText(outcome.error);
+          errors.push(text);
+          for (const fragment of SECRET_FRAGMENTS) expect(text).not.toContain(fragment);
+          if (failing.echoes) {
+            // The server's message did reach the error (or its attempts), with the key replaced.
+            const messages = [
+              outcome.error?.message,
+              ...(outcome.error?.attempts ?? []).map((attempt) => attempt.message),
+            ];
+            expect(messages.some((message) => message?.includes('[redacted]'))).toBe(true);
+          }
+          // Snapshots of the recorded request hold only redacted headers.
+          expect(JSON.stringify(server.requests)).not.toContain(SECRET);
+        });
+      }
+    }
+  }
+
+  it('no log line, metric, span, span event or attribute holds the key', async () => {
+    expect(errors.length).toBe(PROVIDERS.length * FAILING.length * 2);
+    expect(logLines.some((line) => line.startsWith('debug'))).toBe(true);
+
+    const metricsText = await prometheus.registry.metrics();
+    expect(metricsText).toContain('structured_llm_streaming_errors_total');
+
+    await meterProvider.forceFlush();
+    const otelMetrics = inspect(metricExporter.getMetrics(), { depth: 12 });
+    expect(otelMetrics).toContain('gen_ai.client.operation.duration');
+
+    const finished = spans.getFinishedSpans();
+    expect(finished.length).toBe(errors.length);
+    const spanText = finished
+      .map((span) =>
+        [
+          span.name,
+          JSON.stringify(span.attributes),
+          JSON.stringify(span.status),
+          JSON.stringify(span.events),
+          JSON.stringify(span.links),
+        ].join('\n'),
+      )
+      .join('\n');
+    expect(spanText).toContain('error.type');
+
+    const everything = [logLines.join('\n'), metricsText, otelMetrics, spanText];
+    for (const text of everything) {
+      for (const fragment of SECRET_FRAGMENTS) expect(text).not.toContain(fragment);
+      // No bearer token of any kind (the key's redacted echo is fine).
+      expect(text).not.toMatch(/bearer\s+(?!\[redacted\])[\w-]{8,}/i);
+    }
+  });
+});
