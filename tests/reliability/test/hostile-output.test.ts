@@ -167,34 +167,26 @@ const injectedText = JSON.stringify(injected).replace(
 describe('prompt-injection-shaped output does not escape validation', () => {
   for (const name of PROVIDERS) {
     it(`${name}: extra keys are stripped from the final value by a zod object`, async () => {
-      const outcome = await run(
-        name,
-        [{ kind: 'generate', text: injectedText, chunkSize: 7 }],
-        { responseModel: fromZod(Person, { name: 'person' }) },
-        undefined,
-        false, // partials do show the extra keys: see the skipped test below
-      );
+      const outcome = await run(name, [{ kind: 'generate', text: injectedText, chunkSize: 7 }], {
+        responseModel: fromZod(Person, { name: 'person' }),
+      });
       expect(outcome.error).toBeUndefined();
       expect(outcome.value).toEqual(person);
       expect(Object.keys(outcome.value as object).sort()).toEqual(['born', 'name', 'skills']);
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     });
 
-    // BUG (reported to the lead, not fixed here): under zod's default strip policy the
-    // engine shows undeclared keys in partials (`role: "admin"`, `instructions: "Ignore
-    // the schema…"`) and drops them only from the final value, so those partials
-    // disagree with the final value and break their `DeepPartial<T>` type.
-    it.skip(`${name}: partials never show keys the final value strips`, async () => {
-      const outcome = await run(
-        name,
-        [{ kind: 'generate', text: injectedText, chunkSize: 7 }],
-        { responseModel: fromZod(Person, { name: 'person' }) },
-        undefined,
-        false,
-      );
+    // Under zod's default strip policy undeclared keys (`role`, `instructions`, `__proto__`)
+    // never enter the parsed document: partials agree with the final value and its type.
+    it(`${name}: partials never show keys the final value strips`, async () => {
+      const outcome = await run(name, [{ kind: 'generate', text: injectedText, chunkSize: 7 }], {
+        responseModel: fromZod(Person, { name: 'person' }),
+      });
       expect(outcome.problems).toEqual([]);
+      expect(outcome.responses.length).toBeGreaterThan(5);
       for (const response of outcome.responses) {
-        expect(Object.keys((response.partial ?? {}) as object)).not.toContain('role');
+        const keys = Object.keys((response.partial ?? {}) as object);
+        for (const key of keys) expect(['name', 'born', 'skills']).toContain(key);
       }
     });
 

@@ -248,10 +248,26 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     if (releasing) release();
   };
 
+  // Keys the model's final validation would drop never enter the document (one filter per object).
+  const keyFilter = responseModel.keyFilter?.bind(responseModel);
+  let acceptKey: ((key: string, object: object) => boolean) | undefined;
+  if (keyFilter !== undefined) {
+    const filters = new WeakMap<object, ((key: string) => boolean) | null>();
+    acceptKey = (key, object) => {
+      let filter = filters.get(object);
+      if (filter === undefined) {
+        filter = keyFilter(parser.path.slice(0, -1)) ?? null;
+        filters.set(object, filter);
+      }
+      return filter === null || filter(key);
+    };
+  }
+
   const parser = createJsonStreamParser({
     maxDepth: settings.maxDepth,
     maxLength: settings.maxResponseChars,
     lenient: settings.mode === 'prompt',
+    ...(acceptKey === undefined ? {} : { acceptKey }),
     onValue: (value, depth) => {
       valueEnded = true;
       if (depth === 0) return;

@@ -101,4 +101,36 @@ describe('createJsonStreamParser properties', () => {
       { numRuns: 200 },
     );
   });
+
+  it('with acceptKey, equals JSON.parse with the refused keys deleted, and partials agree', () => {
+    const refused = (key: string): boolean => key.length % 3 === 1;
+    const prune = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(prune);
+      if (typeof value !== 'object' || value === null) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(value)) {
+        if (!refused(key)) {
+          Object.defineProperty(out, key, {
+            value: prune(inner),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(jsonDocument, cutPoints, (text, cuts) => {
+        const options = { acceptKey: (key: string) => !refused(key) };
+        const expected = prune(JSON.parse(text));
+        expect(parseInChunks(splitAt(text, cuts), options)).toStrictEqual({
+          ok: true,
+          value: expected,
+        });
+        expect(firstDisagreement(splitAt(text, cuts), expected, options)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

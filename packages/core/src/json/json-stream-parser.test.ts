@@ -211,6 +211,86 @@ describe('createJsonStreamParser: hostile keys', () => {
   });
 });
 
+describe('createJsonStreamParser: acceptKey', () => {
+  const dropSecret = (key: string): boolean => !key.startsWith('secret');
+
+  it('leaves refused keys and everything inside them out of the value, at any chunking', () => {
+    const text =
+      '{"a":1,"secret":{"b":[1,{"c":"x"}],"d":"long text"},"e":[{"secretToo":"y","f":2}],"g":"z"}';
+    for (const size of [1, 2, 3, 7, text.length]) {
+      const parser = createJsonStreamParser({ acceptKey: dropSecret });
+      for (const chunk of splitEvery(text, size)) {
+        parser.write(chunk);
+        expect(JSON.stringify(parser.value) ?? '').not.toContain('secret');
+        expect(JSON.stringify(parser.value) ?? '').not.toContain('long');
+      }
+      parser.end();
+      expect(parser.value).toStrictEqual({ a: 1, e: [{ f: 2 }], g: 'z' });
+    }
+  });
+
+  it('does not call onValue for refused values, and paths stay those of the text', () => {
+    const seen: string[] = [];
+    const parser = createJsonStreamParser({
+      acceptKey: dropSecret,
+      onValue: (value) => seen.push(`${parser.path.join('.')}=${JSON.stringify(value)}`),
+    });
+    parser.write('{"secret":[1,{"x":2}],"a":[3,{"secretly":4,"b":5}],"c":6}');
+    parser.end();
+    expect(seen).toEqual([
+      'a.0=3',
+      'a.1.b=5',
+      'a.1={"b":5}',
+      'a=[3,{"b":5}]',
+      'c=6',
+      '={"a":[3,{"b":5}],"c":6}',
+    ]);
+  });
+
+  it('asks once per key with the object and a path ending with the key, never inside a refused value', () => {
+    const asked: string[] = [];
+    const objects = new Set<object>();
+    const parser = createJsonStreamParser({
+      acceptKey: (key, object) => {
+        asked.push(parser.path.join('.'));
+        objects.add(object);
+        return key !== 'hide';
+      },
+    });
+    for (const chunk of splitEvery('{"a":{"b":1,"hide":{"c":2}},"hide":{"d":3},"e":4}', 3)) {
+      parser.write(chunk);
+    }
+    parser.end();
+    expect(asked).toEqual(['a', 'a.b', 'a.hide', 'hide', 'e']);
+    expect(objects.size).toBe(2);
+    expect(parser.value).toStrictEqual({ a: { b: 1 }, e: 4 });
+  });
+
+  it('still rejects invalid JSON and enforces limits inside a refused value', () => {
+    const refuseAll = { acceptKey: () => false };
+    expect(parseError(() => parseWhole('{"a":[1,}', refuseAll)).category).toBe('parse');
+    expect(
+      parseError(() => parseWhole('{"a":[[[[1]]]]}', { ...refuseAll, maxDepth: 3 })).code,
+    ).toBe('depth_limit');
+    expect(parseWhole('{"a":1,"b":{"c":2}}', refuseAll)).toStrictEqual({});
+  });
+
+  it('a duplicate key refused the second time keeps the first value', () => {
+    let calls = 0;
+    const value = parseWhole('{"a":1,"a":2}', { acceptKey: () => calls++ === 0 });
+    expect(value).toStrictEqual({ a: 1 });
+  });
+
+  it('a refused __proto__ leaves the object and its prototype alone', () => {
+    const value = parseWhole('{"__proto__":{"polluted":true},"ok":1}', {
+      acceptKey: (key: string) => key !== '__proto__',
+    }) as Record<string, unknown>;
+    expect(Object.hasOwn(value, '__proto__')).toBe(false);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(value).toStrictEqual({ ok: 1 });
+  });
+});
+
 describe('createJsonStreamParser: limits', () => {
   it('parses 100,000 levels of nesting with maxDepth: Infinity, without recursion', () => {
     const depth = 100_000;

@@ -22,6 +22,16 @@ export interface JsonStreamParserOptions {
    * walking all of it.
    */
   readonly onValue?: (value: unknown, depth: number) => void;
+  /**
+   * Called when an object key is complete, before its value is read, with the
+   * object being read (the same identity for all of its keys, so answers can be
+   * cached per object); {@link JsonStreamParser.path} ends with the key.
+   * Returning false leaves that key out of {@link JsonStreamParser.value}: its
+   * value is still parsed (invalid JSON there is still an error, limits still
+   * apply) but never attached, and `onValue` is not called for it or anything
+   * inside it. Not called for keys inside a value already left out.
+   */
+  readonly acceptKey?: (key: string, object: object) => boolean;
 }
 
 /** Object keys and array indices from the top-level value down. */
@@ -159,6 +169,9 @@ class JsonStreamParserImpl implements JsonStreamParser {
   private readonly maxLength: number;
   private readonly lenient: boolean;
   private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
+  private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
+  /** Depth of the object whose current key `acceptKey` refused; -1 when none. */
+  private hiddenAt = -1;
 
   private state: number;
   private root: unknown = undefined;
@@ -209,6 +222,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
     this.lenient = options.lenient ?? false;
     this.onValue = options.onValue;
+    this.acceptKey = options.acceptKey;
     if (!(this.maxDepth >= 0)) throw new RangeError('maxDepth must be a non-negative number');
     if (!(this.maxLength >= 0)) throw new RangeError('maxLength must be a non-negative number');
     this.state = this.lenient ? S_PREAMBLE : S_VALUE;
@@ -266,6 +280,8 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   /** Calls onValue, marking the time during which releaseLast() is allowed. */
   private notify(value: unknown, depth: number): void {
+    // Values inside a left-out key are nobody's business.
+    if (this.hiddenAt !== -1 && depth >= this.hiddenAt) return;
     const onValue = this.onValue as (value: unknown, depth: number) => void;
     this.notifying = true;
     try {
@@ -548,8 +564,10 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   private finishString(value: string): void {
     if (this.inKey) {
-      this.keys[this.containers.length - 1] = value;
+      const depth = this.containers.length;
+      this.keys[depth - 1] = value;
       this.state = S_COLON;
+      if (this.acceptKey !== undefined) this.filterKey(value, depth);
       return;
     }
     this.placeString(value);
@@ -557,6 +575,14 @@ class JsonStreamParserImpl implements JsonStreamParser {
     const depth = this.containers.length;
     this.state = depth === 0 ? S_DONE : S_AFTER_VALUE;
     if (this.onValue !== undefined) this.notify(value, depth);
+  }
+
+  /** Asks `acceptKey` about the key just read in the object at `depth`. */
+  private filterKey(key: string, depth: number): void {
+    const hiddenAt = this.hiddenAt;
+    if (hiddenAt !== -1 && hiddenAt < depth) return; // inside a value left out: nothing shows
+    const accept = this.acceptKey as (key: string, object: object) => boolean;
+    this.hiddenAt = accept(key, this.current as object) ? -1 : depth;
   }
 
   /** Shows a (growing or final) value string in its parent. */
@@ -569,7 +595,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
       const array = this.current as unknown[];
       if (this.stringIndex < 0) this.stringIndex = array.length;
       array[this.stringIndex] = value;
-    } else {
+    } else if (depth !== this.hiddenAt) {
       setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
     }
   }
@@ -650,7 +676,8 @@ class JsonStreamParserImpl implements JsonStreamParser {
       this.state = S_DONE;
     } else {
       if (this.currentIsArray) (this.current as unknown[]).push(value);
-      else setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
+      else if (depth !== this.hiddenAt)
+        setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
       this.state = S_AFTER_VALUE;
     }
     if (this.onValue !== undefined) this.notify(value, depth);
@@ -671,7 +698,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
       this.hasRoot = true;
     } else if (this.currentIsArray) {
       (this.current as unknown[]).push(container);
-    } else {
+    } else if (depth !== this.hiddenAt) {
       setProperty(this.current as JsonObject, this.keys[depth - 1] as string, container);
     }
     this.containers.push(container);
@@ -687,6 +714,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     this.keys.pop();
     this.released.pop();
     const depth = this.containers.length;
+    if (this.hiddenAt > depth) this.hiddenAt = -1; // the object with the left-out key is closed
     if (depth === 0) {
       this.current = undefined;
       this.state = S_DONE;

@@ -59,6 +59,7 @@ function emptyNode(location: string): SchemaNode {
     properties: undefined,
     patternProperties: [],
     additionalProperties: undefined,
+    extraKeysUnspecified: false,
     required: [],
     minProperties: undefined,
     maxProperties: undefined,
@@ -228,6 +229,8 @@ export function compileSchema(root: unknown): SchemaNode {
     if (raw.additionalProperties !== undefined && patternsReliable) {
       node.additionalProperties = sub(raw.additionalProperties, 'additionalProperties');
     }
+    node.extraKeysUnspecified =
+      raw.additionalProperties === undefined && raw.patternProperties === undefined;
     if (raw.required !== undefined) {
       if (!Array.isArray(raw.required) || !raw.required.every((key) => typeof key === 'string')) {
         fail(location, '"required" must be an array of strings');

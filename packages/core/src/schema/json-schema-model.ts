@@ -1,7 +1,12 @@
 import { unsupportedSchema } from './compile-schema.ts';
+import { declaredKeys, type KeyFilter } from './declared-keys.ts';
 import type { DeepPartial } from './deep-partial.ts';
-import type { JsonSchema } from './json-schema.ts';
-import { compileJsonSchema, type JsonSchemaValidator } from './json-schema-validator.ts';
+import type { JsonPath, JsonSchema } from './json-schema.ts';
+import {
+  compileJsonSchema,
+  compileJsonSchemaNode,
+  type JsonSchemaValidator,
+} from './json-schema-validator.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
@@ -43,6 +48,21 @@ export interface JsonSchemaOptions<T> extends ResponseModelOptions {
   readonly validate?:
     | ((value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>)
     | undefined;
+  /**
+   * What happens to keys an object's schema does not list in `properties`
+   * when it says nothing of other keys (no `additionalProperties`, no
+   * `patternProperties`):
+   * - `'keep'` (default here, as JSON Schema allows them): they stream in
+   *   partials and stay in the value;
+   * - `'drop'`: they are left out as they stream, so neither partials nor the
+   *   value given to `validate` ever contain them. This is what zod's and
+   *   valibot's default objects do to the final value; `fromZod`,
+   *   `fromValibot` and a zod schema passed as `responseModel` use it.
+   *
+   * Keys of objects whose schema has `additionalProperties` (even `false`,
+   * so that an unexpected key is reported and re-asked) are always kept.
+   */
+  readonly undeclaredKeys?: 'keep' | 'drop' | undefined;
 }
 
 function keyword(schema: JsonSchema, name: string): unknown {
@@ -74,6 +94,7 @@ export function createResponseModel<T>(parts: {
   readonly jsonSchema: JsonSchema;
   readonly validator: JsonSchemaValidator;
   readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
+  readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
 }): ResponseModel<T> {
   const { validator } = parts;
   return Object.freeze({
@@ -81,6 +102,7 @@ export function createResponseModel<T>(parts: {
     ...(parts.description === undefined ? {} : { description: parts.description }),
     jsonSchema: parts.jsonSchema,
     validate: parts.validate,
+    ...(parts.keyFilter === undefined ? {} : { keyFilter: parts.keyFilter }),
     validatePartial(
       value: unknown,
       options: ValidatePartialOptions = {},
@@ -123,10 +145,19 @@ export function jsonSchema<T = unknown>(
     strict === undefined || options.validate === undefined ? compileJsonSchema(schema) : undefined;
   // Partials are checked against the strict structure (nulls allowed where the model
   // may write them) with every constraint of the original kept.
-  const partialValidator =
-    strict === undefined
-      ? (finalValidator as JsonSchemaValidator)
-      : compileJsonSchema(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
+  const partial =
+    strict === undefined && finalValidator !== undefined && options.undeclaredKeys !== 'drop'
+      ? { validator: finalValidator, root: undefined }
+      : compileJsonSchemaNode(
+          strict === undefined
+            ? schema
+            : toStrictJsonSchema(schema, { keepConstraints: true }).schema,
+        );
+  const partialValidator = partial.validator;
+  const keyFilter =
+    options.undeclaredKeys === 'drop' && partial.root !== undefined
+      ? declaredKeys(partial.root)
+      : undefined;
   const check =
     options.validate ??
     ((value: unknown): ValidationResult<T> => {
@@ -141,6 +172,7 @@ export function jsonSchema<T = unknown>(
     jsonSchema: strict?.schema ?? schema,
     validator: partialValidator,
     validate,
+    keyFilter,
   });
 }
 

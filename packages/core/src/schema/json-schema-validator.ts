@@ -3,6 +3,7 @@ import type { ValidationMode } from './check-keywords.ts';
 import { compileSchema } from './compile-schema.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
 import { runValidation } from './run-validation.ts';
+import type { SchemaNode } from './schema-node.ts';
 import type { ValidationIssue } from './validation.ts';
 
 export type { ValidationMode };
@@ -42,11 +43,20 @@ export function compileJsonSchema(
   schema: JsonSchema,
   options: CompileJsonSchemaOptions = {},
 ): JsonSchemaValidator {
+  return compileJsonSchemaNode(schema, options).validator;
+}
+
+/** {@link compileJsonSchema}, keeping the compiled graph for other questions about the schema. Internal. */
+export function compileJsonSchemaNode(
+  schema: JsonSchema,
+  options: CompileJsonSchemaOptions = {},
+): { readonly validator: JsonSchemaValidator; readonly root: SchemaNode } {
   const root = compileSchema(schema);
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
-  return {
+  const validator: JsonSchemaValidator = {
     validate: (value, mode, path) =>
       runValidation(root, value, { mode, path, maxDepth, maxIssues }),
   };
+  return { validator, root };
 }

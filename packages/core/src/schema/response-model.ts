@@ -34,6 +34,15 @@ export interface ResponseModel<T> {
     value: unknown,
     options?: ValidatePartialOptions,
   ): ValidationResult<DeepPartial<T>>;
+  /**
+   * Which keys of the object at `path` (keys and indices of the parsed
+   * document) the parsed value keeps. A model whose final validation drops
+   * undeclared keys (zod's and valibot's default objects strip them) returns a
+   * filter here, so that partials never show a key the final value will not
+   * have: a refused key's value is parsed but never enters the document.
+   * Called once per object; `undefined` (or no method) keeps every key.
+   */
+  keyFilter?(path: JsonPath): ((key: string) => boolean) | undefined;
 }
 
 const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -32,6 +32,12 @@ export interface SchemaNode {
   patternProperties: readonly PatternProperty[];
   /** Schema for keys matched by neither `properties` nor `patternProperties`; `undefined` allows anything. */
   additionalProperties: SchemaNode | undefined;
+  /**
+   * True when the schema says nothing of keys outside `properties`: no
+   * `additionalProperties` and no `patternProperties` (JSON Schema then allows
+   * them; zod and valibot objects strip them).
+   */
+  extraKeysUnspecified: boolean;
   required: readonly string[];
   minProperties: number | undefined;
   maxProperties: number | undefined;

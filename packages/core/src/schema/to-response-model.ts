@@ -1,4 +1,5 @@
 import { unsupportedSchema } from './compile-schema.ts';
+import type { JsonPath } from './json-schema.ts';
 import {
   type JsonSchemaModel,
   jsonSchema,
@@ -90,6 +91,8 @@ function fromStandardSchema<T>(
     ...options,
     strict: options.strict ?? 'auto',
     validate: (value) => validateWithStandardSchema(input, value),
+    // zod objects strip undeclared keys from the final value: keep them out of partials too.
+    undeclaredKeys: standard.vendor === 'zod' ? 'drop' : 'keep',
   });
 }
 
@@ -119,6 +122,9 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
     validate: (value: unknown) => model.validate(value),
     validatePartial: (value: unknown, partialOptions?: ValidatePartialOptions) =>
       model.validatePartial(value, partialOptions),
+    ...(model.keyFilter === undefined
+      ? {}
+      : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
   });
 }
 

@@ -32,8 +32,9 @@ export function parseInChunks(
 export function firstDisagreement(
   chunks: readonly string[],
   expected: unknown,
+  options: JsonStreamParserOptions = {},
 ): string | undefined {
-  const parser = createJsonStreamParser({ maxDepth: Number.POSITIVE_INFINITY });
+  const parser = createJsonStreamParser({ maxDepth: Number.POSITIVE_INFINITY, ...options });
   for (const [index, chunk] of chunks.entries()) {
     parser.write(chunk);
     const found = disagreement(parser.value, expected);

@@ -44,6 +44,12 @@ export function valibotToJsonSchema(schema: AnyValibotSchema): JsonSchema {
       // of the schema sent: valibot still enforces it on the final value.
       overrideAction: ({ valibotAction, jsonSchema: converted, errors }) =>
         errors !== undefined && valibotAction.kind === 'validation' ? converted : undefined,
+      // A loose object keeps unknown keys; the converter writes it like a plain object
+      // (which strips them). Say so, so that partials show those keys too.
+      overrideSchema: ({ valibotSchema, jsonSchema: converted }) =>
+        valibotSchema.type === 'loose_object' && converted.additionalProperties === undefined
+          ? { ...converted, additionalProperties: {} }
+          : undefined,
     }) as Record<string, unknown>;
     return rest;
   } catch (cause) {
@@ -81,5 +87,7 @@ export function fromValibot<Schema extends AnyValibotSchema>(
     description: options.description,
     strict: options.strict ?? 'auto',
     validate: (value) => validateWithStandardSchema<InferOutput<Schema>>(schema, value),
+    // A default valibot object strips undeclared keys from the final value: partials never show them.
+    undeclaredKeys: 'drop',
   });
 }

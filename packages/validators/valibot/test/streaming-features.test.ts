@@ -298,6 +298,42 @@ describe('fromValibot: extra keys and bare schemas', () => {
     expect(provider.calls[1]?.messages.at(-1)?.content).toContain('comment');
   });
 
+  it('never shows a key the final value strips, in any partial (v.object)', async () => {
+    const Nested = v.object({ name: v.string(), pets: v.array(v.object({ kind: v.string() })) });
+    const text = JSON.stringify({
+      name: 'Ada',
+      role: 'admin',
+      pets: [{ kind: 'cat', owner: { note: 'x' } }, { kind: 'dog' }],
+    });
+    const { service } = setup([{ text, chunkSize: 3 }], ['json_object']);
+    const stream = service.routeStructuredStreaming({
+      prompt: 'p',
+      responseModel: fromValibot(Nested),
+      mode: 'json_object',
+    });
+    const responses = await collect(stream);
+    expect(responses.length).toBeGreaterThan(10);
+    for (const { partialResult } of responses) {
+      expect(JSON.stringify(partialResult) ?? '').not.toMatch(/role|admin|owner|note/);
+    }
+    await expect(stream.result).resolves.toEqual({
+      name: 'Ada',
+      pets: [{ kind: 'cat' }, { kind: 'dog' }],
+    });
+  });
+
+  it('shows and keeps undeclared keys of a loose object (v.looseObject)', async () => {
+    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const stream = service.routeStructuredStreaming({
+      prompt: 'p',
+      responseModel: fromValibot(v.looseObject({ name: v.string() })),
+      mode: 'json_object',
+    });
+    const responses = await collect(stream);
+    expect(responses.some((r) => JSON.stringify(r.partialResult).includes('comment'))).toBe(true);
+    await expect(stream.result).resolves.toEqual(written);
+  });
+
   it('streams typed partials from a schema wrapped with toStandardJsonSchema', async () => {
     const { service } = setup([{ json: goodInvoice, chunkSize: 40 }]);
     const stream = service.routeStructuredStreaming({

@@ -74,5 +74,7 @@ export function fromZod<Schema extends $ZodType>(
     description: options.description,
     strict: options.strict ?? 'auto',
     validate: (value) => validateWithStandardSchema<output<Schema>>(schema, value),
+    // A default zod object strips undeclared keys from the final value: partials never show them.
+    undeclaredKeys: 'drop',
   });
 }

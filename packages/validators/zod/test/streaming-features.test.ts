@@ -328,6 +328,59 @@ describe('fromZod: extra keys', () => {
     expect(person).toEqual({ name: 'Ada' });
     expect(provider.calls[1]?.messages.at(-1)?.content).toContain('comment');
   });
+
+  it('never shows a key the final value strips, in any partial (z.object)', async () => {
+    const Nested = z.object({ name: z.string(), pets: z.array(z.object({ kind: z.string() })) });
+    const text = JSON.stringify({
+      name: 'Ada',
+      role: 'admin',
+      pets: [{ kind: 'cat', owner: { note: 'x' } }, { kind: 'dog' }],
+    });
+    const { service } = setup(
+      [{ text: text.replace(/}$/, ',"__proto__":{"isAdmin":true}}'), chunkSize: 3 }],
+      ['json_object'],
+    );
+    const stream = service.routeStructuredStreaming({
+      prompt: 'p',
+      responseModel: fromZod(Nested),
+      mode: 'json_object',
+    });
+    const responses = await collect(stream);
+    expect(responses.length).toBeGreaterThan(10);
+    for (const { partialResult } of responses) {
+      const shown = JSON.stringify(partialResult) ?? '';
+      expect(shown).not.toMatch(/role|admin|owner|note|isAdmin|__proto__/);
+    }
+    await expect(stream.result).resolves.toEqual({
+      name: 'Ada',
+      pets: [{ kind: 'cat' }, { kind: 'dog' }],
+    });
+  });
+
+  it('shows and keeps undeclared keys of a loose object (z.looseObject)', async () => {
+    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const stream = service.routeStructuredStreaming({
+      prompt: 'p',
+      responseModel: fromZod(z.looseObject({ name: z.string() })),
+      mode: 'json_object',
+    });
+    const responses = await collect(stream);
+    expect(responses.some((r) => JSON.stringify(r.partialResult).includes('comment'))).toBe(true);
+    await expect(stream.result).resolves.toEqual(written);
+  });
+
+  it('a bare zod object passed as responseModel drops undeclared keys the same way', async () => {
+    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const stream = service.routeStructuredStreaming({
+      prompt: 'p',
+      responseModel: z.object({ name: z.string() }),
+      mode: 'json_object',
+    });
+    for (const { partialResult } of await collect(stream)) {
+      expect(JSON.stringify(partialResult) ?? '').not.toContain('comment');
+    }
+    await expect(stream.result).resolves.toEqual({ name: 'Ada' });
+  });
 });
 
 describe('fromZod: async refinements', () => {
