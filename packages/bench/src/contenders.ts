@@ -61,7 +61,7 @@ function asyncChunks(chunks: readonly string[]): AsyncIterable<string> {
   };
 }
 
-export const ours: Contender = {
+const ours: Contender = {
   id: 'ours',
   name: 'structllm createJsonStreamParser',
   packageName: '@structllm/core',
@@ -82,7 +82,7 @@ export const ours: Contender = {
   },
 };
 
-export const jsonParse: Contender = {
+const jsonParse: Contender = {
   id: 'json-parse',
   name: 'JSON.parse (whole text, once)',
   quadratic: false,
@@ -93,7 +93,7 @@ export const jsonParse: Contender = {
   },
 };
 
-export const concatOnly: Contender = {
+const concatOnly: Contender = {
   id: 'concat-only',
   name: 'concat-only (s += chunk, JSON.parse at end)',
   quadratic: false,
@@ -106,7 +106,7 @@ export const concatOnly: Contender = {
   },
 };
 
-export const jsonriver: Contender = {
+const jsonriver: Contender = {
   id: 'jsonriver',
   name: 'jsonriver parse',
   packageName: 'jsonriver',
@@ -127,7 +127,7 @@ export const jsonriver: Contender = {
   },
 };
 
-export const streamparser: Contender = {
+const streamparser: Contender = {
   id: 'streamparser',
   name: '@streamparser/json JSONParser',
   packageName: '@streamparser/json',
@@ -161,7 +161,7 @@ export const streamparser: Contender = {
   },
 };
 
-export const partialJson: Contender = {
+const partialJson: Contender = {
   id: 'partial-json',
   name: 'partial-json parse (accumulated text)',
   packageName: 'partial-json',
@@ -188,7 +188,7 @@ export const partialJson: Contender = {
   },
 };
 
-export const aiSdk: Contender = {
+const aiSdk: Contender = {
   id: 'ai',
   name: 'ai parsePartialJson (accumulated text)',
   packageName: 'ai',

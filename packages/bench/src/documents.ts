@@ -206,7 +206,7 @@ export function generateCatalogue(options: DocumentOptions): BenchDocument {
 }
 
 /** `100 KB`, `1 MB` (decimal units). */
-export function formatSize(bytes: number): string {
+function formatSize(bytes: number): string {
   if (bytes >= 1_000_000) return `${Number((bytes / 1_000_000).toPrecision(3))} MB`;
   return `${Number((bytes / 1_000).toPrecision(3))} KB`;
 }

@@ -1,8 +1,7 @@
 /**
  * Reusable timing helpers for every benchmark in this package.
  *
- * `measure(name, fn, options)` times one function; `measureInterleaved(entries)`
- * times several in rounds: each round gives every entry a full gc, a few untimed
+ * `measureInterleaved(entries)` times functions in rounds: each round gives every entry a full gc, a few untimed
  * settling runs and a batch of timed runs. Rounds spread background load on a
  * shared machine over all entries, and the gc + settling runs make each entry
  * pay for its own garbage only, on a heap in its own steady state.
@@ -11,7 +10,7 @@ import { collectGarbage } from './heap.ts';
 import { mean, median, relativeSpread } from './stats.ts';
 
 /** A benchmarked function: sync, or async (its promise is awaited and timed). */
-export type BenchFn = () => unknown;
+type BenchFn = () => unknown;
 
 export interface MeasureOptions {
   /** Timed iterations to aim for. */
@@ -78,14 +77,14 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Runs `fn` once; returns the elapsed milliseconds and its (awaited) result. */
-export async function timeOnce(fn: BenchFn): Promise<{ ms: number; result: unknown }> {
+async function timeOnce(fn: BenchFn): Promise<{ ms: number; result: unknown }> {
   const start = performance.now();
   let result = fn();
   if (isPromiseLike(result)) result = await result;
   return { ms: performance.now() - start, result };
 }
 
-export function summarize(name: string, samples: readonly number[]): Measurement {
+function summarize(name: string, samples: readonly number[]): Measurement {
   return {
     name,
     samples,
@@ -158,14 +157,4 @@ export async function measureInterleaved(
     pending = states.filter(wantsMore);
   }
   return states.map(({ entry, samples }) => summarize(entry.name, samples));
-}
-
-/** Times one function: a gc, `warmup` untimed runs, then `iterations` timed runs. */
-export async function measure(
-  name: string,
-  fn: BenchFn,
-  options: MeasureOptions,
-): Promise<Measurement> {
-  const [measurement] = await measureInterleaved([{ name, fn, options }]);
-  return measurement as Measurement;
 }

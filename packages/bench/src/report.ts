@@ -4,14 +4,14 @@ import type { BenchResults, ContenderResult, DocumentInfo, SizeResult } from './
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** Milliseconds with about three significant digits. */
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   if (ms < 1) return ms.toFixed(3);
   if (ms < 10) return ms.toFixed(2);
   if (ms < 100) return ms.toFixed(1);
   return integer.format(ms);
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (Math.abs(bytes) >= 1_000_000) return `${(bytes / 1_000_000).toFixed(2)} MB`;
   return `${(bytes / 1_000).toFixed(1)} KB`;
 }

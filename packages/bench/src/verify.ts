@@ -12,7 +12,7 @@ function describe(value: unknown): string {
 }
 
 /** Returns where and how `actual` first differs from `expected`, or `undefined` when equal. */
-export function firstDifference(actual: unknown, expected: unknown): string | undefined {
+function firstDifference(actual: unknown, expected: unknown): string | undefined {
   // Explicit stack: documents can be deep, and this must not recurse.
   const stack: { a: unknown; e: unknown; path: string }[] = [{ a: actual, e: expected, path: '$' }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
@@ -46,7 +46,7 @@ export function firstDifference(actual: unknown, expected: unknown): string | un
   return undefined;
 }
 
-export class VerificationError extends Error {
+class VerificationError extends Error {
   override readonly name = 'VerificationError';
 }
 

@@ -118,7 +118,7 @@ export function disagreement(partial: unknown, final: unknown, path = '$'): stri
 }
 
 /** One response as seen by the consumer, snapshotted (partials are live objects). */
-export interface SeenResponse {
+interface SeenResponse {
   readonly attempt: number;
   readonly model: string;
   readonly progressPercent: number;
@@ -167,7 +167,7 @@ export async function consume<T>(stream: StructuredStream<T>): Promise<RunOutcom
  * progress never decreases within an attempt; when the request succeeded,
  * every partial of the attempt that produced the value agrees with it.
  */
-export function checkResponses(responses: readonly SeenResponse[], value: unknown): string[] {
+function checkResponses(responses: readonly SeenResponse[], value: unknown): string[] {
   const problems: string[] = [];
   const lastProgress = new Map<number, number>();
   responses.forEach((response, i) => {

@@ -84,7 +84,7 @@ export interface LoadReport {
 }
 
 /** `global.gc`, enabled at run time when the process was not started with `--expose-gc`. */
-export function gcFunction(): () => void {
+function gcFunction(): () => void {
   const existing = (globalThis as { gc?: () => void }).gc;
   if (typeof existing === 'function') return existing;
   setFlagsFromString('--expose-gc');

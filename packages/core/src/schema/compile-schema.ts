@@ -71,7 +71,7 @@ function emptyNode(location: string): SchemaNode {
 }
 
 /** A regex for `pattern`: Unicode mode first, then legacy mode; `undefined` when neither parses. */
-export function compilePattern(source: string): RegExp | undefined {
+function compilePattern(source: string): RegExp | undefined {
   for (const flags of ['u', '']) {
     try {
       return new RegExp(source, flags);

@@ -88,7 +88,7 @@ export function modelIdentity(
 }
 
 /** The shared shape of every built-in model: final validation given, partial validation by `validator`. */
-export function createResponseModel<T>(parts: {
+function createResponseModel<T>(parts: {
   readonly name: string;
   readonly description: string | undefined;
   readonly jsonSchema: JsonSchema;

@@ -76,7 +76,7 @@ export interface Discriminator {
 }
 
 export const TYPE_NULL = 1;
-export const TYPE_BOOLEAN = 2;
+const TYPE_BOOLEAN = 2;
 export const TYPE_INTEGER = 4;
 export const TYPE_NUMBER = 8;
 export const TYPE_STRING = 16;

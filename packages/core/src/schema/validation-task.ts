@@ -78,7 +78,7 @@ export interface NotTask {
 }
 
 /** Report `message` at `at`: keeps issues in document order when queued among checks. */
-export interface FailTask {
+interface FailTask {
   readonly kind: 'fail';
   readonly message: string;
   readonly at: At;

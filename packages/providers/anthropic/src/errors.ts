@@ -20,7 +20,7 @@ export const STATUS_OF_ERROR_TYPE: Readonly<Record<string, number>> = Object.fre
   overloaded_error: 529,
 });
 
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
