@@ -1,0 +1,75 @@
+/**
+ * What `@structllm/core` adds to an application bundle: its published build
+ * bundled with esbuild (minified, tree-shaken, no externals), gzipped at level 9.
+ * Needs the packages built (`pnpm test` builds them first).
+ *
+ * Budgets guard against growth; the figures and the comparison with peers are
+ * in packages/core/README.md ("Size") and `pnpm --filter @structllm/bench run bench:size`.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const coreBuild = join(root, 'packages/core/dist/index.js');
+
+/** Minified and gzipped bytes of a bundle made of `source` (an ES module importing core's build). */
+async function bundleSize(
+  source: string,
+): Promise<{ minified: number; gzipped: number; text: string }> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error('esbuild wrote nothing');
+  return {
+    minified: output.contents.length,
+    gzipped: gzipSync(output.contents, { level: 9 }).length,
+    text: output.text,
+  };
+}
+
+const KB = 1000;
+
+describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
+  it('is built', () => {
+    expect(existsSync(coreBuild), 'run `pnpm build` (pnpm test does) before this test').toBe(true);
+  });
+
+  it('everything it exports: at most 32 kB minified + gzipped, with no imports left', async () => {
+    const size = await bundleSize(`export * from ${JSON.stringify(coreBuild)};`);
+    expect(size.gzipped).toBeLessThanOrEqual(32 * KB);
+    // Zero runtime dependencies: the bundle imports nothing, not even node: built-ins.
+    expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
+  });
+
+  it('an application streaming with a JSON Schema model: at most 32 kB', async () => {
+    const size = await bundleSize(
+      `export { StructuredLLMService, jsonSchema, StructuredLLMError } from ${JSON.stringify(coreBuild)};`,
+    );
+    expect(size.gzipped).toBeLessThanOrEqual(32 * KB);
+  });
+
+  it('the incremental parser alone tree-shakes to at most 5 kB', async () => {
+    const size = await bundleSize(
+      `export { createJsonStreamParser, parsePartialJson } from ${JSON.stringify(coreBuild)};`,
+    );
+    expect(size.gzipped).toBeLessThanOrEqual(5 * KB);
+  });
+
+  it('StructuredLLMError alone tree-shakes to at most 1 kB (what a provider plugin needs)', async () => {
+    const size = await bundleSize(
+      `export { StructuredLLMError } from ${JSON.stringify(coreBuild)};`,
+    );
+    expect(size.gzipped).toBeLessThanOrEqual(1 * KB);
+  });
+});
