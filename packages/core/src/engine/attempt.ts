@@ -18,6 +18,7 @@ import {
   type ResponseModel,
   type ValidationResult,
 } from '../schema/index.ts';
+import { honoursSubject } from '../schema/json-schema-model.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
@@ -198,6 +199,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   // Elements removed from the array in this attempt: while none is, an element sits at its own index.
   let releasedHere = 0;
 
+  const subjectAware = honoursSubject.has(responseModel);
   // A document where the element sits at its own index, for path-local validation after
   // releases: the containers along the path copied once (keys leading to the array are what
   // the check reads), then only the element changes.
@@ -226,10 +228,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     const known = tracker.isDelivered(index);
     // An element an earlier attempt delivered is skipped; a changed one is checked again.
     if (!known || (tracker.differs(index, value) && tracker.policy !== 'skip')) {
-      const result: ValidationResult<unknown> = responseModel.validatePartial(
-        elementView(index, value),
-        { path: [...elementPath, index], complete: true },
-      );
+      const path = [...elementPath, index];
+      // Built-in models take the element as the subject of the check; others get a view.
+      const result: ValidationResult<unknown> = subjectAware
+        ? responseModel.validatePartial(parser.value, { path, complete: true, subject: { value } })
+        : responseModel.validatePartial(elementView(index, value), { path, complete: true });
       if (view !== undefined) view.holder.length = 0; // hold no element longer than its check
       if (!result.success) {
         const error = new StructuredLLMError({
@@ -358,6 +361,17 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       receivedChars: text.length,
       partial: parser.value,
     });
+  // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
+  // smooth to the eye, and a few hundred estimates per megabyte instead of one per chunk.
+  let estimated = 0;
+  let estimatedAt = Number.NEGATIVE_INFINITY;
+  const progressSoFar = (): number => {
+    if (text.length - estimatedAt >= Math.max(16, estimatedAt / 64)) {
+      estimated = progressNow();
+      estimatedAt = text.length;
+    }
+    return estimated;
+  };
 
   const write = (delta: string): void => {
     text.append(delta); // kept even if the parser rejects it: the re-ask quotes what the model wrote
@@ -535,15 +549,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         hub.emit('onChunk', chunkEvent);
       }
       if (text.length - charsAtLastEmit < chunkSize) return undefined;
+      // Consumed through elements(): nobody reads the partials, so a response is made
+      // only to hand over waiting elements (completed parts are still checked then).
+      if (elements?.listening && !elements.waiting) return undefined;
       checkPartial();
       charsAtLastEmit = text.length;
       const progressPercent = tracker.listening
-        ? tracker.updateProgress(`Received ${text.length} characters`, progressNow(), {
+        ? tracker.updateProgress(`Received ${text.length} characters`, progressSoFar(), {
             attempt: settings.attempt,
             model: routed.requested,
             chars: text.length,
           }).progressPercent
-        : tracker.advance(progressNow());
+        : tracker.advance(progressSoFar());
       const partial = parser.value;
       settings.onPartial(partial);
       partials++;

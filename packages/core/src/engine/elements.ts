@@ -87,24 +87,12 @@ const STRING_SAMPLES = 12;
  * element already delivered.
  */
 export function fingerprint(value: unknown): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  const mix = (code: number): void => {
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
-  };
-  const mixString = (text: string): void => {
-    const n = text.length;
-    mix(n);
-    if (n <= STRING_SAMPLES) {
-      for (let i = 0; i < n; i++) mix(text.charCodeAt(i));
-      return;
-    }
-    const step = (n - 1) / (STRING_SAMPLES - 1);
-    for (let i = 0; i < STRING_SAMPLES; i++) mix(text.charCodeAt(Math.round(i * step)));
-  };
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
+  h1 = 0xdeadbeef;
+  h2 = 0x41c6ce57;
+  const stack = fingerprintStack;
+  const base = stack.length;
+  stack.push(value);
+  while (stack.length > base) {
     const node = stack.pop();
     if (typeof node === 'string') {
       mix(1);
@@ -134,11 +122,32 @@ export function fingerprint(value: unknown): number {
       }
     }
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  let a = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  a ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  let b = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  b ^= Math.imul(a ^ (a >>> 13), 3266489909);
+  return 4294967296 * (2097151 & b) + (a >>> 0);
+}
+
+// The running hash of `fingerprint`, and its work stack: module state, so that a call allocates nothing.
+let h1 = 0;
+let h2 = 0;
+const fingerprintStack: unknown[] = [];
+
+function mix(code: number): void {
+  h1 = Math.imul(h1 ^ code, 2654435761);
+  h2 = Math.imul(h2 ^ code, 1597334677);
+}
+
+function mixString(text: string): void {
+  const n = text.length;
+  mix(n);
+  if (n <= STRING_SAMPLES) {
+    for (let i = 0; i < n; i++) mix(text.charCodeAt(i));
+    return;
+  }
+  const step = (n - 1) / (STRING_SAMPLES - 1);
+  for (let i = 0; i < STRING_SAMPLES; i++) mix(text.charCodeAt(Math.round(i * step)));
 }
 
 /** True when `path` lies inside, or leads to, the array at `arrayPath`. */
@@ -210,6 +219,11 @@ export class ElementTracker {
   /** Whether attempts hand elements out (someone listens, or elements are to be released). */
   get active(): boolean {
     return this.listening || this.callback !== undefined || !this.retain;
+  }
+
+  /** Whether `elements()` has elements waiting to be taken. */
+  get waiting(): boolean {
+    return this.queueHead < this.queue.length;
   }
 
   /** Whether the element at `index` was already delivered by an earlier attempt. */

@@ -87,6 +87,9 @@ export function modelIdentity(
   };
 }
 
+/** Models whose `validatePartial` honours `subject` (the built-in ones); internal. */
+export const honoursSubject = new WeakSet<object>();
+
 /** The shared shape of every built-in model: final validation given, partial validation by `validator`. */
 function createResponseModel<T>(parts: {
   readonly name: string;
@@ -97,7 +100,7 @@ function createResponseModel<T>(parts: {
   readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
 }): ResponseModel<T> {
   const { validator } = parts;
-  return Object.freeze({
+  const model: ResponseModel<T> = Object.freeze({
     name: parts.name,
     ...(parts.description === undefined ? {} : { description: parts.description }),
     jsonSchema: parts.jsonSchema,
@@ -111,12 +114,15 @@ function createResponseModel<T>(parts: {
         value,
         options.complete === true ? 'final' : 'partial',
         options.path,
+        options.subject,
       );
       return issues.length === 0
         ? { success: true, value: value as DeepPartial<T> }
         : { success: false, issues };
     },
   });
+  honoursSubject.add(model);
+  return model;
 }
 
 /**

@@ -18,7 +18,12 @@ export interface JsonSchemaValidator {
    * each index below `maxItems`. Nothing else in the document is read, so the
    * cost follows the subtree and the path, not the document.
    */
-  validate(value: unknown, mode: ValidationMode, path?: JsonPath): readonly ValidationIssue[];
+  validate(
+    value: unknown,
+    mode: ValidationMode,
+    path?: JsonPath,
+    subject?: { readonly value: unknown },
+  ): readonly ValidationIssue[];
 }
 
 export interface CompileJsonSchemaOptions {
@@ -55,8 +60,8 @@ export function compileJsonSchemaNode(
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
   const validator: JsonSchemaValidator = {
-    validate: (value, mode, path) =>
-      runValidation(root, value, { mode, path, maxDepth, maxIssues }),
+    validate: (value, mode, path, subject) =>
+      runValidation(root, value, { mode, path, subject, maxDepth, maxIssues }),
   };
   return { validator, root };
 }

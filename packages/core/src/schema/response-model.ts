@@ -7,6 +7,13 @@ export interface ValidatePartialOptions {
   readonly path?: JsonPath | undefined;
   /** The subtree is complete: check it as a final value (required keys, minLength, pattern…). */
   readonly complete?: boolean | undefined;
+  /**
+   * The value at `path`, when the caller holds it and the document may not
+   * (an array element already released from it): checked in its place. The
+   * keys and indices leading to it are still checked against the document.
+   * Models built by this library honour it; the engine only passes it to them.
+   */
+  readonly subject?: { readonly value: unknown } | undefined;
 }
 
 /**

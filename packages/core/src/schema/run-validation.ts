@@ -38,6 +38,8 @@ export interface ValidationRunOptions {
   readonly mode: ValidationMode;
   /** Check only the subtree at this path (and the way to it). */
   readonly path?: JsonPath | undefined;
+  /** The value at the end of `path`, used instead of the document's. */
+  readonly subject?: { readonly value: unknown } | undefined;
   readonly maxDepth: number;
   readonly maxIssues: number;
 }
@@ -55,6 +57,7 @@ export function runValidation(
   const run: Run = {
     mode: options.mode,
     path: options.path ?? [],
+    subject: options.subject,
     maxDepth: options.maxDepth,
     pending: [],
     sink: top,
@@ -138,6 +141,40 @@ function processCheck(run: Run, task: CheckTask): void {
   }
 }
 
+/** Set by {@link flag} when a probing check fails. */
+let probeFailed = false;
+const flag = (): void => {
+  probeFailed = true;
+};
+
+/**
+ * The common case checked on the spot: a string, number, boolean or null
+ * against a schema with no combinators. True when it passes; false sends the
+ * value through the ordinary task (which also builds the location an issue
+ * needs), so the fast path never changes what is reported, only what it costs.
+ */
+function leafPasses(node: SchemaNode, value: unknown, mode: ValidationMode): boolean {
+  if (
+    node.never ||
+    node.allOf.length > 0 ||
+    node.anyOf !== undefined ||
+    node.oneOf !== undefined ||
+    node.not !== undefined
+  ) {
+    return false;
+  }
+  const type = jsonTypeBit(value);
+  if (type === 0 || type === TYPE_ARRAY || type === TYPE_OBJECT) return false;
+  if (node.types !== undefined && (node.types & type) === 0) return false;
+  probeFailed = false;
+  if (node.constant !== undefined || node.enumeration !== undefined) {
+    checkConstants(node, value, mode, flag);
+  }
+  if (type & TYPE_NUMBER) checkNumber(node, value as number, flag);
+  else if (type === TYPE_STRING) checkString(node, value as string, mode, flag);
+  return !probeFailed;
+}
+
 function queueItems(
   run: Run,
   node: SchemaNode,
@@ -153,7 +190,7 @@ function queueItems(
   for (let i = 0; i < count; i++) {
     const schema = i < tupleLength ? node.prefixItems[i] : node.items;
     const item = array[i];
-    if (schema === undefined || item === undefined) continue;
+    if (schema === undefined || item === undefined || leafPasses(schema, item, run.mode)) continue;
     run.pending.push({ kind: 'check', node: schema, value: item, at: childAt(at, i), sink });
   }
 }
@@ -173,28 +210,40 @@ function queueProperties(
   for (const key of keys) {
     const item = object[key];
     if (item === undefined) continue; // not a JSON value: a key whose value has not begun
-    const location = childAt(at, key);
     let matched = false;
     const schema = properties?.get(key);
     if (schema !== undefined) {
       matched = true;
-      run.pending.push({ kind: 'check', node: schema, value: item, at: location, sink });
+      if (!leafPasses(schema, item, run.mode)) {
+        run.pending.push({ kind: 'check', node: schema, value: item, at: childAt(at, key), sink });
+      }
     }
     for (const entry of patternProperties) {
       if (entry.regex.test(key)) {
         matched = true;
-        run.pending.push({ kind: 'check', node: entry.node, value: item, at: location, sink });
+        run.pending.push({
+          kind: 'check',
+          node: entry.node,
+          value: item,
+          at: childAt(at, key),
+          sink,
+        });
       }
     }
     if (matched || additionalProperties === undefined) continue;
     if (additionalProperties.never) {
-      run.pending.push({ kind: 'fail', message: unexpectedProperty(node), at: location, sink });
+      run.pending.push({
+        kind: 'fail',
+        message: unexpectedProperty(node),
+        at: childAt(at, key),
+        sink,
+      });
     } else
       run.pending.push({
         kind: 'check',
         node: additionalProperties,
         value: item,
-        at: location,
+        at: childAt(at, key),
         sink,
       });
   }

@@ -1,6 +1,7 @@
 import { unsupportedSchema } from './compile-schema.ts';
 import type { JsonPath } from './json-schema.ts';
 import {
+  honoursSubject,
   type JsonSchemaModel,
   jsonSchema,
   modelIdentity,
@@ -115,7 +116,7 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
     name: options.name ?? model.name,
     description: options.description ?? model.description,
   });
-  return Object.freeze({
+  const renamed: ResponseModel<T> = Object.freeze({
     name,
     ...(description === undefined ? {} : { description }),
     jsonSchema: model.jsonSchema,
@@ -126,6 +127,8 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
       ? {}
       : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
   });
+  if (honoursSubject.has(model)) honoursSubject.add(renamed);
+  return renamed;
 }
 
 function describeInput(input: unknown): string {

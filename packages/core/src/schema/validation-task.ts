@@ -90,6 +90,8 @@ export type Task = CheckTask | WalkTask | UnionTask | NotTask | FailTask;
 export interface Run {
   readonly mode: ValidationMode;
   readonly path: JsonPath;
+  /** The value at the end of {@link path}, when the caller gave it. */
+  readonly subject: { readonly value: unknown } | undefined;
   readonly maxDepth: number;
   /** Tasks produced by the task being processed, in the order they must run. */
   readonly pending: Task[];

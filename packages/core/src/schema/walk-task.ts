@@ -56,22 +56,37 @@ function walkNowhere(run: Run, task: WalkTask): void {
   }
 }
 
+/** The value a step leads to: the caller's subject at the end of the path, else the container's. */
+function stepValue(run: Run, task: WalkTask, container: object, key: string | number): unknown {
+  const { subject } = run;
+  if (subject !== undefined && task.index === run.path.length - 1) return subject.value;
+  return (container as Record<string | number, unknown>)[key];
+}
+
 function walkItem(run: Run, task: WalkTask, array: readonly unknown[]): void {
   const { node, at, index, sink } = task;
   const position = run.path[index];
-  if (typeof position !== 'number' || array[position] === undefined) {
+  if (typeof position !== 'number' || stepValue(run, task, array, position) === undefined) {
     walkNowhere(run, task);
     return;
   }
   if (node.maxItems !== undefined && position >= node.maxItems) {
-    report(sink, at, `expected at most ${node.maxItems} items, got ${array.length}`);
+    report(
+      sink,
+      at,
+      `expected at most ${node.maxItems} items, got ${Math.max(array.length, position + 1)}`,
+    );
     return;
   }
   const tupleLength = node.prefixItems.length;
   const schema = position < tupleLength ? node.prefixItems[position] : node.items;
   if (schema === undefined) return;
   if (schema.never && position >= tupleLength) {
-    report(sink, at, `expected at most ${tupleLength} items, got ${array.length}`);
+    report(
+      sink,
+      at,
+      `expected at most ${tupleLength} items, got ${Math.max(array.length, position + 1)}`,
+    );
     return;
   }
   walkInto(run, task, schema, array, position);
@@ -80,7 +95,8 @@ function walkItem(run: Run, task: WalkTask, array: readonly unknown[]): void {
 function walkProperty(run: Run, task: WalkTask, object: Record<string, unknown>): void {
   const { node, at, index, sink } = task;
   const key = String(run.path[index]);
-  if (!Object.hasOwn(object, key) || object[key] === undefined) {
+  const atEnd = run.subject !== undefined && index === run.path.length - 1;
+  if (!atEnd && (!Object.hasOwn(object, key) || object[key] === undefined)) {
     walkNowhere(run, task);
     return;
   }
@@ -109,7 +125,7 @@ function walkInto(
   key: string | number,
 ): void {
   if (!canEnter(run, task.at, task.sink)) return;
-  const value = (container as Record<string | number, unknown>)[key];
+  const value = stepValue(run, task, container, key);
   run.pending.push({
     kind: 'walk',
     node: schema,

@@ -3,6 +3,7 @@ import {
   type ElementEvent,
   jsonSchema,
   type ProgressEvent,
+  type ResponseModel,
   StructuredLLMError,
 } from '../../src/index.ts';
 import { collect, failureOf, service } from '../support/engine.ts';
@@ -395,6 +396,45 @@ describe('retainElements: false', () => {
     expect(error.message).toMatch(/Element 2 of \$ is invalid/);
     expect(error.message).toMatch(/at most 2 items/);
   });
+});
+
+describe('released elements are validated by built-in and custom models alike', () => {
+  // A model of your own that knows nothing of `subject`: the engine shows it the element in place.
+  const custom: ResponseModel<Catalogue> = {
+    name: 'custom',
+    jsonSchema: catalogueModel.jsonSchema,
+    validate: (value) => catalogueModel.validate(value),
+    validatePartial: (value, options) =>
+      catalogueModel.validatePartial(value, {
+        ...(options?.path === undefined ? {} : { path: options.path }),
+        ...(options?.complete === undefined ? {} : { complete: options.complete }),
+      }),
+  };
+  const items = [...itemsOf(30), { id: -1, name: 'bad' }, ...itemsOf(2)];
+
+  for (const [label, responseModel] of [
+    ['built-in', catalogueModel],
+    ['custom', custom],
+  ] as const) {
+    it(`${label}: the 31st element, after 30 were released, is caught with its index`, async () => {
+      const provider = createMockProvider({
+        responses: [{ json: { title: 'T', items, total: 33 }, chunkSize: 7 }],
+      });
+      const stream = service(provider).routeStructuredStreaming({
+        prompt: 'catalogue',
+        responseModel,
+        elementPath: 'items',
+        retainElements: false,
+        elementErrors: 'skip',
+      });
+      const got = await take(stream.elements());
+      expect(got.map((e) => e.index)).toEqual(items.map((_, i) => i));
+      expect(got[30]?.error?.message).toMatch(
+        /Element 30 of \$\.items is invalid:\n- \$\.items\[30\]\.id: expected a number ≥ 0, got -1/,
+      );
+      expect(got.filter((e) => e.error === undefined)).toHaveLength(32);
+    });
+  }
 });
 
 describe('elementErrors', () => {
