@@ -1,3 +1,4 @@
+import { formatWithOptions } from 'node:util';
 import { createAnthropicProvider } from '@structllm/anthropic';
 import {
   type Observer,
@@ -114,6 +115,7 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
         `--base-url: "${options.baseURL}" is not a URL (e.g. http://localhost:11434/v1)`,
       );
     }
+    const logger = sdkLogger([options.apiKey]);
     return {
       ...common,
       kind: 'custom',
@@ -123,6 +125,7 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
           id: 'local',
           baseURL: options.baseURL,
           ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+          clientOptions: { logger },
         }),
       ],
       defaultModel: 'local/llama3.1',
@@ -132,10 +135,21 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
   const openai = keyOf(env, 'OPENAI_API_KEY');
   const anthropic = keyOf(env, 'ANTHROPIC_API_KEY');
   const openrouter = keyOf(env, 'OPENROUTER_API_KEY');
+  // A proxy or gateway in front of a provider: the variables the official SDKs read, taken from `env`.
+  const openaiURL = keyOf(env, 'OPENAI_BASE_URL');
+  const anthropicURL = keyOf(env, 'ANTHROPIC_BASE_URL');
+  const openrouterURL = keyOf(env, 'OPENROUTER_BASE_URL');
+  const logger = sdkLogger([openai, anthropic, openrouter]);
+  const at = (variable: string, url: string | undefined) =>
+    url === undefined ? '' : `, ${variable}=${originOf(url)}`;
   const using = [
-    openai === undefined ? undefined : 'OpenAI (OPENAI_API_KEY)',
-    anthropic === undefined ? undefined : 'Anthropic (ANTHROPIC_API_KEY)',
-    openrouter === undefined ? undefined : 'OpenRouter (OPENROUTER_API_KEY)',
+    openai === undefined ? undefined : `OpenAI (OPENAI_API_KEY${at('OPENAI_BASE_URL', openaiURL)})`,
+    anthropic === undefined
+      ? undefined
+      : `Anthropic (ANTHROPIC_API_KEY${at('ANTHROPIC_BASE_URL', anthropicURL)})`,
+    openrouter === undefined
+      ? undefined
+      : `OpenRouter (OPENROUTER_API_KEY${at('OPENROUTER_BASE_URL', openrouterURL)})`,
   ].filter((item) => item !== undefined);
   const defaultModel =
     openai !== undefined
@@ -149,9 +163,21 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
     description: `real models: ${using.join(', ')}`,
     // Every provider is registered: one whose key is missing fails with category auth naming the variable.
     providers: [
-      createOpenAIProvider(openai === undefined ? {} : { apiKey: openai }),
-      createAnthropicProvider(anthropic === undefined ? {} : { apiKey: anthropic }),
-      createOpenRouterProvider(openrouter === undefined ? {} : { apiKey: openrouter }),
+      createOpenAIProvider({
+        ...(openai === undefined ? {} : { apiKey: openai }),
+        ...(openaiURL === undefined ? {} : { baseURL: openaiURL }),
+        clientOptions: { logger },
+      }),
+      createAnthropicProvider({
+        ...(anthropic === undefined ? {} : { apiKey: anthropic }),
+        ...(anthropicURL === undefined ? {} : { baseURL: anthropicURL }),
+        clientOptions: { logger },
+      }),
+      createOpenRouterProvider({
+        ...(openrouter === undefined ? {} : { apiKey: openrouter }),
+        ...(openrouterURL === undefined ? {} : { baseURL: openrouterURL }),
+        clientOptions: { logger },
+      }),
     ],
     defaultModel,
     suggestedModels: [
@@ -162,6 +188,39 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
       ...(openrouter === undefined ? [] : ['openrouter/openai/gpt-4o-mini']),
     ],
   };
+}
+
+type SdkLogFn = (message: string, ...rest: unknown[]) => void;
+
+/**
+ * The SDKs' own log lines (`OPENAI_LOG=debug`, `ANTHROPIC_LOG=debug`) with the
+ * keys replaced: at debug level the SDKs print response headers and error
+ * bodies, which hold the key when a server echoes it back. All go to stderr,
+ * so `--json` output on stdout stays parseable.
+ */
+export function sdkLogger(secrets: readonly (string | undefined)[]): {
+  readonly error: SdkLogFn;
+  readonly warn: SdkLogFn;
+  readonly info: SdkLogFn;
+  readonly debug: SdkLogFn;
+} {
+  const keys = secrets.filter((key): key is string => key !== undefined && key.length >= 4);
+  const write: SdkLogFn = (message, ...rest) => {
+    let text = formatWithOptions({ depth: 6, colors: false }, message, ...rest);
+    for (const key of keys) text = text.split(key).join('[redacted]');
+    process.stderr.write(`${text}\n`);
+  };
+  return { error: write, warn: write, info: write, debug: write };
+}
+
+/** A URL without its user, password, query or fragment (which may hold a token): safe to print. */
+function originOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 /** A service on the backend's providers with the backend's retry settings. */

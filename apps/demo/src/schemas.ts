@@ -14,7 +14,8 @@ export const UserProfile = z.object({
   website: z.string().optional(),
 });
 
-const Product = z.object({
+/** One catalogue item. */
+export const Product = z.object({
   sku: z.string(),
   name: z.string(),
   category: z.string(),
@@ -59,6 +60,7 @@ export const QuarterlyReport = z.object({
 });
 
 export type UserProfile = z.output<typeof UserProfile>;
+export type Product = z.output<typeof Product>;
 export type ProductCatalogue = z.output<typeof ProductCatalogue>;
 export type QuarterlyReport = z.output<typeof QuarterlyReport>;
 
@@ -70,6 +72,11 @@ export interface ExampleSchema {
   readonly label: string;
   readonly defaultPrompt: string;
   readonly zod: z.ZodType;
+  /**
+   * Where the schema's bulk is, when it is one long array: the `elementPath` the
+   * engine streams elements from (`--elements`), and what one element is called.
+   */
+  readonly elements?: { readonly path: string; readonly noun: string };
 }
 
 export const EXAMPLE_SCHEMAS: readonly ExampleSchema[] = [
@@ -86,6 +93,7 @@ export const EXAMPLE_SCHEMAS: readonly ExampleSchema[] = [
     label: 'Product catalogue (many items)',
     defaultPrompt: 'List the products of a small outdoor-gear shop',
     zod: ProductCatalogue,
+    elements: { path: 'products', noun: 'products' },
   },
   {
     id: 'report',

@@ -98,3 +98,63 @@ export async function runDemoInProcess(
   });
   return { code, stdout, stderr };
 }
+
+/** A demo process left running (`--web`): its output so far, a wait for a line, and a stop. */
+export interface RunningDemo {
+  readonly output: () => { readonly stdout: string; readonly stderr: string };
+  /** Resolves with the first match of `pattern` in stdout. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM (the CLI closes its server), then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the CLI on the pinned Node and leaves it running. */
+export function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): RunningDemo {
+  const child = spawn(process.execPath, ['--conditions=@structllm/source', cliPath, ...args], {
+    cwd: demoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (data: string) => {
+    stdout += data;
+    for (const listener of listeners) listener();
+  });
+  child.stderr.setEncoding('utf8').on('data', (data: string) => {
+    stderr += data;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    output: () => ({ stdout, stderr }),
+    waitFor: (pattern, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = stdout.match(pattern);
+          if (match === null) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(match);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        listeners.add(check);
+        void exited.then(() => {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`the demo exited before printing ${pattern}\n${stdout}\n${stderr}`));
+        });
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

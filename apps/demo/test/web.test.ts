@@ -221,5 +221,56 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'unknown schema "invoice"' });
+    for (const [body, error] of [
+      [{ schema: 'profile', elements: true }, 'schema "profile" has no array to list item by item'],
+      [{ schema: 'catalogue', elements: 'yes' }, 'elements must be true or false'],
+    ] as const) {
+      const refused = await fetch(`${web.url}/api/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error });
+    }
+  });
+
+  it('lists the catalogue items as they arrive, each once across a retry', async () => {
+    const page = await openPage();
+    // Only a schema whose bulk is one array can be listed item by item.
+    expect(await page.isDisabled('#elements')).toBe(true);
+    await page.selectOption('#schema', 'catalogue');
+    expect(await page.isDisabled('#elements')).toBe(false);
+    await page.check('#elements');
+    await page.selectOption('#fault', 'midstream-error');
+    // How many items were listed when the retry showed up.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as Window & { __itemsAtRetry?: number[] }).__itemsAtRetry = seen;
+      new MutationObserver(() => {
+        if (document.querySelector('#events li[data-type="retry"]') !== null && seen.length === 0) {
+          seen.push(document.querySelectorAll('#items li').length);
+        }
+      }).observe(document.getElementById('events') as HTMLElement, { childList: true });
+    });
+    await page.click('#run');
+    await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+    const indices = await page.$$eval('#items li', (items) =>
+      items.map((item) => Number((item as HTMLElement).dataset.index)),
+    );
+    expect(indices).toEqual(Array.from({ length: 24 }, (_, index) => index));
+    const [atRetry] = await page.evaluate(
+      () => (window as Window & { __itemsAtRetry?: number[] }).__itemsAtRetry ?? [],
+    );
+    expect(atRetry).toBeGreaterThan(0);
+    expect(atRetry).toBeLessThan(24);
+    expect(await page.textContent('#items li[data-index="3"]')).toMatch(/^#3.+ [$€£][\d,]+\.\d\d$/);
+    expect(await page.textContent('#items-count')).toBe(
+      '24 items, each listed once as it arrived; none kept (the result holds the array empty)',
+    );
+    // retainElements: false — the result holds the array empty.
+    expect(await resultOf(page)).toMatchObject({ products: [] });
+    expect(await page.textContent('#attempt')).toBe('2');
+    await page.close();
   });
 });

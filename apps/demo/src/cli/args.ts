@@ -23,6 +23,8 @@ export interface CliOptions {
   readonly batch: number | undefined;
   readonly concurrency: number;
   readonly json: boolean;
+  /** Print the schema's array elements as they arrive (`elementPath`, `retainElements: false`). */
+  readonly elements: boolean;
   readonly baseURL: string | undefined;
   readonly apiKey: string | undefined;
   readonly simulated: boolean;
@@ -44,11 +46,17 @@ const OPTIONS = {
   batch: { type: 'string' },
   concurrency: { type: 'string' },
   json: { type: 'boolean' },
+  elements: { type: 'boolean' },
   'base-url': { type: 'string' },
   'api-key': { type: 'string' },
   simulated: { type: 'boolean' },
   pace: { type: 'string' },
 } as const;
+
+/** The example schemas `--elements` works with: those whose bulk is one array. */
+const ELEMENT_SCHEMAS = EXAMPLE_SCHEMAS.filter((schema) => schema.elements !== undefined).map(
+  (schema) => schema.id,
+);
 
 export const HELP = `structllm demo: stream typed, validated structured output from an LLM.
 
@@ -70,6 +78,8 @@ Request
       --max-retries <n>      retries per model after the first try (default 3)
       --batch <n>            run n requests (variants of the prompt)
       --concurrency <k>      requests streaming at once in a batch (default 2)
+      --elements             print each array element as it arrives, once, and keep none
+                             (--schema ${ELEMENT_SCHEMAS.join(' | ')} only; not with --batch or --web)
 
 Simulated model (no key)
       --fault <name>         inject a failure into the first request, to watch recovery;
@@ -81,9 +91,12 @@ ${FAULTS.map((fault) => `                               ${fault.padEnd(16)} ${FA
 Backends
       --base-url <url>       an OpenAI-compatible server, e.g. http://localhost:11434/v1
       --api-key <key>        its key, if it wants one (never printed)
+  OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENROUTER_BASE_URL point a provider whose key
+  is set at a proxy or gateway
 
 Output
-      --json                 one JSON line per response on stdout (machine-readable)
+      --json                 one JSON line per response on stdout (machine-readable);
+                             with --elements one line per element, then a summary line
       --web                  serve the web page instead (http://127.0.0.1:<port>)
       --port <n>             web page port (default 3000; 0 picks a free one)
   -h, --help                 this help
@@ -138,6 +151,20 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       throw usageError(`--fault: unknown fault "${fault}"; choose one of ${FAULTS.join(', ')}`);
     }
   }
+  const elements = values.elements === true;
+  if (elements) {
+    if (schema.elements === undefined) {
+      throw usageError(
+        `--elements needs a schema whose bulk is one array, and "${schema.id}" has none: use --schema ${ELEMENT_SCHEMAS.join(' or --schema ')}`,
+      );
+    }
+    if (values.batch !== undefined)
+      throw usageError('--elements streams one request: not with --batch');
+    if (values.web === true)
+      throw usageError(
+        '--elements is for the terminal, not with --web: tick "elements" in the page instead',
+      );
+  }
   const prompt = values.prompt ?? schema.defaultPrompt;
   if (prompt.trim() === '') throw usageError('--prompt is empty');
   if (values.model?.trim() === '') throw usageError('--model is empty');
@@ -156,6 +183,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     batch: integer('batch', values.batch, 1),
     concurrency: integer('concurrency', values.concurrency, 1) ?? 2,
     json: values.json === true,
+    elements,
     baseURL: values['base-url'],
     apiKey: values['api-key'],
     simulated: values.simulated === true,

@@ -16,6 +16,12 @@ export interface RequestView {
   error: StructuredLLMError | undefined;
   /** Retries, fallbacks and failures, as lines. */
   readonly notes: string[];
+  /** `--elements`: elements printed so far. */
+  elementsPrinted: number;
+  /** `--elements`: the engine's count of valid elements delivered (`elementCount` on the final response). */
+  elementCount: number | undefined;
+  /** `--elements`: elements a retry wrote differently (the first version was kept). */
+  replacedElements: number;
 }
 
 export function newView(index: number, model: string): RequestView {
@@ -31,6 +37,9 @@ export function newView(index: number, model: string): RequestView {
     endedAt: undefined,
     error: undefined,
     notes: [],
+    elementsPrinted: 0,
+    elementCount: undefined,
+    replacedElements: 0,
   };
 }
 
@@ -50,8 +59,10 @@ export function colorsFor(out: Output, env: Readonly<Record<string, string | und
 export interface Renderer {
   /** A response or progress event changed the view. */
   update(view: RequestView): void;
-  /** A lifecycle event worth a line of its own (retry, fallback, error). */
-  note(view: RequestView, event: ProgressEvent): void;
+  /** A lifecycle event worth a line of its own (retry, fallback, error); `detail` is appended. */
+  note(view: RequestView, event: ProgressEvent, detail?: string): void;
+  /** `--elements`: one element arrived, as a line (printed once, kept on screen). */
+  element(view: RequestView, line: string): void;
   /** Every request ended. */
   finish(views: readonly RequestView[]): void;
 }
@@ -69,6 +80,25 @@ function label(view: RequestView, batch: boolean): string {
 function preview(value: unknown, width: number): string {
   const text = JSON.stringify(value) ?? '';
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}
+
+/** `--elements`: which array is streamed, for the summary lines. */
+export interface ElementsDisplay {
+  /** What one element is called, plural ('products'). */
+  readonly noun: string;
+}
+
+/** The line ending an `--elements` run: the engine's count and the (array-less) value. */
+function elementsSummary(view: RequestView, display: ElementsDisplay, width: number): string {
+  const count = view.elementCount ?? view.elementsPrinted;
+  if (view.status !== 'complete') {
+    return `${count} ${display.noun} printed before the failure`;
+  }
+  const replaced =
+    view.replacedElements > 0
+      ? `; ${view.replacedElements} re-written differently by a retry (the first version was kept)`
+      : '';
+  return `${count} ${display.noun} printed as they arrived, each once${replaced}; none kept (retainElements: false), so the result holds the array empty: ${preview(view.partial, width)}`;
 }
 
 function failureLines(view: RequestView): string[] {
@@ -90,6 +120,8 @@ export function createTtyRenderer(
     readonly batch: boolean;
     readonly now?: () => number;
     readonly env?: Readonly<Record<string, string | undefined>>;
+    /** `--elements`: elements are printed above the bar instead of the growing object. */
+    readonly elements?: ElementsDisplay;
   },
 ): Renderer {
   const colors = colorsFor(out, options.env ?? {});
@@ -124,7 +156,10 @@ export function createTtyRenderer(
     const ordered = [...views.values()].sort((a, b) => a.index - b.index);
     for (const view of ordered) lines.push(bar(view));
     for (const note of notes.slice(-4)) lines.push(note);
-    if (!options.batch) {
+    if (options.elements !== undefined) {
+      const view = ordered[0];
+      lines.push(colors.dim(`${view?.elementsPrinted ?? 0} ${options.elements.noun} so far`));
+    } else if (!options.batch) {
       const view = ordered[0];
       if (view?.partial !== undefined) {
         const body = JSON.stringify(view.partial, null, 2).split('\n');
@@ -156,9 +191,18 @@ export function createTtyRenderer(
       if (now() - last >= 40) draw();
       else timer ??= setTimeout(draw, 40);
     },
-    note(view, event) {
+    note(view, event, detail) {
       const color = event.eventType === 'error' ? colors.red : colors.yellow;
-      notes.push(color(`${label(view, options.batch)}${event.eventType}: ${event.message}`));
+      notes.push(
+        color(`${label(view, options.batch)}${event.eventType}: ${event.message}${detail ?? ''}`),
+      );
+    },
+    element(view, line) {
+      views.set(view.index, view);
+      if (finished) return;
+      // Printed once above the live frame, which is then redrawn below it.
+      log.persist(line);
+      draw();
     },
     finish(all) {
       if (timer !== undefined) clearTimeout(timer);
@@ -169,7 +213,14 @@ export function createTtyRenderer(
       log.done();
       const width = (out.columns ?? 80) - 8;
       for (const view of all) {
-        if (view.status === 'complete') {
+        if (options.elements !== undefined) {
+          const summary = elementsSummary(view, options.elements, Math.max(80, width * 2));
+          out.write(
+            view.status === 'complete'
+              ? `${colors.green('✔')} ${summary}\n`
+              : `${colors.red('✖')} ${failureLines(view).join('\n')}\n${summary}\n`,
+          );
+        } else if (view.status === 'complete') {
           if (options.batch)
             out.write(`${colors.green('✔')} ${label(view, true)}${preview(view.partial, width)}\n`);
           else
@@ -187,7 +238,12 @@ export function createTtyRenderer(
 /** Plain lines for pipes and CI logs: a line per 10 % step and per event, then the result. */
 export function createPlainRenderer(
   out: Output,
-  options: { readonly batch: boolean; readonly now?: () => number },
+  options: {
+    readonly batch: boolean;
+    readonly now?: () => number;
+    /** `--elements`: a line per element replaces the per-10 % lines. */
+    readonly elements?: ElementsDisplay;
+  },
 ): Renderer {
   const now = options.now ?? Date.now;
   const shown = new Map<number, { step: number; attempt: number }>();
@@ -195,6 +251,7 @@ export function createPlainRenderer(
     `${label(view, options.batch)}[${view.percent.toFixed(0).padStart(3)}%] ${elapsed(view, now())} ${view.chunks} chunks, attempt ${view.attempt}, ${view.model}`;
   return {
     update(view) {
+      if (options.elements !== undefined) return;
       if (view.status !== 'streaming' && view.status !== 'paused') return;
       const step = Math.floor(view.percent / 10);
       const previous = shown.get(view.index);
@@ -203,20 +260,30 @@ export function createPlainRenderer(
       shown.set(view.index, { step, attempt: view.attempt });
       out.write(`${line(view)}\n`);
     },
-    note(view, event) {
-      out.write(`${label(view, options.batch)}${event.eventType}: ${event.message}\n`);
+    note(view, event, detail) {
+      out.write(
+        `${label(view, options.batch)}${event.eventType}: ${event.message}${detail ?? ''}\n`,
+      );
+    },
+    element(_view, text) {
+      out.write(`${text}\n`);
     },
     finish(all) {
       for (const view of all) {
         if (view.status === 'complete') {
           out.write(`${line(view)} complete\n`);
           out.write(
-            options.batch
-              ? `${label(view, true)}${preview(view.partial, 200)}\n`
-              : `${JSON.stringify(view.partial, null, 2)}\n`,
+            options.elements !== undefined
+              ? `${elementsSummary(view, options.elements, 400)}\n`
+              : options.batch
+                ? `${label(view, true)}${preview(view.partial, 200)}\n`
+                : `${JSON.stringify(view.partial, null, 2)}\n`,
           );
         } else {
           out.write(`${label(view, options.batch)}${failureLines(view).join('\n')}\n`);
+          if (options.elements !== undefined) {
+            out.write(`${elementsSummary(view, options.elements, 400)}\n`);
+          }
         }
       }
     },

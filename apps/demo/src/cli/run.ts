@@ -1,4 +1,6 @@
 import {
+  type AttemptRecord,
+  type ElementEvent,
   type ProgressEvent,
   type StreamingResponse,
   type StreamingStructuredRequest,
@@ -8,6 +10,7 @@ import { type Backend, connectBackend, createService, type Env, isUsageError } f
 import { responseModelFor } from '../schemas.ts';
 import { startWebServer } from '../web/server.ts';
 import { type CliOptions, HELP, parseCliArgs } from './args.ts';
+import { elementLine } from './elements.ts';
 import {
   colorsFor,
   createPlainRenderer,
@@ -111,11 +114,17 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
   );
 
   const views: RequestView[] = Array.from({ length: count }, (_, index) => newView(index, model));
+  // --elements (single request only, checked by the parser): where the array is and what it holds.
+  const elements = options.elements ? options.schema.elements : undefined;
+  const display = elements === undefined ? {} : { elements: { noun: elements.noun } };
   const renderer: Renderer | undefined = options.json
     ? undefined
     : out.isTTY === true
-      ? createTtyRenderer(out, { batch, env: io.env })
-      : createPlainRenderer(out, { batch });
+      ? createTtyRenderer(out, { batch, env: io.env, ...display })
+      : createPlainRenderer(out, { batch, ...display });
+  const outColors = colorsFor(out, io.env);
+  /** Every attempt of the single request, once it ended (for the --elements --json summary). */
+  let attempts: readonly AttemptRecord[] = [];
 
   const onEvent = (index: number, event: ProgressEvent) => {
     const view = views[index];
@@ -126,8 +135,24 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
       event.eventType === 'fallback' ||
       event.eventType === 'error'
     ) {
-      renderer?.note(view, event);
+      const delivered = event.data?.deliveredElements;
+      const detail =
+        elements !== undefined && typeof delivered === 'number' && delivered > 0
+          ? ` — ${delivered} ${elements.noun} already printed, not printed again`
+          : undefined;
+      renderer?.note(view, event, detail);
       renderer?.update(view);
+    }
+  };
+
+  const onElement = (index: number, element: ElementEvent<unknown>) => {
+    const view = views[index];
+    if (view === undefined || element.error !== undefined) return;
+    view.elementsPrinted++;
+    if (options.json) {
+      out.write(`${JSON.stringify({ index: element.index, element: element.value })}\n`);
+    } else {
+      renderer?.element(view, elementLine(element.index, element.value, outColors.dim));
     }
   };
 
@@ -145,8 +170,25 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
       view.endedAt = Date.now();
       view.status = response.error === undefined ? 'complete' : 'failed';
       view.error = response.error;
+      view.elementCount = response.elementCount;
     }
-    if (options.json) {
+    if (options.json && elements !== undefined) {
+      // One line per element (written by onElement), then this summary.
+      if (response.isComplete) {
+        out.write(
+          `${JSON.stringify({
+            elementCount: response.elementCount ?? view.elementsPrinted,
+            replacedElements: view.replacedElements,
+            attempt: response.attempt,
+            model: response.model,
+            attempts,
+            isComplete: true,
+            result: response.error === undefined ? response.partialResult : undefined,
+            ...(response.error === undefined ? {} : { error: response.error.toJSON() }),
+          })}\n`,
+        );
+      }
+    } else if (options.json) {
       out.write(
         `${JSON.stringify({
           index,
@@ -175,6 +217,14 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     ...(options.chunkSize === undefined ? {} : { streamingChunkSize: options.chunkSize }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
+    ...(elements === undefined
+      ? {}
+      : {
+          // Each element printed as it arrives, then released: memory stays flat however long the array.
+          elementPath: elements.path,
+          retainElements: false,
+          onElement: (element: ElementEvent<unknown>) => onElement(view.index, element),
+        }),
   }));
 
   const service = createService(backend);
@@ -187,7 +237,13 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
   } else {
     const [request] = requests;
     if (request !== undefined) {
-      for await (const response of service.routeStructuredStreaming(request)) {
+      const stream = service.routeStructuredStreaming(request);
+      const view = views[0];
+      for await (const response of stream) {
+        if (view !== undefined && response.isComplete) {
+          view.replacedElements = stream.replacedElements;
+          attempts = stream.attempts;
+        }
         onResponse(0, response);
       }
     }

@@ -3,7 +3,8 @@ export interface PageConfig {
   readonly simulated: boolean;
   readonly defaultModel: string;
   readonly models: readonly string[];
-  readonly schemas: readonly { id: string; label: string; prompt: string }[];
+  /** `elements`: the schema's bulk is one array the page can list item by item. */
+  readonly schemas: readonly { id: string; label: string; prompt: string; elements: boolean }[];
   readonly faults: readonly { id: string; label: string }[];
 }
 
@@ -48,6 +49,12 @@ button:disabled { opacity: 0.45; cursor: default; }
 #events li[data-type="complete"] { color: var(--ok); }
 #result { background: #10141d; color: #d7e0f5; padding: 14px; border-radius: 8px; min-height: 240px; max-height: 60vh; overflow: auto; font: 13px/1.4 ui-monospace, monospace; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 #error { color: var(--bad); font-weight: 600; min-height: 1em; }
+label.check { display: flex; gap: 8px; align-items: center; font-weight: 600; }
+label.check input { width: auto; }
+#items { margin: 8px 0; padding-left: 0; list-style: none; font: 13px/1.5 ui-monospace, monospace; max-height: 220px; overflow: auto; }
+#items li { padding: 1px 0; }
+#items li b { display: inline-block; min-width: 3.5em; color: #6a7489; font-weight: 600; }
+#items-count { font-size: 13px; color: #6a7489; }
 a { color: var(--accent); }
 `;
 
@@ -64,9 +71,36 @@ const faultSelect = $('fault');
 faultSelect.add(new Option('none', ''));
 for (const fault of config.faults) faultSelect.add(new Option(fault.label, fault.id));
 if (config.faults.length === 0) $('fault-field').hidden = true;
-const promptFor = () => config.schemas.find((s) => s.id === schemaSelect.value)?.prompt ?? '';
-$('prompt').placeholder = promptFor();
-schemaSelect.addEventListener('change', () => { $('prompt').placeholder = promptFor(); });
+const chosenSchema = () => config.schemas.find((s) => s.id === schemaSelect.value);
+const promptFor = () => chosenSchema()?.prompt ?? '';
+// The elements checkbox only for a schema whose bulk is one array.
+const syncSchema = () => {
+  $('prompt').placeholder = promptFor();
+  const streamable = chosenSchema()?.elements === true;
+  $('elements').disabled = !streamable;
+  $('elements-field').dataset.available = String(streamable);
+};
+syncSchema();
+schemaSelect.addEventListener('change', syncSchema);
+
+const money = (price, currency) => {
+  try { return new Intl.NumberFormat('en', { style: 'currency', currency }).format(price); }
+  catch { return price + ' ' + currency; }
+};
+function addItem(index, value) {
+  const item = document.createElement('li');
+  item.dataset.index = String(index);
+  const label = document.createElement('b');
+  label.textContent = '#' + index;
+  const name = value && typeof value === 'object' ? (value.name ?? value.title) : undefined;
+  const text = typeof name === 'string'
+    ? name + (typeof value.price === 'number' && typeof value.currency === 'string' ? '  ' + money(value.price, value.currency) : '')
+    : JSON.stringify(value);
+  item.append(label, text);
+  $('items').append(item);
+  $('items').scrollTop = $('items').scrollHeight;
+  $('items-count').textContent = $('items').children.length + ' items so far';
+}
 
 let runId = null;
 let source = null;
@@ -111,6 +145,10 @@ form.addEventListener('submit', async (event) => {
   $('error').textContent = '';
   $('events').replaceChildren();
   $('result').textContent = '';
+  $('items').replaceChildren();
+  const elements = $('elements').checked && !$('elements').disabled;
+  $('items-panel').hidden = !elements;
+  $('items-count').textContent = '';
   setProgress(0);
   $('attempt').textContent = '1';
   $('chunks').textContent = '0';
@@ -125,6 +163,7 @@ form.addEventListener('submit', async (event) => {
       fallback: $('fallback').value,
       fault: faultSelect.value,
       maxRetries: Number($('max-retries').value),
+      elements,
     }),
   });
   const body = await response.json();
@@ -145,6 +184,10 @@ form.addEventListener('submit', async (event) => {
     const data = JSON.parse(e.data);
     addEvent(data.eventType, data.message);
   });
+  source.addEventListener('element', (e) => {
+    const data = JSON.parse(e.data);
+    addItem(data.index, data.value);
+  });
   source.addEventListener('response', (e) => {
     const data = JSON.parse(e.data);
     setProgress(data.progressPercent);
@@ -162,6 +205,9 @@ form.addEventListener('submit', async (event) => {
     $('elapsed').textContent = (data.elapsedMs / 1000).toFixed(1) + ' s';
     $('result').textContent = JSON.stringify(data.result, null, 2);
     $('result').scrollTop = 0;
+    if (data.elementCount !== undefined) {
+      $('items-count').textContent = data.elementCount + ' items, each listed once as it arrived; none kept (the result holds the array empty)';
+    }
     finish('complete');
   });
   source.addEventListener('failed', (e) => {
@@ -215,6 +261,9 @@ export function renderPage(config: PageConfig): string {
       <input id="fallback" name="fallback" autocomplete="off">
       <label for="max-retries">Retries per model</label>
       <input id="max-retries" name="maxRetries" type="number" min="0" max="10" value="3">
+      <div id="elements-field">
+        <label class="check"><input id="elements" name="elements" type="checkbox"> List the items as they arrive (elements)</label>
+      </div>
       <div id="fault-field">
         <label for="fault">Inject a fault into the first request</label>
         <select id="fault" name="fault"></select>
@@ -239,6 +288,10 @@ export function renderPage(config: PageConfig): string {
     </div>
     <div id="error" role="alert"></div>
     <ol id="events"></ol>
+    <div id="items-panel" hidden>
+      <ol id="items" aria-label="items as they arrive"></ol>
+      <div id="items-count"></div>
+    </div>
     <pre id="result" aria-label="result"></pre>
   </section>
 </main>

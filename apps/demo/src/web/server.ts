@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import {
+  type ElementEvent,
   type ProgressEvent,
   StructuredLLMError,
   type StructuredLLMService,
@@ -56,6 +57,7 @@ interface RunBody {
   fallback?: unknown;
   fault?: unknown;
   maxRetries?: unknown;
+  elements?: unknown;
 }
 
 class BadInput extends Error {}
@@ -109,6 +111,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           id: schema.id,
           label: schema.label,
           prompt: schema.defaultPrompt,
+          elements: schema.elements !== undefined,
         })),
         faults:
           backend.kind === 'simulated'
@@ -139,7 +142,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     let fallbackModels: string[];
     let fault: FaultName | undefined;
     let maxRetries: number | undefined;
+    let elements = false;
     try {
+      if (body.elements !== undefined && body.elements !== null) {
+        if (typeof body.elements !== 'boolean')
+          throw new BadInput('elements must be true or false');
+        elements = body.elements;
+      }
       if (body.maxRetries !== undefined && body.maxRetries !== null) {
         if (
           typeof body.maxRetries !== 'number' ||
@@ -172,6 +181,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const schema = findSchema(schemaId);
     if (schema === undefined) return c.json({ error: `unknown schema "${schemaId}"` }, 400);
+    const elementPath = elements ? schema.elements?.path : undefined;
+    if (elements && elementPath === undefined) {
+      return c.json({ error: `schema "${schema.id}" has no array to list item by item` }, 400);
+    }
 
     const id = randomUUID();
     const { service, close } = await serviceFor(fault);
@@ -182,6 +195,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       fallbackModels,
       ...(maxRetries === undefined ? {} : { maxRetries }),
       timeouts: backend.timeouts,
+      // Elements: each item sent to the page as it arrives, then released (retainElements: false).
+      ...(elementPath === undefined
+        ? {}
+        : {
+            elementPath,
+            retainElements: false,
+            onElement: (element: ElementEvent<unknown>) => {
+              if (element.error === undefined) {
+                runs.get(id)?.send?.('element', { index: element.index, value: element.value });
+              }
+            },
+          }),
       progressCallback: (event: ProgressEvent) => {
         if (event.eventType === 'progress') return;
         runs.get(id)?.send?.('event', {
@@ -202,7 +227,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         void run.close();
       }
     }, 60_000).unref();
-    return c.json({ id, model, schema: schema.id, fault: fault ?? null }, 201);
+    return c.json({ id, model, schema: schema.id, fault: fault ?? null, elements }, 201);
   });
 
   app.get('/api/runs/:id/events', (c) => {
@@ -246,6 +271,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
                 result: response.partialResult,
                 attempts,
                 elapsedMs: now - startedAt,
+                ...(response.elementCount === undefined
+                  ? {}
+                  : { elementCount: response.elementCount }),
               });
             } else {
               send('failed', {
