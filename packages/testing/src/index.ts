@@ -1,3 +1,5 @@
+export { chunkText } from './chunk-text.ts';
+export * from './engine/index.ts';
 export {
   createMockProvider,
   type MockProvider,
@@ -5,4 +7,6 @@ export {
   type MockResponse,
   type MockScript,
 } from './mock-provider.ts';
+export * from './samples/index.ts';
+export * from './secrets/index.ts';
 export * from './wire/index.ts';

@@ -10,6 +10,7 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
+import { chunkText } from './chunk-text.ts';
 
 /** What the mock model does for one call. */
 export interface MockResponse {
@@ -122,11 +123,7 @@ function textOf(response: MockResponse): string {
 
 function chunksOf(response: MockResponse): string[] {
   if (response.chunks !== undefined) return [...response.chunks];
-  const text = textOf(response);
-  const size = Math.max(1, response.chunkSize ?? 8);
-  const chunks: string[] = [];
-  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
-  return chunks;
+  return chunkText(textOf(response), response.chunkSize ?? 8);
 }
 
 /**

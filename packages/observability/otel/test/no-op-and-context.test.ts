@@ -8,17 +8,14 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { createMockProvider } from '@structllm/testing';
+import { createMockProvider, drain, sampleProfile, sampleProfileModel } from '@structllm/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOpenTelemetryObserver } from '../src/index.ts';
 import {
   AsyncContextManager,
-  drain,
   memoryMetrics,
   memoryTracing,
-  profile,
   profileChunks,
-  profileModel,
   service,
 } from './support.ts';
 
@@ -79,9 +76,9 @@ describe('without an OpenTelemetry SDK', () => {
     });
     const result = await service(provider, { observers: [observer] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
-    expect(result).toEqual(profile);
+    expect(result).toEqual(sampleProfile);
     expect(tracing.started()).toBe(1);
     expect(tracing.calls()).toBe(0);
     expect(now).not.toHaveBeenCalled();
@@ -94,9 +91,9 @@ describe('without an OpenTelemetry SDK', () => {
     await expect(
       service(provider, { observers: [observer] }).routeStructured({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
-    ).resolves.toEqual(profile);
+    ).resolves.toEqual(sampleProfile);
     expect(now).not.toHaveBeenCalled();
   });
 
@@ -109,7 +106,7 @@ describe('without an OpenTelemetry SDK', () => {
     const provider = createMockProvider({ responses: [{ chunks: profileChunks(5) }] });
     await service(provider, { observers: [observer] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
     expect((await meters.points('gen_ai.client.operation.duration'))[0]?.count).toBe(1);
     expect((await meters.points('gen_ai.client.operation.time_to_first_chunk'))[0]?.count).toBe(1);
@@ -123,10 +120,10 @@ describe('the global SDK', () => {
     const meters = memoryMetrics();
     trace.setGlobalTracerProvider(tracing.provider);
     metrics.setGlobalMeterProvider(meters.provider);
-    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     await service(provider, { observers: [observer] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
     expect(tracing.spans().map((s) => s.name)).toEqual(['chat model-a']);
     expect(tracing.spans()[0]?.instrumentationScope.name).toBe('@structllm/otel');
@@ -143,7 +140,7 @@ describe('span context', () => {
     const llm = service(provider, { observers: [observer] });
     const tracer = tracing.provider.getTracer('app');
     await tracer.startActiveSpan('handle request', async (parent) => {
-      await drain(llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel }));
+      await drain(llm.routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel }));
       parent.end();
     });
     const parent = tracing.spans().find((s) => s.name === 'handle request');
@@ -163,10 +160,10 @@ describe('bounded state', () => {
     const provider = createMockProvider({ responses: [{ chunks: profileChunks(8) }] });
     const llm = service(provider, { observers: [observer] });
     const first = llm
-      .routeStructuredStreaming({ prompt: 'x', responseModel: profileModel })
+      .routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel })
       [Symbol.asyncIterator]();
     await first.next(); // started, then left unread
-    await llm.routeStructured({ prompt: 'x', responseModel: profileModel });
+    await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel });
     const [abandoned, finished] = tracing.spans();
     expect(abandoned?.attributes['structllm.abandoned']).toBe(true);
     expect(finished?.attributes['structllm.abandoned']).toBeUndefined();

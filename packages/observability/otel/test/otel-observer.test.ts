@@ -1,21 +1,13 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { createCircuitBreaker, StructuredLLMError } from '@structllm/core';
-import { createMockProvider } from '@structllm/testing';
+import { createMockProvider, drain, sampleProfile, sampleProfileModel } from '@structllm/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createOpenTelemetryObserver,
   GEN_AI_DURATION_BUCKETS,
   GEN_AI_TOKEN_BUCKETS,
 } from '../src/index.ts';
-import {
-  drain,
-  memoryMetrics,
-  memoryTracing,
-  profile,
-  profileChunks,
-  profileModel,
-  service,
-} from './support.ts';
+import { memoryMetrics, memoryTracing, profileChunks, service } from './support.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -48,7 +40,7 @@ describe('a successful streamed request', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'Tell me about Ada',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const [span, ...others] = spans();
@@ -81,7 +73,7 @@ describe('a successful streamed request', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'SECRET-PROMPT',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const dump = JSON.stringify(spans().map((s) => [s.name, s.attributes, s.events, s.status]));
@@ -106,7 +98,7 @@ describe('a successful streamed request', () => {
     const done = drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     await vi.advanceTimersByTimeAsync(5_000);
@@ -159,10 +151,10 @@ describe('a successful streamed request', () => {
 
   it('a non-streaming request says so and records no time to first chunk', async () => {
     const { observer, spans, points } = setup();
-    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     await service(provider, { observers: [observer] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
       enableStreaming: false,
     });
     const [span] = spans();
@@ -183,7 +175,7 @@ describe('retries and fallbacks', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const all = spans();
@@ -215,12 +207,12 @@ describe('retries and fallbacks', () => {
     const primary = createMockProvider({ id: 'a', responses: [{ error: { status: 503 } }] });
     const backup = createMockProvider({
       id: 'b',
-      responses: [{ json: profile, model: 'small-001' }],
+      responses: [{ json: sampleProfile, model: 'small-001' }],
     });
     await drain(
       service([primary, backup], { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
         model: 'a/big',
         fallbackModels: ['b/small'],
         maxRetries: 0,
@@ -259,7 +251,11 @@ describe('retries and fallbacks', () => {
         observers: [observer],
         defaultModel: 'a/big',
         breaker: createCircuitBreaker({ failureThreshold: 2 }),
-      }).routeStructuredStreaming({ prompt: 'x', responseModel: profileModel, maxRetries: 1 }),
+      }).routeStructuredStreaming({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        maxRetries: 1,
+      }),
     );
     const change = spans()[0]?.events.find((e) => e.name === 'structllm.breaker.state_change');
     expect(change?.attributes).toEqual({
@@ -281,7 +277,7 @@ describe('failed requests', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const [span] = spans();
@@ -299,7 +295,7 @@ describe('failed requests', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
         maxRetries: 1,
       }),
     );
@@ -324,7 +320,7 @@ describe('failed requests', () => {
     await drain(
       service(provider, { observers: [observer] }).routeStructuredStreaming({
         prompt: 'x',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const [span] = spans();
@@ -344,10 +340,18 @@ describe('failed requests', () => {
       breaker: createCircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 }),
     });
     await drain(
-      llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel, maxRetries: 0 }),
+      llm.routeStructuredStreaming({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        maxRetries: 0,
+      }),
     );
     await drain(
-      llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel, maxRetries: 0 }),
+      llm.routeStructuredStreaming({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        maxRetries: 0,
+      }),
     );
     const refused = spans()[1];
     expect(refused?.name).toBe('chat mock/model-a');

@@ -13,60 +13,24 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import {
-  jsonSchema,
+import type {
   StructuredLLMService,
-  type StructuredLLMServiceOptions,
-  type StructuredProvider,
+  StructuredLLMServiceOptions,
+  StructuredProvider,
 } from '@structllm/core';
+import { chunkText, createTestService, sampleProfile } from '@structllm/testing';
 
-export interface Profile {
-  name: string;
-  age: number;
-  tags: string[];
-}
-
-export const profile: Profile = { name: 'Ada Lovelace', age: 36, tags: ['math', 'poetry'] };
-
-export const profileModel = jsonSchema<Profile>(
-  {
-    type: 'object',
-    properties: {
-      name: { type: 'string' },
-      age: { type: 'integer', minimum: 0 },
-      tags: { type: 'array', items: { type: 'string' } },
-    },
-    required: ['name', 'age', 'tags'],
-    additionalProperties: false,
-  },
-  { name: 'profile' },
-);
-
-/** The profile as compact JSON cut into `size`-character chunks. */
+/** The sample profile as compact JSON, cut into `size`-character chunks. */
 export function profileChunks(size: number): string[] {
-  const text = JSON.stringify(profile);
-  const chunks: string[] = [];
-  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
-  return chunks;
+  return chunkText(JSON.stringify(sampleProfile), size);
 }
 
+/** A test service (retries at once) whose default model is `mock/model-a`. */
 export function service(
   providers: StructuredProvider | StructuredProvider[],
   options: Partial<StructuredLLMServiceOptions> = {},
 ): StructuredLLMService {
-  return new StructuredLLMService({
-    providers: Array.isArray(providers) ? providers : [providers],
-    defaultModel: 'mock/model-a',
-    retry: { baseDelayMs: 0, maxDelayMs: 0, random: () => 0 },
-    ...options,
-  });
-}
-
-/** Runs a request to its end, whatever the outcome. */
-export async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of stream) {
-    // only the observer's view matters here
-  }
+  return createTestService(providers, { defaultModel: 'mock/model-a', ...options });
 }
 
 /** A tracer provider exporting every ended span to memory. */

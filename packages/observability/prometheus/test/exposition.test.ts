@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createCircuitBreaker } from '@structllm/core';
-import { createMockProvider } from '@structllm/testing';
+import { createMockProvider, drain, sampleProfile, sampleProfileModel } from '@structllm/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusObserver, type PrometheusObserver } from '../src/index.ts';
-import { drain, profile, profileChunks, profileModel, service } from './support.ts';
+import { profileChunks, service } from './support.ts';
 
 /** Every metric family: name → [type, label names of its series (histograms without `le`)]. */
 const FAMILIES: Record<string, [string, string[]]> = {
@@ -36,7 +36,7 @@ async function realTraffic(metrics: PrometheusObserver): Promise<void> {
   await drain(
     llm.routeStructuredStreaming({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
       model: 'a/big "quoted"\nname',
       fallbackModels: ['b/small'],
       maxRetries: 1,
@@ -46,13 +46,13 @@ async function realTraffic(metrics: PrometheusObserver): Promise<void> {
   await drain(
     service(c, { observers: [metrics], defaultModel: 'c/x' }).routeStructuredStreaming({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     }),
   );
-  const d = createMockProvider({ id: 'd', responses: [{ json: profile }] });
+  const d = createMockProvider({ id: 'd', responses: [{ json: sampleProfile }] });
   await service(d, { observers: [metrics], defaultModel: 'd/y' }).routeStructured({
     prompt: 'x',
-    responseModel: profileModel,
+    responseModel: sampleProfileModel,
   });
 }
 

@@ -6,10 +6,16 @@ import {
   StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
-import { createMockProvider, type MockProviderOptions } from '@structllm/testing';
+import {
+  createMockProvider,
+  drain,
+  type MockProviderOptions,
+  sampleProfile,
+  sampleProfileModel,
+} from '@structllm/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPrometheusObserver } from '../src/index.ts';
-import { drain, family, profile, profileChunks, profileModel, scrape, service } from './support.ts';
+import { family, profileChunks, scrape, service } from './support.ts';
 
 const P = 'structured_llm_';
 const mockLabels = 'provider="mock",model="mock/model-a"';
@@ -31,7 +37,7 @@ describe('a successful streamed request', () => {
     const done = drain(
       service(provider, { observers: [metrics] }).routeStructuredStreaming({
         prompt: 'Ada',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     await vi.advanceTimersByTimeAsync(1500);
@@ -77,7 +83,7 @@ describe('a successful streamed request', () => {
     const provider = createMockProvider({ responses: [{ chunks: profileChunks(5) }] });
     const stream = service(provider, { observers: [metrics] }).routeStructuredStreaming({
       prompt: 'Ada',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
@@ -95,10 +101,10 @@ describe('a successful streamed request', () => {
 
   it('counts a non-streaming request as one chunk', async () => {
     const metrics = createPrometheusObserver();
-    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     await service(provider, { observers: [metrics] }).routeStructured({
       prompt: 'Ada',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
       enableStreaming: false,
     });
     const series = await scrape(metrics.registry);
@@ -117,7 +123,7 @@ describe('retries and fallbacks', () => {
     await drain(
       service(provider, { observers: [metrics] }).routeStructuredStreaming({
         prompt: 'Ada',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const series = await scrape(metrics.registry);
@@ -137,11 +143,11 @@ describe('retries and fallbacks', () => {
   it('a fallback is counted against the model left, and the request against the model that answered', async () => {
     const metrics = createPrometheusObserver();
     const primary = createMockProvider({ id: 'a', responses: [{ error: { status: 503 } }] });
-    const backup = createMockProvider({ id: 'b', responses: [{ json: profile }] });
+    const backup = createMockProvider({ id: 'b', responses: [{ json: sampleProfile }] });
     await drain(
       service([primary, backup], { observers: [metrics] }).routeStructuredStreaming({
         prompt: 'Ada',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
         model: 'a/big',
         fallbackModels: ['b/small'],
         maxRetries: 1,
@@ -174,7 +180,7 @@ describe('failed requests', () => {
       await drain(
         service(provider, { observers: [metrics] }).routeStructuredStreaming({
           prompt: 'Ada',
-          responseModel: profileModel,
+          responseModel: sampleProfileModel,
         }),
       );
       const series = await scrape(metrics.registry);
@@ -197,7 +203,7 @@ describe('failed requests', () => {
     await drain(
       service(provider, { observers: [metrics] }).routeStructuredStreaming({
         prompt: 'Ada',
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
         maxRetries: 2,
       }),
     );
@@ -209,10 +215,10 @@ describe('failed requests', () => {
   it('a request without a model is counted with provider and model "unknown"', async () => {
     const metrics = createPrometheusObserver();
     const llm = new StructuredLLMService({
-      providers: [createMockProvider({ responses: [{ json: profile }] })],
+      providers: [createMockProvider({ responses: [{ json: sampleProfile }] })],
       observers: [metrics],
     });
-    await drain(llm.routeStructuredStreaming({ prompt: 'Ada', responseModel: profileModel }));
+    await drain(llm.routeStructuredStreaming({ prompt: 'Ada', responseModel: sampleProfileModel }));
     const series = await scrape(metrics.registry);
     expect(
       series.get(
@@ -253,7 +259,12 @@ describe('progress events', () => {
 
   it.each([
     ['a streamed success', { responses: [{ chunks: profileChunks(6) }] }, {}, 0],
-    ['a non-streaming success', { responses: [{ json: profile }] }, { enableStreaming: false }, 0],
+    [
+      'a non-streaming success',
+      { responses: [{ json: sampleProfile }] },
+      { enableStreaming: false },
+      0,
+    ],
     [
       'a retry after a mid-stream failure',
       {
@@ -288,7 +299,7 @@ describe('progress events', () => {
         await drain(
           service(provider, { observers }).routeStructuredStreaming({
             prompt: 'x',
-            responseModel: profileModel,
+            responseModel: sampleProfileModel,
             progressCallback,
             ...request,
           }),
@@ -306,7 +317,7 @@ describe('progress events', () => {
       await drain(
         service([primary, backup], { observers }).routeStructuredStreaming({
           prompt: 'x',
-          responseModel: profileModel,
+          responseModel: sampleProfileModel,
           model: 'a/big',
           fallbackModels: ['b/small'],
           maxRetries: 1,
@@ -325,7 +336,7 @@ describe('circuit breaker state', () => {
     const metrics = createPrometheusObserver();
     const provider = createMockProvider({
       id: 'a',
-      responses: [{ error: { status: 500 } }, { error: { status: 500 } }, { json: profile }],
+      responses: [{ error: { status: 500 } }, { error: { status: 500 } }, { json: sampleProfile }],
     });
     const llm = service(provider, {
       observers: [metrics],
@@ -334,12 +345,16 @@ describe('circuit breaker state', () => {
     });
     const gauge = `${P}circuit_breaker_state{provider="a",model="a/big"}`;
     await drain(
-      llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel, maxRetries: 1 }),
+      llm.routeStructuredStreaming({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        maxRetries: 1,
+      }),
     );
     expect((await scrape(metrics.registry)).get(gauge)).toBe(2);
 
     clock = 10_000;
-    const probe = llm.routeStructuredStreaming({ prompt: 'x', responseModel: profileModel });
+    const probe = llm.routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel });
     const iterator = probe[Symbol.asyncIterator]();
     await iterator.next();
     expect((await scrape(metrics.registry)).get(gauge)).toBe(1);
@@ -354,7 +369,7 @@ describe('circuit breaker state', () => {
       observers: [metrics],
       breaker: createCircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 }),
     });
-    const request = { prompt: 'x', responseModel: profileModel, maxRetries: 0 };
+    const request = { prompt: 'x', responseModel: sampleProfileModel, maxRetries: 0 };
     await drain(llm.routeStructuredStreaming(request));
     await drain(llm.routeStructuredStreaming(request));
     const series = await scrape(metrics.registry);
@@ -369,10 +384,14 @@ describe('circuit breaker state', () => {
 describe('bounded labels', () => {
   it('gives the first maxModels models their own label and counts the rest as "other"', async () => {
     const metrics = createPrometheusObserver({ maxModels: 3 });
-    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     const llm = service(provider, { observers: [metrics] });
     for (let i = 0; i < 10; i++) {
-      await llm.routeStructured({ prompt: 'x', responseModel: profileModel, model: `mock/m-${i}` });
+      await llm.routeStructured({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        model: `mock/m-${i}`,
+      });
     }
     const requests = family(await scrape(metrics.registry), `${P}streaming_requests_total`);
     expect(requests).toEqual({
@@ -385,10 +404,18 @@ describe('bounded labels', () => {
 
   it('with an allow-list, only the listed models get their own label', async () => {
     const metrics = createPrometheusObserver({ models: ['mock/model-b'] });
-    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     const llm = service(provider, { observers: [metrics] });
-    await llm.routeStructured({ prompt: 'x', responseModel: profileModel, model: 'mock/model-a' });
-    await llm.routeStructured({ prompt: 'x', responseModel: profileModel, model: 'mock/model-b' });
+    await llm.routeStructured({
+      prompt: 'x',
+      responseModel: sampleProfileModel,
+      model: 'mock/model-a',
+    });
+    await llm.routeStructured({
+      prompt: 'x',
+      responseModel: sampleProfileModel,
+      model: 'mock/model-b',
+    });
     expect(family(await scrape(metrics.registry), `${P}streaming_requests_total`)).toEqual({
       [`${P}streaming_requests_total{provider="mock",model="other",status="success"}`]: 1,
       [`${P}streaming_requests_total{provider="mock",model="mock/model-b",status="success"}`]: 1,
@@ -404,7 +431,7 @@ describe('bounded labels', () => {
     await drain(
       service(provider, { observers: [metrics] }).routeStructuredStreaming({
         prompt: `prompt mentioning ${secret}`,
-        responseModel: profileModel,
+        responseModel: sampleProfileModel,
       }),
     );
     const text = await metrics.registry.metrics();

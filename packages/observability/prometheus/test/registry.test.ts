@@ -1,9 +1,9 @@
 import { StructuredLLMError } from '@structllm/core';
-import { createMockProvider } from '@structllm/testing';
+import { createMockProvider, drain, sampleProfile, sampleProfileModel } from '@structllm/testing';
 import { Gauge, Registry, register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createPrometheusObserver } from '../src/index.ts';
-import { drain, profile, profileChunks, profileModel, scrape, service } from './support.ts';
+import { profileChunks, scrape, service } from './support.ts';
 
 const requests =
   'structured_llm_streaming_requests_total{provider="mock",model="mock/model-a",status="success"}';
@@ -27,9 +27,9 @@ describe('the registry', () => {
     });
     mine.set(3);
     const metrics = createPrometheusObserver({ registry });
-    await service(createMockProvider({ responses: [{ json: profile }] }), {
+    await service(createMockProvider({ responses: [{ json: sampleProfile }] }), {
       observers: [metrics],
-    }).routeStructured({ prompt: 'x', responseModel: profileModel });
+    }).routeStructured({ prompt: 'x', responseModel: sampleProfileModel });
     const series = await scrape(registry);
     expect(series.get('app_queue_depth')).toBe(3);
     expect(series.get(requests)).toBe(1);
@@ -43,11 +43,11 @@ describe('the registry', () => {
     const provider = createMockProvider({ responses: [{ chunks: profileChunks(10) }] });
     await service(provider, { observers: [first] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
     await service(provider, { observers: [second] }).routeStructured({
       prompt: 'x',
-      responseModel: profileModel,
+      responseModel: sampleProfileModel,
     });
     const series = await scrape(registry);
     expect(series.get(requests)).toBe(2);
@@ -78,9 +78,9 @@ describe('the registry', () => {
 describe('the prefix', () => {
   it('starts every metric name', async () => {
     const metrics = createPrometheusObserver({ prefix: 'myapp_llm_' });
-    await service(createMockProvider({ responses: [{ json: profile }] }), {
+    await service(createMockProvider({ responses: [{ json: sampleProfile }] }), {
       observers: [metrics],
-    }).routeStructured({ prompt: 'x', responseModel: profileModel });
+    }).routeStructured({ prompt: 'x', responseModel: sampleProfileModel });
     const text = await metrics.registry.metrics();
     const names = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1] as string));
     expect(names.size).toBe(10);
@@ -116,9 +116,9 @@ it('rejects bucket lists that are empty or not increasing', () => {
 it('uses custom buckets', async () => {
   const metrics = createPrometheusObserver({ latencyBuckets: [1, 90] });
   await drain(
-    service(createMockProvider({ responses: [{ json: profile }] }), {
+    service(createMockProvider({ responses: [{ json: sampleProfile }] }), {
       observers: [metrics],
-    }).routeStructuredStreaming({ prompt: 'x', responseModel: profileModel }),
+    }).routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel }),
   );
   const buckets = [...(await scrape(metrics.registry)).keys()].filter((k) =>
     k.startsWith('structured_llm_streaming_latency_seconds_bucket'),

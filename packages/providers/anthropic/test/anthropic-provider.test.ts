@@ -1,20 +1,19 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { jsonSchema, type ProviderCall, type StructuredLLMError } from '@structllm/core';
 import {
-  type JsonSchema,
-  jsonSchema,
-  type ProviderCall,
-  type StreamingResponse,
-  StructuredLLMError,
-  StructuredLLMService,
-} from '@structllm/core';
-import {
+  samplePerson as ADA,
+  collectResponses,
+  createTestService,
+  errorTexts,
+  findSecret,
+  samplePersonSchema as PERSON_SCHEMA,
+  type SamplePerson as Person,
   type RecordedRequest,
-  startAnthropicServer,
-  type WireServer,
+  replayThroughEngine,
   wireFixtures,
 } from '@structllm/testing';
-import { collectStream, makeCall } from '@structllm/testing/conformance';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { collectStream, makeCall, useWireServer } from '@structllm/testing/conformance';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type AnthropicProviderSettings,
   createAnthropicProvider,
@@ -25,38 +24,13 @@ import {
 const API_KEY = 'sk-ant-api03-7c1e9a2b4d6f8a0c2e4b6d8f0a1c3e5b';
 const MODEL = 'claude-sonnet-4-6';
 
-interface Person {
-  name: string;
-  age: number;
-}
-const PERSON_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: { name: { type: 'string' }, age: { type: 'integer' } },
-  required: ['name', 'age'],
-  additionalProperties: false,
-};
-const ADA: Person = { name: 'Ada Lovelace', age: 36 };
-
-let server: WireServer;
-beforeAll(async () => {
-  server = await startAnthropicServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  server.setDefault({ kind: 'error', status: 500, message: 'unscripted request' });
-});
+const server = useWireServer('anthropic');
 
 const provider = (extra: Omit<AnthropicProviderSettings, 'client'> = {}) =>
   createAnthropicProvider({ baseURL: server.baseURL, apiKey: API_KEY, ...extra });
 
 function service(extra: Omit<AnthropicProviderSettings, 'client'> = {}) {
-  return new StructuredLLMService({
-    providers: [provider(extra)],
-    defaultModel: `anthropic/${MODEL}`,
-    breaker: false,
-    retry: { baseDelayMs: 1, maxDelayMs: 2 },
-  });
+  return createTestService(provider(extra), { defaultModel: `anthropic/${MODEL}`, breaker: false });
 }
 
 function call(mode: ProviderCall['mode'], extra: Partial<ProviderCall> = {}): ProviderCall {
@@ -69,25 +43,13 @@ const bodyOf = (request: RecordedRequest | undefined) =>
 describe('recorded fixtures through the real SDK, the provider and the engine', () => {
   for (const fixture of wireFixtures.filter((f) => f.dialect === 'anthropic')) {
     it(`${fixture.name}: the engine ends as recorded (${fixture.expected.engine.outcome})`, async () => {
-      server.enqueue({
-        kind: 'replay',
-        fixture: fixture.name,
+      const outcome = await replayThroughEngine({
+        server,
+        provider: provider(),
+        fixture,
         chunking: { seed: 9, maxBytes: 28 },
+        model: `anthropic/${MODEL}`,
       });
-      const outcome = await service()
-        .routeStructured({
-          prompt: 'Replay the recording.',
-          responseModel: jsonSchema({}),
-          mode: fixture.mode,
-          maxRetries: 0,
-        })
-        .then(
-          (value) => ({ outcome: 'value' as const, value }),
-          (error: unknown) => ({
-            outcome: 'error' as const,
-            category: StructuredLLMError.is(error) ? error.category : String(error),
-          }),
-        );
       expect(outcome).toEqual(fixture.expected.engine);
       expect(server.requests).toHaveLength(1);
       expect(server.requests[0]?.mode).toBe(fixture.mode);
@@ -205,10 +167,7 @@ describe('through the engine (routeStructuredStreaming)', () => {
       prompt: 'Who?',
       responseModel: jsonSchema<Person>(PERSON_SCHEMA),
     });
-    const responses: StreamingResponse<Person>[] = [];
-    for await (const response of stream) {
-      responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-    }
+    const responses = await collectResponses(stream);
     expect(responses.filter((r) => r.attempt === 1 && !r.isComplete).at(-1)?.partialResult).toEqual(
       { name: 'Ada' },
     );
@@ -303,9 +262,7 @@ describe('keys, clients and the environment', () => {
     const error = outcome.error as StructuredLLMError;
     expect(error.category).toBe('auth');
     expect(error.message).toContain('[redacted]');
-    const texts = [error.message, String(error.stack), JSON.stringify(error.toJSON())];
-    if (error.cause instanceof Error) texts.push(error.cause.message, String(error.cause.stack));
-    for (const text of texts) expect(text).not.toContain(API_KEY);
+    expect(findSecret(errorTexts(error), API_KEY)).toBeUndefined();
   });
 
   it('an existing client is used unmodified, one request per call', async () => {

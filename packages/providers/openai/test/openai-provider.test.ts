@@ -3,18 +3,25 @@ import {
   jsonSchema,
   type ProviderCall,
   type StreamingResponse,
-  StructuredLLMError,
+  type StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
 import {
+  samplePerson as ADA,
+  collectResponses,
+  createTestService,
+  errorTexts,
+  findSecret,
+  samplePersonSchema as PERSON_SCHEMA,
+  type SamplePerson as Person,
   type RecordedRequest,
+  replayThroughEngine,
   startOpenAIServer,
-  type WireServer,
   wireFixtures,
 } from '@structllm/testing';
-import { collectStream, makeCall } from '@structllm/testing/conformance';
+import { collectStream, makeCall, useWireServer } from '@structllm/testing/conformance';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createOpenAIProvider,
   isUnsupportedModeMessage,
@@ -24,44 +31,20 @@ import {
 
 const API_KEY = 'sk-test-4f9c2b7e1d3a5c6b8e0f2a4c6e8b0d1f';
 
-interface Person {
-  name: string;
-  age: number;
-}
-const PERSON_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: { name: { type: 'string' }, age: { type: 'integer' } },
-  required: ['name', 'age'],
-  additionalProperties: false,
-};
 /** Not strict-compatible: `age` is optional and extra properties are allowed. */
 const LOOSE_SCHEMA: JsonSchema = {
   type: 'object',
   properties: { name: { type: 'string' }, age: { type: 'integer' } },
   required: ['name'],
 };
-const ADA: Person = { name: 'Ada Lovelace', age: 36 };
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  server.setDefault({ kind: 'error', status: 500, message: 'unscripted request' });
-});
+const server = useWireServer('openai');
 
 const provider = (extra: Omit<OpenAIProviderSettings, 'client'> = {}) =>
   createOpenAIProvider({ baseURL: server.baseURL, apiKey: API_KEY, ...extra });
 
 function service(extra: Omit<OpenAIProviderSettings, 'client'> = {}) {
-  return new StructuredLLMService({
-    providers: [provider(extra)],
-    defaultModel: 'openai/gpt-4o',
-    breaker: false,
-    retry: { baseDelayMs: 1, maxDelayMs: 2 },
-  });
+  return createTestService(provider(extra), { defaultModel: 'openai/gpt-4o', breaker: false });
 }
 
 function call(mode: ProviderCall['mode'], extra: Partial<ProviderCall> = {}): ProviderCall {
@@ -82,25 +65,13 @@ async function settle<T>(promise: Promise<T>): Promise<unknown> {
 describe('recorded fixtures through the real SDK, the provider and the engine', () => {
   for (const fixture of wireFixtures.filter((f) => f.dialect === 'openai')) {
     it(`${fixture.name}: the engine ends as recorded (${fixture.expected.engine.outcome})`, async () => {
-      server.enqueue({
-        kind: 'replay',
-        fixture: fixture.name,
+      const outcome = await replayThroughEngine({
+        server,
+        provider: provider(),
+        fixture,
         chunking: { seed: 11, maxBytes: 24 },
+        model: 'openai/gpt-4o',
       });
-      const outcome = await service()
-        .routeStructured({
-          prompt: 'Replay the recording.',
-          responseModel: jsonSchema({}),
-          mode: fixture.mode,
-          maxRetries: 0,
-        })
-        .then(
-          (value) => ({ outcome: 'value' as const, value }),
-          (error: unknown) => ({
-            outcome: 'error' as const,
-            category: StructuredLLMError.is(error) ? error.category : String(error),
-          }),
-        );
       expect(outcome).toEqual(fixture.expected.engine);
       expect(server.requests).toHaveLength(1);
       expect(server.requests[0]?.mode).toBe(fixture.mode);
@@ -253,14 +224,6 @@ describe('what is sent', () => {
 });
 
 describe('through the engine (routeStructuredStreaming)', () => {
-  async function drain<T>(stream: AsyncIterable<StreamingResponse<T>>) {
-    const responses: StreamingResponse<T>[] = [];
-    for await (const response of stream) {
-      responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-    }
-    return responses;
-  }
-
   it('retries after a connection reset mid-stream: partials of the first attempt, then the value', async () => {
     server.enqueue(
       { kind: 'generate', json: ADA, chunkSize: 4, fault: { type: 'reset', afterChunks: 3 } },
@@ -270,7 +233,7 @@ describe('through the engine (routeStructuredStreaming)', () => {
       prompt: 'Who?',
       responseModel: jsonSchema<Person>(PERSON_SCHEMA),
     });
-    const responses = await drain(stream);
+    const responses = await collectResponses(stream);
     const firstAttempt = responses.filter((r) => r.attempt === 1 && !r.isComplete);
     expect(firstAttempt.length).toBeGreaterThan(0);
     expect(firstAttempt.at(-1)?.partialResult).toMatchObject({ name: 'Ada' });
@@ -301,7 +264,7 @@ describe('through the engine (routeStructuredStreaming)', () => {
       responseModel: jsonSchema<Person>(PERSON_SCHEMA),
       fallbackModels: ['openai/gpt-4o-mini'],
     });
-    const responses = await drain(stream);
+    const responses = await collectResponses(stream);
     expect(responses.at(-1)).toMatchObject({ isComplete: true, model: 'openai/gpt-4o-mini' });
     expect(server.requests.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
     expect(stream.attempts.map((a) => a.category)).toEqual(['auth', undefined]);
@@ -318,7 +281,7 @@ describe('through the engine (routeStructuredStreaming)', () => {
       responseModel: jsonSchema<Person>(PERSON_SCHEMA),
       maxRetries: 2,
     });
-    const responses = await drain(stream);
+    const responses = await collectResponses(stream);
     expect(responses.at(-1)?.error?.category).toBe('server');
     expect(server.requests).toHaveLength(3);
     await expect(stream.result).rejects.toMatchObject({ category: 'server' });
@@ -408,11 +371,7 @@ describe('the API key never appears in an error', () => {
     )) as StructuredLLMError;
     expect(error.category).toBe('auth');
     expect(error.message).toContain('Incorrect API key provided: [redacted]');
-    const texts = [error.message, String(error.stack), JSON.stringify(error.toJSON())];
-    for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
-      texts.push(cause.message, String(cause.stack));
-    }
-    for (const text of texts) expect(text).not.toContain(API_KEY);
+    expect(findSecret(errorTexts(error), API_KEY)).toBeUndefined();
   });
 
   it('nor in a connection failure', async () => {
@@ -425,9 +384,7 @@ describe('the API key never appears in an error', () => {
     );
     const error = outcome.error as StructuredLLMError;
     expect(error.category).toBe('network');
-    expect(JSON.stringify(error.toJSON()) + error.message + String(error.stack)).not.toContain(
-      API_KEY,
-    );
+    expect(findSecret(errorTexts(error), API_KEY)).toBeUndefined();
   });
 });
 
@@ -449,7 +406,7 @@ describe('an existing client', () => {
     const client = new OpenAI({ baseURL: server.baseURL, apiKey: API_KEY });
     server.enqueue({ kind: 'error', status: 403, message: `key ${API_KEY} lacks access` });
     const outcome = await collectStream(createOpenAIProvider({ client }), call('prompt'));
-    expect((outcome.error as StructuredLLMError).message).not.toContain(API_KEY);
+    expect(findSecret((outcome.error as StructuredLLMError).message, API_KEY)).toBeUndefined();
   });
 });
 

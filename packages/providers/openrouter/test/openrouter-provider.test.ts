@@ -1,20 +1,19 @@
+import { jsonSchema, type ProviderCall, type StructuredLLMError } from '@structllm/core';
 import {
-  type JsonSchema,
-  jsonSchema,
-  type ProviderCall,
-  type StreamingResponse,
-  StructuredLLMError,
-  StructuredLLMService,
-} from '@structllm/core';
-import {
+  samplePerson as ADA,
+  collectResponses,
+  createTestService,
+  errorTexts,
+  findSecret,
+  samplePersonSchema as PERSON_SCHEMA,
+  type SamplePerson as Person,
   type RecordedRequest,
-  startOpenRouterServer,
-  type WireServer,
+  replayThroughEngine,
   wireFixtures,
 } from '@structllm/testing';
-import { collectStream, makeCall } from '@structllm/testing/conformance';
+import { collectStream, makeCall, useWireServer } from '@structllm/testing/conformance';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createOpenRouterProvider,
   type OpenRouterProviderSettings,
@@ -23,37 +22,15 @@ import {
 
 const API_KEY = 'sk-or-v1-0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a';
 
-interface Person {
-  name: string;
-  age: number;
-}
-const PERSON_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: { name: { type: 'string' }, age: { type: 'integer' } },
-  required: ['name', 'age'],
-  additionalProperties: false,
-};
-const ADA: Person = { name: 'Ada Lovelace', age: 36 };
-
-let server: WireServer;
-beforeAll(async () => {
-  server = await startOpenRouterServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  server.setDefault({ kind: 'error', status: 500, message: 'unscripted request' });
-});
+const server = useWireServer('openrouter');
 
 const provider = (extra: Omit<OpenRouterProviderSettings, 'client'> = {}) =>
   createOpenRouterProvider({ baseURL: server.baseURL, apiKey: API_KEY, ...extra });
 
 function service(extra: Omit<OpenRouterProviderSettings, 'client'> = {}) {
-  return new StructuredLLMService({
-    providers: [provider(extra)],
+  return createTestService(provider(extra), {
     defaultModel: 'openrouter/openai/gpt-4o',
     breaker: false,
-    retry: { baseDelayMs: 1, maxDelayMs: 2 },
   });
 }
 
@@ -73,25 +50,13 @@ describe('recorded fixtures (OpenRouter and plain OpenAI streams) through the en
   const fixtures = wireFixtures.filter((f) => f.dialect === 'openrouter' || f.dialect === 'openai');
   for (const fixture of fixtures) {
     it(`${fixture.name}: the engine ends as recorded (${fixture.expected.engine.outcome})`, async () => {
-      server.enqueue({
-        kind: 'replay',
-        fixture: fixture.name,
+      const outcome = await replayThroughEngine({
+        server,
+        provider: provider(),
+        fixture,
         chunking: { seed: 3, maxBytes: 20 },
+        model: 'openrouter/openai/gpt-4o',
       });
-      const outcome = await service()
-        .routeStructured({
-          prompt: 'Replay the recording.',
-          responseModel: jsonSchema({}),
-          mode: fixture.mode,
-          maxRetries: 0,
-        })
-        .then(
-          (value) => ({ outcome: 'value' as const, value }),
-          (error: unknown) => ({
-            outcome: 'error' as const,
-            category: StructuredLLMError.is(error) ? error.category : String(error),
-          }),
-        );
       expect(outcome).toEqual(fixture.expected.engine);
       expect(server.requests).toHaveLength(1);
     });
@@ -204,8 +169,7 @@ describe('through the engine (routeStructuredStreaming)', () => {
       prompt: 'Who?',
       responseModel: jsonSchema<Person>(PERSON_SCHEMA),
     });
-    const responses: StreamingResponse<Person>[] = [];
-    for await (const response of stream) responses.push(response);
+    const responses = await collectResponses(stream);
     expect(responses.some((r) => r.attempt === 1 && !r.isComplete)).toBe(true);
     expect(responses.at(-1)).toMatchObject({ isComplete: true, error: undefined, attempt: 2 });
     expect(responses.at(-1)?.partialResult).toEqual(ADA);
@@ -277,9 +241,7 @@ describe('keys, clients and the environment', () => {
     const outcome = await collectStream(provider(), call('json_schema'));
     const error = outcome.error as StructuredLLMError;
     expect(error.category).toBe('auth');
-    const texts = [error.message, String(error.stack), JSON.stringify(error.toJSON())];
-    if (error.cause instanceof Error) texts.push(error.cause.message, String(error.cause.stack));
-    for (const text of texts) expect(text).not.toContain(API_KEY);
+    expect(findSecret(errorTexts(error), API_KEY)).toBeUndefined();
   });
 
   it('an existing client is used unmodified, with the attribution headers per request', async () => {

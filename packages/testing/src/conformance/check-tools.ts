@@ -6,8 +6,9 @@ import {
   type StructuredProvider,
 } from '@structllm/core';
 import { expect } from 'vitest';
+import { errorTexts } from '../secrets/find-secret.ts';
 import type { GenerateScript, WireDialect, WireScript, WireServer } from '../wire/types.ts';
-import { collectStream, errorTexts, makeCall, type StreamOutcome } from './collect.ts';
+import { collectStream, makeCall, type StreamOutcome } from './collect.ts';
 
 export const SCRIPTED_ID = 'resp_conformance_1';
 export const SCRIPTED_MODEL = 'conformance-model-2024-01-01';

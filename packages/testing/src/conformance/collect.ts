@@ -128,21 +128,3 @@ export async function eventually(check: () => boolean, ms: number, what: string)
     await new Promise<void>((resolve) => realSetTimeout(resolve, 5));
   }
 }
-
-/** Every message in an error's cause chain (secrets must appear in none). */
-export function errorTexts(error: unknown): string[] {
-  const texts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
-    if (current instanceof Error) {
-      texts.push(current.message, String(current.stack ?? ''));
-      const json = (current as { toJSON?: () => unknown }).toJSON;
-      if (typeof json === 'function') texts.push(JSON.stringify(json.call(current)));
-      current = current.cause;
-    } else {
-      texts.push(String(current));
-      break;
-    }
-  }
-  return texts;
-}

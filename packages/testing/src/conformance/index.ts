@@ -14,3 +14,4 @@ export {
   prepareConformanceCheck,
   runProviderConformance,
 } from './run-provider-conformance.ts';
+export { type UseWireServerOptions, useWireServer } from './use-wire-server.ts';

@@ -1,5 +1,6 @@
 export { seededRandom, splitAtRandom } from './chunking.ts';
 export { readWireFixture, wireFixture, wireFixtures, wireFixturesDir } from './fixtures.ts';
+export { type ReplayThroughEngineOptions, replayThroughEngine } from './replay-through-engine.ts';
 export type {
   ErrorScript,
   GenerateScript,

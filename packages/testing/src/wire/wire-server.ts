@@ -109,7 +109,8 @@ function writerFor(dialect: WireDialect): DialectWriter {
     : createOpenAIWriter({ openrouter: dialect === 'openrouter' });
 }
 
-function noScript(): ErrorScript {
+/** The default script: a 500 saying no script was queued for the request. */
+export function noScript(): ErrorScript {
   return {
     kind: 'error',
     status: 500,

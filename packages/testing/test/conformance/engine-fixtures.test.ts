@@ -1,6 +1,7 @@
-import { jsonSchema, StructuredLLMError, StructuredLLMService } from '@structllm/core';
+import type { StructuredProvider } from '@structllm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  replayThroughEngine,
   startWireServer,
   type WireDialect,
   type WireServer,
@@ -20,16 +21,10 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([...servers.values()].map((server) => server.close())));
 
-function serviceFor(dialect: WireDialect, server: WireServer): StructuredLLMService {
-  const provider =
-    dialect === 'anthropic'
-      ? createExampleAnthropicProvider({ baseURL: server.baseURL, apiKey: 'k' })
-      : createExampleProvider({ baseURL: server.baseURL, apiKey: 'k', id: 'example' });
-  return new StructuredLLMService({
-    providers: [provider],
-    defaultModel: `${provider.id}/recorded-model`,
-    breaker: false,
-  });
+function providerFor(dialect: WireDialect, server: WireServer): StructuredProvider {
+  return dialect === 'anthropic'
+    ? createExampleAnthropicProvider({ baseURL: server.baseURL, apiKey: 'k' })
+    : createExampleProvider({ baseURL: server.baseURL, apiKey: 'k', id: 'example' });
 }
 
 describe('every recorded fixture through the engine', () => {
@@ -37,25 +32,12 @@ describe('every recorded fixture through the engine', () => {
     it(`${fixture.name} ends as the catalogue says (${fixture.expected.engine.outcome})`, async () => {
       const server = servers.get(fixture.dialect);
       if (server === undefined) throw new Error('no server');
-      server.enqueue({
-        kind: 'replay',
-        fixture: fixture.name,
+      const outcome = await replayThroughEngine({
+        server,
+        provider: providerFor(fixture.dialect, server),
+        fixture,
         chunking: { seed: 5, maxBytes: 40 },
       });
-      const outcome = await serviceFor(fixture.dialect, server)
-        .routeStructured({
-          prompt: 'Replay the recording.',
-          responseModel: jsonSchema({}),
-          mode: fixture.mode,
-          maxRetries: 0,
-        })
-        .then(
-          (value) => ({ outcome: 'value' as const, value }),
-          (error: unknown) => ({
-            outcome: 'error' as const,
-            category: StructuredLLMError.is(error) ? error.category : String(error),
-          }),
-        );
       expect(outcome).toEqual(fixture.expected.engine);
     });
   }

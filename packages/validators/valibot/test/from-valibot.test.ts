@@ -5,7 +5,7 @@ import {
   StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
-import { createMockProvider, type MockResponse } from '@structllm/testing';
+import { collectResponses, createMockService } from '@structllm/testing';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -21,23 +21,6 @@ const Person = v.pipe(
   }),
   v.description('A person'),
 );
-
-function service(responses: MockResponse[]) {
-  const provider = createMockProvider({ responses });
-  return {
-    provider,
-    service: new StructuredLLMService({ providers: [provider], defaultModel: 'mock/model' }),
-  };
-}
-
-/** Every response, with a snapshot of its partial (partials are live values, updated in place). */
-async function collect<T>(stream: AsyncIterable<StreamingResponse<T>>) {
-  const responses: StreamingResponse<T>[] = [];
-  for await (const response of stream) {
-    responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-  }
-  return responses;
-}
 
 describe('fromValibot: the schema sent', () => {
   it('is the input JSON Schema in OpenAI strict-mode form', () => {
@@ -89,10 +72,10 @@ describe('fromValibot: streaming through the engine', () => {
       note: v.optional(v.string()),
       status: v.optional(v.picklist(['open', 'paid']), 'open'),
     });
-    const { service: svc } = service([
-      { json: { id: 'A-1', total: '12.50', note: null, status: null }, chunkSize: 5 },
-    ]);
-    const responses = await collect(
+    const { service: svc } = createMockService({
+      responses: [{ json: { id: 'A-1', total: '12.50', note: null, status: null }, chunkSize: 5 }],
+    });
+    const responses = await collectResponses(
       svc.routeStructuredStreaming({ prompt: 'order', responseModel: fromValibot(Order) }),
     );
     const totals = responses
@@ -109,11 +92,13 @@ describe('fromValibot: streaming through the engine', () => {
   it('catches an impossible enum prefix mid-stream and re-asks with the issue', async () => {
     const good = { name: 'Ada', nickname: null, age: 36, role: 'admin', email: 'ada@example.com' };
     const bad = JSON.stringify({ ...good, role: 'superuser' });
-    const { service: svc, provider } = service([
-      { text: bad, chunkSize: 3 },
-      { json: good, chunkSize: 8 },
-    ]);
-    const responses = await collect(
+    const { service: svc, provider } = createMockService({
+      responses: [
+        { text: bad, chunkSize: 3 },
+        { json: good, chunkSize: 8 },
+      ],
+    });
+    const responses = await collectResponses(
       svc.routeStructuredStreaming({ prompt: 'Ada', responseModel: fromValibot(Person) }),
     );
     const seen = responses
@@ -138,10 +123,12 @@ describe('fromValibot: streaming through the engine', () => {
         ['confirm'],
       ),
     );
-    const { service: svc, provider } = service([
-      { json: { password: 'a', confirm: 'b' } },
-      { json: { password: 'a', confirm: 'a' } },
-    ]);
+    const { service: svc, provider } = createMockService({
+      responses: [
+        { json: { password: 'a', confirm: 'b' } },
+        { json: { password: 'a', confirm: 'a' } },
+      ],
+    });
     await expect(
       svc.routeStructured({ prompt: 'x', responseModel: fromValibot(Signup) }),
     ).resolves.toEqual({ password: 'a', confirm: 'a' });
@@ -171,7 +158,7 @@ describe('fromValibot: streaming through the engine', () => {
     };
     const model = fromValibot(Doc);
     expect(JSON.stringify(model.jsonSchema)).toContain('$ref');
-    const { service: svc } = service([{ json: value, chunkSize: 7 }]);
+    const { service: svc } = createMockService({ responses: [{ json: value, chunkSize: 7 }] });
     await expect(svc.routeStructured({ prompt: 'doc', responseModel: model })).resolves.toEqual({
       ...value,
       shape: { kind: 'square', side: 2 },
@@ -179,9 +166,11 @@ describe('fromValibot: streaming through the engine', () => {
   });
 
   it('accepts a bare valibot schema once it carries a JSON Schema (toStandardJsonSchema)', async () => {
-    const { service: svc } = service([
-      { json: { name: 'Ada', nickname: null, age: 36, role: null, email: 'ada@example.com' } },
-    ]);
+    const { service: svc } = createMockService({
+      responses: [
+        { json: { name: 'Ada', nickname: null, age: 36, role: null, email: 'ada@example.com' } },
+      ],
+    });
     const person = await svc.routeStructured({
       prompt: 'Ada',
       responseModel: toStandardJsonSchema(Person),
@@ -191,7 +180,7 @@ describe('fromValibot: streaming through the engine', () => {
   });
 
   it('refuses a bare valibot schema without a JSON Schema, saying what to do', async () => {
-    const { service: svc } = service([{ json: {} }]);
+    const { service: svc } = createMockService({ responses: [{ json: {} }] });
     await expect(
       svc.routeStructured({ prompt: 'x', responseModel: Person as never }),
     ).rejects.toThrow(/valibot.*without "~standard.jsonSchema"/);

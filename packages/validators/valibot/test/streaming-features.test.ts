@@ -1,46 +1,9 @@
-import {
-  type DeepPartial,
-  type ProgressEvent,
-  type StreamingResponse,
-  StructuredLLMError,
-  StructuredLLMService,
-} from '@structllm/core';
-import { createMockProvider, type MockResponse } from '@structllm/testing';
+import { type DeepPartial, StructuredLLMError } from '@structllm/core';
+import { collectResponses, createMockService, sampleInvoice, textOf } from '@structllm/testing';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fromValibot } from '../src/index.ts';
-
-function setup(responses: MockResponse[], modes?: ('json_schema' | 'tool' | 'json_object')[]) {
-  const provider = createMockProvider({ responses, ...(modes === undefined ? {} : { modes }) });
-  const events: ProgressEvent[] = [];
-  const service = new StructuredLLMService({ providers: [provider], defaultModel: 'mock/model' });
-  return {
-    provider,
-    service,
-    events,
-    onProgress: (event: ProgressEvent) => {
-      events.push(event);
-    },
-  };
-}
-
-/** Every response, with a snapshot of its partial (partials are live values, updated in place). */
-async function collect<T>(stream: AsyncIterable<StreamingResponse<T>>) {
-  const responses: StreamingResponse<T>[] = [];
-  for await (const response of stream) {
-    responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-  }
-  return responses;
-}
-
-/** The text the consumer saw from one attempt. */
-function textOf<T>(responses: StreamingResponse<T>[], attempt: number): string {
-  return responses
-    .filter((r) => r.attempt === attempt)
-    .flatMap((r) => r.rawChunks ?? [])
-    .join('');
-}
 
 const Invoice = v.object({
   number: v.pipe(v.string(), v.regex(/^INV-\d+$/)),
@@ -65,18 +28,6 @@ const Invoice = v.object({
   }),
 });
 
-const goodInvoice = {
-  number: 'INV-7',
-  status: 'issued',
-  currency: 'EUR',
-  lines: [
-    { item: 'Tea', quantity: null, unitPrice: 3.5, note: null },
-    { item: 'Cake', quantity: 2, unitPrice: 4, note: 'lemon' },
-  ],
-  issuedAt: '2026-11-25T09:30:00Z',
-  customer: { name: 'Ada', email: 'ada@example.com', id: '4f1c2b9e-7d3a-4c5e-9b8a-1e2f3a4b5c6d' },
-};
-
 describe('fromValibot: impossible partials fail the attempt while it streams', () => {
   it.each([
     ['a wrong type', { customer: { name: 42 } }, '$.customer.name'],
@@ -84,18 +35,20 @@ describe('fromValibot: impossible partials fail the attempt while it streams', (
     ['a picklist value no prefix can complete', { currency: 'GBP' }, '$.currency'],
     [
       'a number out of range',
-      { lines: [{ ...goodInvoice.lines[0], unitPrice: -1 }] },
+      { lines: [{ ...sampleInvoice.lines[0], unitPrice: -1 }] },
       '$.lines[0]',
     ],
     ['a regex no continuation can match', { number: 'X-1' }, '$.number'],
     ['an array item of the wrong type', { lines: ['tea'] }, '$.lines[0]'],
   ])('%s: category validation, then a re-ask naming the path', async (_, change, path) => {
-    const bad = JSON.stringify({ ...goodInvoice, ...change, padding: 'x'.repeat(400) });
-    const { service, provider, events, onProgress } = setup([
-      { text: bad, chunkSize: 6 },
-      { json: goodInvoice, chunkSize: 32 },
-    ]);
-    const responses = await collect(
+    const bad = JSON.stringify({ ...sampleInvoice, ...change, padding: 'x'.repeat(400) });
+    const { service, provider, events, onProgress } = createMockService({
+      responses: [
+        { text: bad, chunkSize: 6 },
+        { json: sampleInvoice, chunkSize: 32 },
+      ],
+    });
+    const responses = await collectResponses(
       service.routeStructuredStreaming({
         prompt: 'invoice',
         responseModel: fromValibot(Invoice),
@@ -113,8 +66,8 @@ describe('fromValibot: impossible partials fail the attempt while it streams', (
   });
 
   it('fails the request with a validation error when no retry is left, every attempt recorded', async () => {
-    const bad = JSON.stringify({ ...goodInvoice, currency: 'GBP' });
-    const { service } = setup([{ text: bad, chunkSize: 6 }]);
+    const bad = JSON.stringify({ ...sampleInvoice, currency: 'GBP' });
+    const { service } = createMockService({ responses: [{ text: bad, chunkSize: 6 }] });
     const error = await service
       .routeStructured({ prompt: 'invoice', responseModel: fromValibot(Invoice), maxRetries: 1 })
       .catch((e: unknown) => e);
@@ -126,8 +79,10 @@ describe('fromValibot: impossible partials fail the attempt while it streams', (
   });
 
   it('re-asks with valibot’s message for a final value missing a required field', async () => {
-    const { customer: _, ...withoutCustomer } = goodInvoice;
-    const { service, provider } = setup([{ json: withoutCustomer }, { json: goodInvoice }]);
+    const { customer: _, ...withoutCustomer } = sampleInvoice;
+    const { service, provider } = createMockService({
+      responses: [{ json: withoutCustomer }, { json: sampleInvoice }],
+    });
     await service.routeStructured({ prompt: 'invoice', responseModel: fromValibot(Invoice) });
     expect(provider.calls[1]?.messages.at(-1)?.content).toMatch(
       /- \$\.customer: Invalid key: Expected "customer"/,
@@ -137,8 +92,8 @@ describe('fromValibot: impossible partials fail the attempt while it streams', (
 
 describe('fromValibot: arrays of objects, defaults and optional fields', () => {
   it('streams growing arrays of objects and applies defaults to the final value only', async () => {
-    const { service } = setup([{ json: goodInvoice, chunkSize: 5 }]);
-    const responses = await collect(
+    const { service } = createMockService({ responses: [{ json: sampleInvoice, chunkSize: 5 }] });
+    const responses = await collectResponses(
       service.routeStructuredStreaming({ prompt: 'invoice', responseModel: fromValibot(Invoice) }),
     );
     const partials = responses.filter((r) => !r.isComplete);
@@ -187,7 +142,9 @@ describe('fromValibot: arrays of objects, defaults and optional fields', () => {
       },
       subtitle: null,
     };
-    const { service, provider } = setup([{ json: written, chunkSize: 9 }]);
+    const { service, provider } = createMockService({
+      responses: [{ json: written, chunkSize: 9 }],
+    });
     const doc = await service.routeStructured({ prompt: 'doc', responseModel: model });
     expect(provider.calls[0]?.schema).toMatchObject({
       required: ['root', 'subtitle'],
@@ -215,10 +172,12 @@ describe('fromValibot: variants, formats, output modes', () => {
   });
 
   it('parses each variant, dropping the optional nulls', async () => {
-    const { service } = setup([
-      { json: { event: { type: 'key', key: 'a', shift: null } } },
-      { json: { event: { type: 'scroll', delta: null } } },
-    ]);
+    const { service } = createMockService({
+      responses: [
+        { json: { event: { type: 'key', key: 'a', shift: null } } },
+        { json: { event: { type: 'scroll', delta: null } } },
+      ],
+    });
     const model = fromValibot(Event);
     await expect(service.routeStructured({ prompt: 'e', responseModel: model })).resolves.toEqual({
       event: { type: 'key', key: 'a' },
@@ -229,10 +188,12 @@ describe('fromValibot: variants, formats, output modes', () => {
   });
 
   it('catches a discriminator no variant has while streaming', async () => {
-    const { service, events, onProgress } = setup([
-      { text: `{"event": {"type": "hover", "x": 1, "y": 2, "z": "${'z'.repeat(200)}"}}` },
-      { json: { event: { type: 'click', x: 1, y: 2 } } },
-    ]);
+    const { service, events, onProgress } = createMockService({
+      responses: [
+        { text: `{"event": {"type": "hover", "x": 1, "y": 2, "z": "${'z'.repeat(200)}"}}` },
+        { json: { event: { type: 'click', x: 1, y: 2 } } },
+      ],
+    });
     await expect(
       service.routeStructured({
         prompt: 'e',
@@ -246,20 +207,22 @@ describe('fromValibot: variants, formats, output modes', () => {
   });
 
   it.each([
-    ['email', { customer: { ...goodInvoice.customer, email: 'nope' } }, '$.customer.email'],
-    ['uuid', { customer: { ...goodInvoice.customer, id: 'nope' } }, '$.customer.id'],
+    ['email', { customer: { ...sampleInvoice.customer, email: 'nope' } }, '$.customer.email'],
+    ['uuid', { customer: { ...sampleInvoice.customer, id: 'nope' } }, '$.customer.id'],
     ['ISO timestamp', { issuedAt: '25/11/2026' }, '$.issuedAt'],
   ])('re-asks on a malformed %s with the path', async (_, change, path) => {
-    const { service, provider } = setup([
-      { json: { ...goodInvoice, ...change } },
-      { json: goodInvoice },
-    ]);
+    const { service, provider } = createMockService({
+      responses: [{ json: { ...sampleInvoice, ...change } }, { json: sampleInvoice }],
+    });
     await service.routeStructured({ prompt: 'invoice', responseModel: fromValibot(Invoice) });
     expect(provider.calls[1]?.messages.at(-1)?.content).toContain(`- ${path}:`);
   });
 
   it.each(['tool', 'json_object'] as const)('sends the same schema in %s mode', async (mode) => {
-    const { service, provider } = setup([{ json: goodInvoice }], [mode]);
+    const { service, provider } = createMockService({
+      responses: [{ json: sampleInvoice }],
+      modes: [mode],
+    });
     const invoice = await service.routeStructured({
       prompt: 'invoice',
       responseModel: fromValibot(Invoice),
@@ -273,9 +236,12 @@ describe('fromValibot: variants, formats, output modes', () => {
 
 describe('fromValibot: extra keys and bare schemas', () => {
   const written = { name: 'Ada', comment: 'the model added this' };
+  /** A model that writes `written`, in json_object mode only (nothing on the wire enforces the schema). */
+  const writingInJsonObjectMode = () =>
+    createMockService({ responses: [{ json: written, chunkSize: 4 }], modes: ['json_object'] });
 
   it('lets valibot strip a key the schema does not list (json_object mode), without a re-ask', async () => {
-    const { service, provider } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const { service, provider } = writingInJsonObjectMode();
     const person = await service.routeStructured({
       prompt: 'p',
       responseModel: fromValibot(v.object({ name: v.string() })),
@@ -286,10 +252,9 @@ describe('fromValibot: extra keys and bare schemas', () => {
   });
 
   it('catches an extra key mid-stream when the schema forbids it (v.strictObject)', async () => {
-    const { service, provider } = setup([
-      { json: written, chunkSize: 4 },
-      { json: { name: 'Ada' } },
-    ]);
+    const { service, provider } = createMockService({
+      responses: [{ json: written, chunkSize: 4 }, { json: { name: 'Ada' } }],
+    });
     const person = await service.routeStructured({
       prompt: 'p',
       responseModel: fromValibot(v.strictObject({ name: v.string() })),
@@ -305,13 +270,16 @@ describe('fromValibot: extra keys and bare schemas', () => {
       role: 'admin',
       pets: [{ kind: 'cat', owner: { note: 'x' } }, { kind: 'dog' }],
     });
-    const { service } = setup([{ text, chunkSize: 3 }], ['json_object']);
+    const { service } = createMockService({
+      responses: [{ text, chunkSize: 3 }],
+      modes: ['json_object'],
+    });
     const stream = service.routeStructuredStreaming({
       prompt: 'p',
       responseModel: fromValibot(Nested),
       mode: 'json_object',
     });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expect(responses.length).toBeGreaterThan(10);
     for (const { partialResult } of responses) {
       expect(JSON.stringify(partialResult) ?? '').not.toMatch(/role|admin|owner|note/);
@@ -323,25 +291,25 @@ describe('fromValibot: extra keys and bare schemas', () => {
   });
 
   it('shows and keeps undeclared keys of a loose object (v.looseObject)', async () => {
-    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const { service } = writingInJsonObjectMode();
     const stream = service.routeStructuredStreaming({
       prompt: 'p',
       responseModel: fromValibot(v.looseObject({ name: v.string() })),
       mode: 'json_object',
     });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expect(responses.some((r) => JSON.stringify(r.partialResult).includes('comment'))).toBe(true);
     await expect(stream.result).resolves.toEqual(written);
   });
 
   it('streams typed partials from a schema wrapped with toStandardJsonSchema', async () => {
-    const { service } = setup([{ json: goodInvoice, chunkSize: 40 }]);
+    const { service } = createMockService({ responses: [{ json: sampleInvoice, chunkSize: 40 }] });
     const stream = service.routeStructuredStreaming({
       prompt: 'invoice',
       responseModel: toStandardJsonSchema(Invoice),
     });
     type T = v.InferOutput<typeof Invoice>;
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expectTypeOf(responses[0]?.partialResult).toEqualTypeOf<DeepPartial<T> | T | undefined>();
     await expect(stream.result).resolves.toMatchObject({ lines: [{ quantity: 1 }, {}] });
   });

@@ -5,7 +5,7 @@ import {
   StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
-import { createMockProvider, type MockResponse } from '@structllm/testing';
+import { collectResponses, createMockService } from '@structllm/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { fromZod, zodToJsonSchema } from '../src/index.ts';
@@ -19,23 +19,6 @@ const Person = z
     email: z.email(),
   })
   .describe('A person');
-
-function service(responses: MockResponse[]) {
-  const provider = createMockProvider({ responses });
-  return {
-    provider,
-    service: new StructuredLLMService({ providers: [provider], defaultModel: 'mock/model' }),
-  };
-}
-
-/** Every response, with a snapshot of its partial (partials are live values, updated in place). */
-async function collect<T>(stream: AsyncIterable<StreamingResponse<T>>) {
-  const responses: StreamingResponse<T>[] = [];
-  for await (const response of stream) {
-    responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-  }
-  return responses;
-}
 
 describe('fromZod: the schema sent', () => {
   it('is the input JSON Schema in OpenAI strict-mode form', () => {
@@ -111,8 +94,8 @@ describe('fromZod: streaming through the engine', () => {
       status: z.enum(['open', 'paid']).default('open'),
     });
     const written = { id: 'A-1', total: '12.50', note: null, status: null };
-    const { service: svc } = service([{ json: written, chunkSize: 5 }]);
-    const responses = await collect(
+    const { service: svc } = createMockService({ responses: [{ json: written, chunkSize: 5 }] });
+    const responses = await collectResponses(
       svc.routeStructuredStreaming({ prompt: 'order', responseModel: fromZod(Order) }),
     );
     const partials = responses.filter((r) => !r.isComplete);
@@ -132,11 +115,13 @@ describe('fromZod: streaming through the engine', () => {
   it('catches an enum value no prefix can complete mid-stream and re-asks with the issue', async () => {
     const good = { name: 'Ada', nickname: null, age: 36, role: 'admin', email: 'ada@example.com' };
     const bad = JSON.stringify({ ...good, role: 'superuser' });
-    const { service: svc, provider } = service([
-      { text: bad, chunkSize: 3 },
-      { json: good, chunkSize: 8 },
-    ]);
-    const responses = await collect(
+    const { service: svc, provider } = createMockService({
+      responses: [
+        { text: bad, chunkSize: 3 },
+        { json: good, chunkSize: 8 },
+      ],
+    });
+    const responses = await collectResponses(
       svc.routeStructuredStreaming({ prompt: 'Ada', responseModel: fromZod(Person) }),
     );
     const first = responses.filter((r) => r.attempt === 1);
@@ -155,12 +140,14 @@ describe('fromZod: streaming through the engine', () => {
   it('catches a number out of range as soon as it is complete', async () => {
     const good = { name: 'Ada', nickname: null, age: 36, role: null, email: 'ada@example.com' };
     const bad = `{"name": "Ada", "nickname": null, "age": 999, "role": null, "email": "${'x'.repeat(300)}`;
-    const { service: svc } = service([
-      { text: bad, chunkSize: 4 },
-      { json: good, chunkSize: 8 },
-    ]);
+    const { service: svc } = createMockService({
+      responses: [
+        { text: bad, chunkSize: 4 },
+        { json: good, chunkSize: 8 },
+      ],
+    });
     const stream = svc.routeStructuredStreaming({ prompt: 'Ada', responseModel: fromZod(Person) });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     const attempts = responses.at(-1)?.attempt;
     expect(attempts).toBe(2);
     const firstText = responses
@@ -175,10 +162,12 @@ describe('fromZod: streaming through the engine', () => {
     const Signup = z
       .object({ email: z.email(), password: z.string(), confirm: z.string() })
       .refine((v) => v.password === v.confirm, { message: 'passwords differ', path: ['confirm'] });
-    const { service: svc, provider } = service([
-      { json: { email: 'ada@example.com', password: 'a', confirm: 'b' } },
-      { json: { email: 'ada@example.com', password: 'a', confirm: 'a' } },
-    ]);
+    const { service: svc, provider } = createMockService({
+      responses: [
+        { json: { email: 'ada@example.com', password: 'a', confirm: 'b' } },
+        { json: { email: 'ada@example.com', password: 'a', confirm: 'a' } },
+      ],
+    });
     await expect(
       svc.routeStructured({ prompt: 'x', responseModel: fromZod(Signup) }),
     ).resolves.toEqual({ email: 'ada@example.com', password: 'a', confirm: 'a' });
@@ -215,15 +204,17 @@ describe('fromZod: streaming through the engine', () => {
       id: '4f1c2b9e-7d3a-4c5e-9b8a-1e2f3a4b5c6d',
       at: '2026-11-25T10:00:00Z',
     };
-    const { service: svc } = service([{ json: value, chunkSize: 7 }]);
+    const { service: svc } = createMockService({ responses: [{ json: value, chunkSize: 7 }] });
     const result = await svc.routeStructured({ prompt: 'doc', responseModel: fromZod(Doc) });
     expect(result).toEqual({ ...value, shape: { kind: 'square', side: 2 } });
   });
 
   it('accepts a bare zod schema as responseModel, with the same strict handling', async () => {
-    const { service: svc, provider } = service([
-      { json: { name: 'Ada', nickname: null, age: 36, role: null, email: 'ada@example.com' } },
-    ]);
+    const { service: svc, provider } = createMockService({
+      responses: [
+        { json: { name: 'Ada', nickname: null, age: 36, role: null, email: 'ada@example.com' } },
+      ],
+    });
     const person = await svc.routeStructured({ prompt: 'Ada', responseModel: Person });
     expectTypeOf(person).toEqualTypeOf<z.output<typeof Person>>();
     expect(person).toEqual({ name: 'Ada', age: 36, role: 'user', email: 'ada@example.com' });

@@ -1,46 +1,9 @@
-import {
-  type DeepPartial,
-  type ProgressEvent,
-  type StreamingResponse,
-  StructuredLLMError,
-  StructuredLLMService,
-} from '@structllm/core';
-import { createMockProvider, type MockResponse } from '@structllm/testing';
+import { type DeepPartial, StructuredLLMError } from '@structllm/core';
+import { collectResponses, createMockService, sampleInvoice, textOf } from '@structllm/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { z as zm } from 'zod/mini';
 import { fromZod } from '../src/index.ts';
-
-function setup(responses: MockResponse[], modes?: ('json_schema' | 'tool' | 'json_object')[]) {
-  const provider = createMockProvider({ responses, ...(modes === undefined ? {} : { modes }) });
-  const events: ProgressEvent[] = [];
-  const service = new StructuredLLMService({ providers: [provider], defaultModel: 'mock/model' });
-  return {
-    provider,
-    service,
-    events,
-    onProgress: (event: ProgressEvent) => {
-      events.push(event);
-    },
-  };
-}
-
-/** Every response, with a snapshot of its partial (partials are live values, updated in place). */
-async function collect<T>(stream: AsyncIterable<StreamingResponse<T>>) {
-  const responses: StreamingResponse<T>[] = [];
-  for await (const response of stream) {
-    responses.push({ ...response, partialResult: structuredClone(response.partialResult) });
-  }
-  return responses;
-}
-
-/** The text the consumer saw from one attempt. */
-function textOf<T>(responses: StreamingResponse<T>[], attempt: number): string {
-  return responses
-    .filter((r) => r.attempt === attempt)
-    .flatMap((r) => r.rawChunks ?? [])
-    .join('');
-}
 
 const Invoice = z.object({
   number: z.string().regex(/^INV-\d+$/),
@@ -60,18 +23,6 @@ const Invoice = z.object({
   customer: z.object({ name: z.string(), email: z.email(), id: z.uuid() }),
 });
 
-const goodInvoice = {
-  number: 'INV-7',
-  status: 'issued',
-  currency: 'EUR',
-  lines: [
-    { item: 'Tea', quantity: null, unitPrice: 3.5, note: null },
-    { item: 'Cake', quantity: 2, unitPrice: 4, note: 'lemon' },
-  ],
-  issuedAt: '2026-11-25T09:30:00Z',
-  customer: { name: 'Ada', email: 'ada@example.com', id: '4f1c2b9e-7d3a-4c5e-9b8a-1e2f3a4b5c6d' },
-};
-
 describe('fromZod: impossible partials fail the attempt while it streams', () => {
   it.each([
     ['a wrong type', { customer: { name: 42 } }, '$.customer.name'],
@@ -79,23 +30,25 @@ describe('fromZod: impossible partials fail the attempt while it streams', () =>
     ['an enum value no prefix can complete', { currency: 'GBP' }, '$.currency'],
     [
       'a number out of range',
-      { lines: [{ ...goodInvoice.lines[0], unitPrice: -1 }] },
+      { lines: [{ ...sampleInvoice.lines[0], unitPrice: -1 }] },
       '$.lines[0]',
     ],
     ['a pattern no continuation can match', { number: 'X-1' }, '$.number'],
     ['an array item of the wrong type', { lines: ['tea'] }, '$.lines[0]'],
   ])('%s: category validation, then a re-ask naming the path', async (_, change, path) => {
-    const bad = JSON.stringify({ ...goodInvoice, ...change, padding: 'x'.repeat(400) });
-    const { service, provider, events, onProgress } = setup([
-      { text: bad, chunkSize: 6 },
-      { json: goodInvoice, chunkSize: 32 },
-    ]);
+    const bad = JSON.stringify({ ...sampleInvoice, ...change, padding: 'x'.repeat(400) });
+    const { service, provider, events, onProgress } = createMockService({
+      responses: [
+        { text: bad, chunkSize: 6 },
+        { json: sampleInvoice, chunkSize: 32 },
+      ],
+    });
     const stream = service.routeStructuredStreaming({
       prompt: 'invoice',
       responseModel: fromZod(Invoice),
       progressCallback: onProgress,
     });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     // The first attempt stopped long before the model finished writing.
     expect(textOf(responses, 1).length).toBeLessThan(bad.length - 300);
     const retry = events.find((e) => e.eventType === 'retry');
@@ -106,8 +59,8 @@ describe('fromZod: impossible partials fail the attempt while it streams', () =>
   });
 
   it('fails the request with a validation error when no retry is left, every attempt recorded', async () => {
-    const bad = JSON.stringify({ ...goodInvoice, currency: 'GBP' });
-    const { service } = setup([{ text: bad, chunkSize: 6 }]);
+    const bad = JSON.stringify({ ...sampleInvoice, currency: 'GBP' });
+    const { service } = createMockService({ responses: [{ text: bad, chunkSize: 6 }] });
     const error = await service
       .routeStructured({ prompt: 'invoice', responseModel: fromZod(Invoice), maxRetries: 1 })
       .catch((e: unknown) => e);
@@ -119,8 +72,8 @@ describe('fromZod: impossible partials fail the attempt while it streams', () =>
   });
 
   it('does not require fields before the final value: missing keys are fine mid-stream', async () => {
-    const { service } = setup([{ json: goodInvoice, chunkSize: 3 }]);
-    const responses = await collect(
+    const { service } = createMockService({ responses: [{ json: sampleInvoice, chunkSize: 3 }] });
+    const responses = await collectResponses(
       service.routeStructuredStreaming({ prompt: 'invoice', responseModel: fromZod(Invoice) }),
     );
     const partials = responses.filter((r) => !r.isComplete);
@@ -133,8 +86,10 @@ describe('fromZod: impossible partials fail the attempt while it streams', () =>
   });
 
   it('rejects a final value missing a required field, and re-asks', async () => {
-    const { customer: _, ...withoutCustomer } = goodInvoice;
-    const { service, provider } = setup([{ json: withoutCustomer }, { json: goodInvoice }]);
+    const { customer: _, ...withoutCustomer } = sampleInvoice;
+    const { service, provider } = createMockService({
+      responses: [{ json: withoutCustomer }, { json: sampleInvoice }],
+    });
     await service.routeStructured({ prompt: 'invoice', responseModel: fromZod(Invoice) });
     expect(provider.calls[1]?.messages.at(-1)?.content).toMatch(/\$\.customer/);
   });
@@ -142,8 +97,8 @@ describe('fromZod: impossible partials fail the attempt while it streams', () =>
 
 describe('fromZod: arrays of objects, defaults and optional fields', () => {
   it('streams growing arrays of objects and applies defaults to the final value only', async () => {
-    const { service } = setup([{ json: goodInvoice, chunkSize: 5 }]);
-    const responses = await collect(
+    const { service } = createMockService({ responses: [{ json: sampleInvoice, chunkSize: 5 }] });
+    const responses = await collectResponses(
       service.routeStructuredStreaming({ prompt: 'invoice', responseModel: fromZod(Invoice) }),
     );
     const lineCounts = responses
@@ -182,7 +137,9 @@ describe('fromZod: arrays of objects, defaults and optional fields', () => {
       },
       subtitle: null,
     };
-    const { service, provider } = setup([{ json: written, chunkSize: 9 }]);
+    const { service, provider } = createMockService({
+      responses: [{ json: written, chunkSize: 9 }],
+    });
     const doc = await service.routeStructured({ prompt: 'doc', responseModel: model });
     // Sent: every key required, optional ones nullable.
     expect(provider.calls[0]?.schema).toMatchObject({
@@ -212,10 +169,12 @@ describe('fromZod: unions, formats, output modes', () => {
   });
 
   it('streams a discriminated union and parses each branch, dropping the optional nulls', async () => {
-    const { service } = setup([
-      { json: { event: { type: 'key', key: 'a', shift: null } } },
-      { json: { event: { type: 'scroll', delta: null } } },
-    ]);
+    const { service } = createMockService({
+      responses: [
+        { json: { event: { type: 'key', key: 'a', shift: null } } },
+        { json: { event: { type: 'scroll', delta: null } } },
+      ],
+    });
     const model = fromZod(Event);
     await expect(service.routeStructured({ prompt: 'e', responseModel: model })).resolves.toEqual({
       event: { type: 'key', key: 'a' },
@@ -226,10 +185,12 @@ describe('fromZod: unions, formats, output modes', () => {
   });
 
   it('catches a discriminator no branch has while streaming', async () => {
-    const { service, events, onProgress } = setup([
-      { text: `{"event": {"type": "hover", "x": 1, "y": 2, "z": "${'z'.repeat(200)}"}}` },
-      { json: { event: { type: 'click', x: 1, y: 2 } } },
-    ]);
+    const { service, events, onProgress } = createMockService({
+      responses: [
+        { text: `{"event": {"type": "hover", "x": 1, "y": 2, "z": "${'z'.repeat(200)}"}}` },
+        { json: { event: { type: 'click', x: 1, y: 2 } } },
+      ],
+    });
     await expect(
       service.routeStructured({
         prompt: 'e',
@@ -246,23 +207,27 @@ describe('fromZod: unions, formats, output modes', () => {
     ['email', { email: 'not-an-email' }, '$.customer.email'],
     ['uuid', { id: 'not-a-uuid' }, '$.customer.id'],
   ])('re-asks on a malformed %s with the path', async (_, change, path) => {
-    const bad = { ...goodInvoice, customer: { ...goodInvoice.customer, ...change } };
-    const { service, provider } = setup([{ json: bad }, { json: goodInvoice }]);
+    const bad = { ...sampleInvoice, customer: { ...sampleInvoice.customer, ...change } };
+    const { service, provider } = createMockService({
+      responses: [{ json: bad }, { json: sampleInvoice }],
+    });
     await service.routeStructured({ prompt: 'invoice', responseModel: fromZod(Invoice) });
     expect(provider.calls[1]?.messages.at(-1)?.content).toContain(`- ${path}:`);
   });
 
   it('re-asks on a malformed date-time', async () => {
-    const { service, provider } = setup([
-      { json: { ...goodInvoice, issuedAt: '25/11/2026' } },
-      { json: goodInvoice },
-    ]);
+    const { service, provider } = createMockService({
+      responses: [{ json: { ...sampleInvoice, issuedAt: '25/11/2026' } }, { json: sampleInvoice }],
+    });
     await service.routeStructured({ prompt: 'invoice', responseModel: fromZod(Invoice) });
     expect(provider.calls[1]?.messages.at(-1)?.content).toContain('- $.issuedAt:');
   });
 
   it.each(['tool', 'json_object'] as const)('sends the same schema in %s mode', async (mode) => {
-    const { service, provider } = setup([{ json: goodInvoice }], [mode]);
+    const { service, provider } = createMockService({
+      responses: [{ json: sampleInvoice }],
+      modes: [mode],
+    });
     const invoice = await service.routeStructured({
       prompt: 'invoice',
       responseModel: fromZod(Invoice),
@@ -286,17 +251,17 @@ describe('fromZod: zod mini and bare schemas', () => {
       required: ['name', 'age'],
       properties: { age: { type: ['number', 'null'] } },
     });
-    const { service } = setup([{ json: { name: 'Ada', age: null } }]);
+    const { service } = createMockService({ responses: [{ json: { name: 'Ada', age: null } }] });
     const person = await service.routeStructured({ prompt: 'p', responseModel: model });
     expectTypeOf(person).toEqualTypeOf<{ name: string; age?: number | undefined }>();
     expect(person).toEqual({ name: 'Ada' });
   });
 
   it('streams typed partials from a bare zod schema', async () => {
-    const { service } = setup([{ json: goodInvoice, chunkSize: 40 }]);
+    const { service } = createMockService({ responses: [{ json: sampleInvoice, chunkSize: 40 }] });
     const stream = service.routeStructuredStreaming({ prompt: 'invoice', responseModel: Invoice });
     type T = z.output<typeof Invoice>;
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expectTypeOf(responses[0]?.partialResult).toEqualTypeOf<DeepPartial<T> | T | undefined>();
     await expect(stream.result).resolves.toMatchObject({ lines: [{ quantity: 1 }, {}] });
   });
@@ -304,9 +269,12 @@ describe('fromZod: zod mini and bare schemas', () => {
 
 describe('fromZod: extra keys', () => {
   const written = { name: 'Ada', comment: 'the model added this' };
+  /** A model that writes `written`, in json_object mode only (nothing on the wire enforces the schema). */
+  const writingInJsonObjectMode = () =>
+    createMockService({ responses: [{ json: written, chunkSize: 4 }], modes: ['json_object'] });
 
   it('lets zod strip a key the schema does not list (json_object mode), without a re-ask', async () => {
-    const { service, provider } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const { service, provider } = writingInJsonObjectMode();
     const person = await service.routeStructured({
       prompt: 'p',
       responseModel: fromZod(z.object({ name: z.string() })),
@@ -317,10 +285,9 @@ describe('fromZod: extra keys', () => {
   });
 
   it('catches an extra key mid-stream when the schema forbids it (z.strictObject)', async () => {
-    const { service, provider } = setup([
-      { json: written, chunkSize: 4 },
-      { json: { name: 'Ada' } },
-    ]);
+    const { service, provider } = createMockService({
+      responses: [{ json: written, chunkSize: 4 }, { json: { name: 'Ada' } }],
+    });
     const person = await service.routeStructured({
       prompt: 'p',
       responseModel: fromZod(z.strictObject({ name: z.string() })),
@@ -336,16 +303,16 @@ describe('fromZod: extra keys', () => {
       role: 'admin',
       pets: [{ kind: 'cat', owner: { note: 'x' } }, { kind: 'dog' }],
     });
-    const { service } = setup(
-      [{ text: text.replace(/}$/, ',"__proto__":{"isAdmin":true}}'), chunkSize: 3 }],
-      ['json_object'],
-    );
+    const { service } = createMockService({
+      responses: [{ text: text.replace(/}$/, ',"__proto__":{"isAdmin":true}}'), chunkSize: 3 }],
+      modes: ['json_object'],
+    });
     const stream = service.routeStructuredStreaming({
       prompt: 'p',
       responseModel: fromZod(Nested),
       mode: 'json_object',
     });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expect(responses.length).toBeGreaterThan(10);
     for (const { partialResult } of responses) {
       const shown = JSON.stringify(partialResult) ?? '';
@@ -358,25 +325,25 @@ describe('fromZod: extra keys', () => {
   });
 
   it('shows and keeps undeclared keys of a loose object (z.looseObject)', async () => {
-    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const { service } = writingInJsonObjectMode();
     const stream = service.routeStructuredStreaming({
       prompt: 'p',
       responseModel: fromZod(z.looseObject({ name: z.string() })),
       mode: 'json_object',
     });
-    const responses = await collect(stream);
+    const responses = await collectResponses(stream);
     expect(responses.some((r) => JSON.stringify(r.partialResult).includes('comment'))).toBe(true);
     await expect(stream.result).resolves.toEqual(written);
   });
 
   it('a bare zod object passed as responseModel drops undeclared keys the same way', async () => {
-    const { service } = setup([{ json: written, chunkSize: 4 }], ['json_object']);
+    const { service } = writingInJsonObjectMode();
     const stream = service.routeStructuredStreaming({
       prompt: 'p',
       responseModel: z.object({ name: z.string() }),
       mode: 'json_object',
     });
-    for (const { partialResult } of await collect(stream)) {
+    for (const { partialResult } of await collectResponses(stream)) {
       expect(JSON.stringify(partialResult) ?? '').not.toContain('comment');
     }
     await expect(stream.result).resolves.toEqual({ name: 'Ada' });
@@ -389,10 +356,9 @@ describe('fromZod: async refinements', () => {
     const Signup = z.object({
       username: z.string().refine(async (name) => !taken.has(name), 'username is taken'),
     });
-    const { service, provider } = setup([
-      { json: { username: 'ada' } },
-      { json: { username: 'grace' } },
-    ]);
+    const { service, provider } = createMockService({
+      responses: [{ json: { username: 'ada' } }, { json: { username: 'grace' } }],
+    });
     await expect(
       service.routeStructured({ prompt: 'signup', responseModel: fromZod(Signup) }),
     ).resolves.toEqual({ username: 'grace' });

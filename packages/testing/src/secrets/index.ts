@@ -1,0 +1,1 @@
+export { errorTexts, type FindSecretOptions, findSecret, type SecretLeak } from './find-secret.ts';
