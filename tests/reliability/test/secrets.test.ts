@@ -10,8 +10,11 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import type { Logger, StructuredLLMError } from '@structllm/core';
+import { createAnthropicProvider } from '@structllm/anthropic';
+import type { Logger, LogMethods, StructuredLLMError } from '@structllm/core';
 import { StructuredLLMService } from '@structllm/core';
+import { createOpenAIProvider } from '@structllm/openai';
+import { createOpenRouterProvider } from '@structllm/openrouter';
 import { createOpenTelemetryObserver } from '@structllm/otel';
 import { createPrometheusObserver } from '@structllm/prometheus';
 import type { WireScript, WireServer } from '@structllm/testing';
@@ -219,4 +222,60 @@ describe('secrets never leak', () => {
       expect(text).not.toMatch(/bearer\s+(?!\[redacted\])[\w-]{8,}/i);
     }
   });
+});
+
+describe("the SDKs' own debug logs never show the key", () => {
+  const servers = new Map<ProviderName, WireServer>();
+
+  beforeAll(async () => {
+    for (const name of PROVIDERS) servers.set(name, await startServer(name));
+  });
+
+  afterAll(async () => {
+    for (const server of servers.values()) await server.close();
+  });
+
+  /** A logger the SDK writes to at debug level (what OPENAI_LOG / ANTHROPIC_LOG=debug turn on). */
+  function sdkLog() {
+    const lines: string[] = [];
+    const write = (...args: unknown[]) => lines.push(inspect(args, { depth: 10 }));
+    return { lines, logger: { error: write, warn: write, info: write, debug: write } };
+  }
+
+  function providerWithSdkLogging(name: ProviderName, server: WireServer, logger: LogMethods) {
+    const clientOptions = { logLevel: 'debug' as const, logger };
+    const common = { apiKey: SECRET, baseURL: server.baseURL, clientOptions };
+    if (name === 'openai') return createOpenAIProvider(common);
+    if (name === 'anthropic') return createAnthropicProvider(common);
+    return createOpenRouterProvider(common);
+  }
+
+  for (const name of PROVIDERS) {
+    for (const failure of FAILING.filter((f) => f.echoes)) {
+      it(`${name}: ${failure.name}`, async () => {
+        const server = servers.get(name) as WireServer;
+        server.reset();
+        server.enqueue(...failure.scripts);
+        server.setDefault(failure.scripts.at(-1) as WireScript);
+        const { lines, logger } = sdkLog();
+        const service = new StructuredLLMService({
+          providers: [providerWithSdkLogging(name, server, logger)],
+          retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
+          breaker: false,
+        });
+        const outcome = await consume(
+          service.routeStructuredStreaming(personRequest(MODEL_OF[name])),
+        );
+        expect(outcome.error).toBeDefined();
+        expect(server.requests[0]?.apiKey).toBe(SECRET); // the key was really sent
+        const logged = lines.join('\n');
+        expect(logged.length).toBeGreaterThan(0); // the SDK did log the failure
+        // What the SDK logs of the echo was replaced: Anthropic logs error bodies, the
+        // OpenAI SDK (OpenAI, OpenRouter) response headers.
+        const logsEcho = name === 'anthropic' || failure.scripts.some((s) => 'headers' in s);
+        if (logsEcho) expect(logged).toContain('[redacted]');
+        for (const fragment of SECRET_FRAGMENTS) expect(logged).not.toContain(fragment);
+      });
+    }
+  }
 });

@@ -1,5 +1,13 @@
 export { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
 export {
+  causeWithoutSecrets,
+  type LogMethods,
+  REDACTED,
+  redactDeep,
+  redactingLogger,
+  redactSecrets,
+} from './redact-secrets.ts';
+export {
   type AttemptRecord,
   ERROR_CATEGORIES,
   type ErrorCategory,

@@ -6,6 +6,7 @@ import {
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
+  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
@@ -177,6 +178,8 @@ export function createAnthropicProvider(
       const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
       client = new Anthropic({
         ...options.clientOptions,
+        // At debug level (ANTHROPIC_LOG=debug) the SDK logs error bodies: keep the key out.
+        logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey, authToken]),
         ...(apiKey === undefined ? { apiKey: null, authToken } : { apiKey, authToken: null }),
         ...(baseURL === undefined ? {} : { baseURL }),
         ...(options.headers === undefined ? {} : { defaultHeaders: { ...options.headers } }),

@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {
   categoryForStatus,
+  causeWithoutSecrets,
   httpError,
+  redactSecrets,
   retryAfterFromHeaders,
   StructuredLLMError,
 } from '@structllm/core';
@@ -19,20 +21,6 @@ export const STATUS_OF_ERROR_TYPE: Readonly<Record<string, number>> = Object.fre
   api_error: 500,
   overloaded_error: 529,
 });
-
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}
-
-function safeCause(cause: unknown, secrets: readonly string[]): unknown {
-  if (!(cause instanceof Error)) return undefined;
-  const texts = `${cause.message}\n${String(cause.stack ?? '')}`;
-  return secrets.some((secret) => secret.length >= 4 && texts.includes(secret)) ? undefined : cause;
-}
 
 export function abortedError(signal: AbortSignal): StructuredLLMError {
   return new StructuredLLMError({
@@ -72,7 +60,7 @@ export function toStructuredError(
   const { signal, secrets } = context;
   if (StructuredLLMError.is(error)) return error;
   if (signal.aborted) return abortedError(signal);
-  const cause = safeCause(error, secrets);
+  const cause = causeWithoutSecrets(error, secrets);
   const withCause = cause === undefined ? {} : { cause };
   if (error instanceof Anthropic.APIUserAbortError) {
     return new StructuredLLMError({
@@ -93,7 +81,7 @@ export function toStructuredError(
       cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
     return new StructuredLLMError({
       category: 'network',
-      message: redact(
+      message: redactSecrets(
         `Could not reach the Anthropic API${detail === '' ? '' : ` (${detail})`}`,
         secrets,
       ),
@@ -102,7 +90,7 @@ export function toStructuredError(
   }
   if (error instanceof Anthropic.APIError) {
     const inner = innerError(error.error);
-    const text = redact(
+    const text = redactSecrets(
       typeof inner?.message === 'string' && inner.message !== '' ? inner.message : error.message,
       secrets,
     );
@@ -138,7 +126,7 @@ export function toStructuredError(
   const text = error instanceof Error ? error.message : String(error);
   return new StructuredLLMError({
     category: 'network',
-    message: redact(`The Anthropic connection failed: ${text}`, secrets),
+    message: redactSecrets(`The Anthropic connection failed: ${text}`, secrets),
     ...withCause,
   });
 }

@@ -1,7 +1,9 @@
 import {
   categoryForStatus,
+  causeWithoutSecrets,
   type ErrorCategory,
   httpError,
+  redactSecrets,
   retryAfterFromHeaders,
   StructuredLLMError,
 } from '@structllm/core';
@@ -16,25 +18,11 @@ interface WireErrorBody {
   readonly status?: unknown;
 }
 
-/** Replaces every secret in `text` (API keys) with `[redacted]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}
-
-/** A cause is kept only when no secret appears in its message or stack. */
-function safeCause(cause: unknown, secrets: readonly string[]): unknown {
-  if (cause instanceof Error) {
-    const texts = `${cause.message}\n${String(cause.stack ?? '')}`;
-    return secrets.some((secret) => secret.length >= 4 && texts.includes(secret))
-      ? undefined
-      : cause;
-  }
-  return undefined;
-}
+/**
+ * Replaces every secret in `text` (API keys) with `[redacted]`.
+ * @deprecated Use `redactSecrets` from `@structllm/core`.
+ */
+export const redact: (text: string, secrets: readonly string[]) => string = redactSecrets;
 
 export function abortedError(signal: AbortSignal): StructuredLLMError {
   return new StructuredLLMError({
@@ -106,7 +94,7 @@ export function toStructuredError(error: unknown, context: MapErrorContext): Str
   const { signal, secrets, label } = context;
   if (StructuredLLMError.is(error)) return error;
   if (signal.aborted) return abortedError(signal);
-  const cause = safeCause(error, secrets);
+  const cause = causeWithoutSecrets(error, secrets);
   const withCause = cause === undefined ? {} : { cause };
   if (error instanceof OpenAI.APIUserAbortError) {
     return new StructuredLLMError({
@@ -127,7 +115,7 @@ export function toStructuredError(error: unknown, context: MapErrorContext): Str
       cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
     return new StructuredLLMError({
       category: 'network',
-      message: redact(
+      message: redactSecrets(
         `Could not reach the ${label} API${detail === '' ? '' : ` (${detail})`}`,
         secrets,
       ),
@@ -136,7 +124,7 @@ export function toStructuredError(error: unknown, context: MapErrorContext): Str
   }
   if (error instanceof OpenAI.APIError) {
     const body = bodyOf(error);
-    const message = redact(messageOf(error, body), secrets);
+    const message = redactSecrets(messageOf(error, body), secrets);
     if (typeof error.status === 'number') {
       const retryAfterMs = retryAfterFromHeaders((name) => error.headers?.get(name));
       const unsupported = error.status === 400 && isUnsupportedModeMessage(message);
@@ -169,7 +157,7 @@ export function toStructuredError(error: unknown, context: MapErrorContext): Str
   const text = error instanceof Error ? error.message : String(error);
   return new StructuredLLMError({
     category: 'network',
-    message: redact(`The ${label} connection failed: ${text}`, secrets),
+    message: redactSecrets(`The ${label} connection failed: ${text}`, secrets),
     ...withCause,
   });
 }

@@ -2,6 +2,7 @@ import {
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
+  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
@@ -133,6 +134,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Struc
 
   const client = new OpenAI({
     ...options.clientOptions,
+    // At debug level (OPENAI_LOG=debug) the SDK logs headers and error bodies: keep the key out.
+    ...(apiKey === undefined
+      ? {}
+      : { logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey]) }),
     // Local servers (Ollama, vLLM without --api-key) need no key, but the SDK wants one.
     apiKey: apiKey ?? 'no-key',
     ...(baseURL === undefined ? {} : { baseURL }),

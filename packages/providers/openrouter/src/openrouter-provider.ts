@@ -2,6 +2,7 @@ import {
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
+  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
@@ -176,6 +177,8 @@ export function createOpenRouterProvider(
   }
   const client = new OpenAI({
     ...options.clientOptions,
+    // At debug level (OPENAI_LOG=debug) the SDK logs headers and error bodies: keep the key out.
+    logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey]),
     apiKey,
     baseURL: options.baseURL ?? readEnv('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL,
     // The SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID: OpenRouter takes neither.
