@@ -54,7 +54,7 @@ function keyOf(env: Env, name: string): string | undefined {
 }
 
 /** True when no key and no base URL is configured: the demo runs on its embedded model. */
-export function usesSimulatedModel(options: BackendOptions): boolean {
+function usesSimulatedModel(options: BackendOptions): boolean {
   const env = options.env ?? process.env;
   if (options.simulated === true) return true;
   if (options.baseURL !== undefined) return false;
@@ -198,7 +198,7 @@ type SdkLogFn = (message: string, ...rest: unknown[]) => void;
  * bodies, which hold the key when a server echoes it back. All go to stderr,
  * so `--json` output on stdout stays parseable.
  */
-export function sdkLogger(secrets: readonly (string | undefined)[]): {
+function sdkLogger(secrets: readonly (string | undefined)[]): {
   readonly error: SdkLogFn;
   readonly warn: SdkLogFn;
   readonly info: SdkLogFn;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const demoRoot = fileURLToPath(new URL('..', import.meta.url));
-export const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const demoRoot = fileURLToPath(new URL('..', import.meta.url));
+const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 export interface RunResult {
   readonly code: number | null;

@@ -29,9 +29,9 @@ export interface CliIo {
   readonly signal?: AbortSignal;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
 function toError(thrown: unknown): StructuredLLMError {
   return StructuredLLMError.is(thrown)

@@ -63,7 +63,7 @@ const SKILLS = [
   'incident response',
 ];
 
-export function userProfile(random: Random): Record<string, unknown> {
+function userProfile(random: Random): Record<string, unknown> {
   const first = pick(random, FIRST);
   const last = pick(random, LAST);
   const years = 6 + Math.floor(random() * 12);
@@ -111,7 +111,7 @@ const PRODUCTS: readonly (readonly [string, string, number, readonly string[]])[
   ['Basecamp lantern', 'camp', 49, ['rechargeable', 'dimmable']],
 ];
 
-export function productCatalogue(random: Random): Record<string, unknown> {
+function productCatalogue(random: Random): Record<string, unknown> {
   const currency = pick(random, ['EUR', 'USD', 'GBP'] as const);
   return {
     store: pick(random, ['Northwind Outdoor', 'Fjell & Co.', 'Cairn Supply']),
@@ -130,7 +130,7 @@ export function productCatalogue(random: Random): Record<string, unknown> {
   };
 }
 
-export function quarterlyReport(random: Random): Record<string, unknown> {
+function quarterlyReport(random: Random): Record<string, unknown> {
   const change = () => round(-8 + random() * 24, 1);
   return {
     title: 'Q3 operations report',

@@ -109,7 +109,7 @@ function schemaNameOf(request: RecordedRequest): string | undefined {
 }
 
 /** The answer the simulated model writes for a request. */
-export function answerFor(request: RecordedRequest): unknown {
+function answerFor(request: RecordedRequest): unknown {
   const random = seededRandom(hashSeed(firstUserText(request.body)));
   const known = knownContent(schemaNameOf(request));
   if (known !== undefined) return known(random);

@@ -4,7 +4,7 @@ import type { WireDialect, WireFixture } from '../wire/types.ts';
 import type { ConformanceCheck } from './check-tools.ts';
 
 /** Fixtures a provider of this dialect can replay (OpenRouter also speaks plain OpenAI streams). */
-export function fixturesFor(dialect: WireDialect): readonly WireFixture[] {
+function fixturesFor(dialect: WireDialect): readonly WireFixture[] {
   return wireFixtures.filter(
     (fixture) =>
       fixture.dialect === dialect || (dialect === 'openrouter' && fixture.dialect === 'openai'),

@@ -3,7 +3,7 @@ import { namedEvent } from './sse.ts';
 import { defaultErrorMessage } from './status-messages.ts';
 
 /** Anthropic `error.type` for an HTTP status. */
-export function anthropicErrorType(status: number): string {
+function anthropicErrorType(status: number): string {
   switch (status) {
     case 401:
       return 'authentication_error';

@@ -26,7 +26,7 @@ export interface Generation {
 }
 
 /** Cuts text into pieces of `size` code points, so no surrogate pair is split. */
-export function chunkText(text: string, size: number): string[] {
+function chunkCodePoints(text: string, size: number): string[] {
   const points = Array.from(text);
   const step = Math.max(1, Math.floor(size));
   const chunks: string[] = [];
@@ -53,7 +53,7 @@ export function resolveGeneration(
   sequence: number,
 ): Generation {
   const text = outputText(script);
-  const chunks = chunkText(text, script.chunkSize ?? 8);
+  const chunks = chunkCodePoints(text, script.chunkSize ?? 8);
   const recorded = request.recorded;
   return {
     mode: script.mode ?? recorded.mode,
