@@ -22,8 +22,13 @@ function usable(secrets: readonly (string | undefined)[]): string[] {
  * `undefined` entries and secrets under 4 characters are ignored.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  return replaceAll(text, usable(secrets));
+}
+
+/** `text` with each of `secrets` (already filtered and ordered by {@link usable}) replaced. */
+function replaceAll(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of usable(secrets)) out = out.split(secret).join(REDACTED);
+  for (const secret of secrets) out = out.split(secret).join(REDACTED);
   return out;
 }
 
@@ -52,11 +57,7 @@ export function redactDeep(value: unknown, secrets: readonly (string | undefined
   const keys = usable(secrets);
   if (keys.length === 0) return value;
   const seen = new Set<object>();
-  const text = (s: string): string => {
-    let out = s;
-    for (const secret of keys) out = out.split(secret).join(REDACTED);
-    return out;
-  };
+  const text = (s: string): string => replaceAll(s, keys);
   const copy = (item: unknown, depth: number): unknown => {
     if (typeof item === 'string') return text(item);
     if (typeof item !== 'object' || item === null) return item;
