@@ -8,6 +8,7 @@ import {
   type ValidationMode,
 } from './check-keywords.ts';
 import { describeValue } from './describe-value.ts';
+import { pathPasses, valuePasses } from './fast-path.ts';
 import type { JsonPath } from './json-schema.ts';
 import {
   describeTypes,
@@ -42,6 +43,8 @@ export interface ValidationRunOptions {
   readonly subject?: { readonly value: unknown } | undefined;
   readonly maxDepth: number;
   readonly maxIssues: number;
+  /** `false` runs every check through the task stack, skipping the fast path (tests compare both). */
+  readonly shortcuts?: boolean | undefined;
 }
 
 /**
@@ -53,12 +56,17 @@ export function runValidation(
   value: unknown,
   options: ValidationRunOptions,
 ): ValidationIssue[] {
+  const { mode, path = [], subject, maxDepth } = options;
+  const shortcuts = options.shortcuts !== false;
+  // Most checks pass: answered without tasks when the schemas on the way are plain.
+  if (shortcuts && pathPasses(root, value, mode, path, subject, maxDepth)) return [];
   const top: Sink = { issues: [], limit: options.maxIssues };
   const run: Run = {
-    mode: options.mode,
-    path: options.path ?? [],
-    subject: options.subject,
-    maxDepth: options.maxDepth,
+    mode,
+    path,
+    subject,
+    maxDepth,
+    shortcuts,
     pending: [],
     sink: top,
     at: undefined,
@@ -141,38 +149,9 @@ function processCheck(run: Run, task: CheckTask): void {
   }
 }
 
-/** Set by {@link flag} when a probing check fails. */
-let probeFailed = false;
-const flag = (): void => {
-  probeFailed = true;
-};
-
-/**
- * The common case checked on the spot: a string, number, boolean or null
- * against a schema with no combinators. True when it passes; false sends the
- * value through the ordinary task (which also builds the location an issue
- * needs), so the fast path never changes what is reported, only what it costs.
- */
-function leafPasses(node: SchemaNode, value: unknown, mode: ValidationMode): boolean {
-  if (
-    node.never ||
-    node.allOf.length > 0 ||
-    node.anyOf !== undefined ||
-    node.oneOf !== undefined ||
-    node.not !== undefined
-  ) {
-    return false;
-  }
-  const type = jsonTypeBit(value);
-  if (type === 0 || type === TYPE_ARRAY || type === TYPE_OBJECT) return false;
-  if (node.types !== undefined && (node.types & type) === 0) return false;
-  probeFailed = false;
-  if (node.constant !== undefined || node.enumeration !== undefined) {
-    checkConstants(node, value, mode, flag);
-  }
-  if (type & TYPE_NUMBER) checkNumber(node, value as number, flag);
-  else if (type === TYPE_STRING) checkString(node, value as string, mode, flag);
-  return !probeFailed;
+/** Container levels a child of the container at `at` may still enter; -1 turns the fast path off. */
+function childRoom(run: Run, at: At): number {
+  return run.shortcuts ? run.maxDepth - (at?.depth ?? 0) - 1 : -1;
 }
 
 function queueItems(
@@ -187,10 +166,16 @@ function queueItems(
   const count = node.items?.never === true ? Math.min(array.length, tupleLength) : array.length;
   if (count === 0 || (node.items === undefined && tupleLength === 0)) return;
   if (!canEnter(run, at, sink)) return;
+  const room = childRoom(run, at);
   for (let i = 0; i < count; i++) {
     const schema = i < tupleLength ? node.prefixItems[i] : node.items;
     const item = array[i];
-    if (schema === undefined || item === undefined || leafPasses(schema, item, run.mode)) continue;
+    if (
+      schema === undefined ||
+      item === undefined ||
+      (room >= 0 && valuePasses(schema, item, run.mode, room))
+    )
+      continue;
     run.pending.push({ kind: 'check', node: schema, value: item, at: childAt(at, i), sink });
   }
 }
@@ -207,6 +192,7 @@ function queueProperties(
   const constrained =
     properties !== undefined || patternProperties.length > 0 || additionalProperties !== undefined;
   if (!constrained || keys.length === 0 || !canEnter(run, at, sink)) return;
+  const room = childRoom(run, at);
   for (const key of keys) {
     const item = object[key];
     if (item === undefined) continue; // not a JSON value: a key whose value has not begun
@@ -214,7 +200,7 @@ function queueProperties(
     const schema = properties?.get(key);
     if (schema !== undefined) {
       matched = true;
-      if (!leafPasses(schema, item, run.mode)) {
+      if (room < 0 || !valuePasses(schema, item, run.mode, room)) {
         run.pending.push({ kind: 'check', node: schema, value: item, at: childAt(at, key), sink });
       }
     }

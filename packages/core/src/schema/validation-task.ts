@@ -93,6 +93,8 @@ export interface Run {
   /** The value at the end of {@link path}, when the caller gave it. */
   readonly subject: { readonly value: unknown } | undefined;
   readonly maxDepth: number;
+  /** Whether plain subtrees may be answered by the fast path (`fast-path.ts`). */
+  readonly shortcuts: boolean;
   /** Tasks produced by the task being processed, in the order they must run. */
   readonly pending: Task[];
   /** Target of {@link complain}: set before each batch of keyword checks. */
