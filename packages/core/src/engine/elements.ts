@@ -79,75 +79,74 @@ export function resolveElementPath(
 const STRING_SAMPLES = 12;
 
 /**
- * A 53-bit fingerprint of a JSON value, cheap enough to take for every element:
+ * A 32-bit fingerprint of a JSON value, cheap enough to take for every element:
  * its structure, numbers, literals and string lengths are hashed in full, each
  * string's content through up to 12 code units spread over it, each key through
  * its length and first and last code units (so two versions of a long string that
- * differ only between samples collide). It only tells whether a retry re-wrote an
- * element already delivered.
+ * differ only between samples collide). It only tells whether a retry re-wrote the
+ * element delivered at the same index, so 32 bits leave one miss in four billion.
  */
 export function fingerprint(value: unknown): number {
-  h1 = 0xdeadbeef;
-  h2 = 0x41c6ce57;
+  let h = 0x2545f491;
   const stack = fingerprintStack;
   const base = stack.length;
   stack.push(value);
   while (stack.length > base) {
     const node = stack.pop();
     if (typeof node === 'string') {
-      mix(1);
-      mixString(node);
+      h = mixString(mix(h, 1), node);
     } else if (typeof node === 'number') {
       const whole = Math.floor(node);
-      mix(2);
-      mix(whole | 0);
-      mix((whole / 4294967296) | 0);
-      mix(((node - whole) * 4294967296) | 0);
+      h = mix(mix(h, 2), whole | 0);
+      // Above 2^31 the high part counts too; the fraction in 32 bits.
+      if (whole >= 2147483648 || whole < -2147483648) h = mix(h, (whole / 4294967296) | 0);
+      h = mix(h, ((node - whole) * 4294967296) | 0);
     } else if (node === null || typeof node !== 'object') {
-      mix(node === null ? 3 : node === true ? 4 : node === false ? 5 : 6);
+      h = mix(h, node === null ? 3 : node === true ? 4 : node === false ? 5 : 6);
     } else if (Array.isArray(node)) {
-      mix(7);
-      mix(node.length);
+      h = mix(h, 7 | (node.length << 4));
       for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
     } else {
       const keys = Object.keys(node);
-      mix(8);
-      mix(keys.length);
+      h = mix(h, 8 | (keys.length << 4));
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
-        mix(key.length);
-        mix(key.charCodeAt(0));
-        mix(key.charCodeAt(key.length - 1));
+        h = mix(h, key.length);
+        h = mix(h, (key.charCodeAt(0) << 16) | key.charCodeAt(key.length - 1));
         stack.push((node as Record<string, unknown>)[key]);
       }
     }
   }
-  let a = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  a ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  let b = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  b ^= Math.imul(a ^ (a >>> 13), 3266489909);
-  return 4294967296 * (2097151 & b) + (a >>> 0);
+  // Final avalanche (murmur3's fmix32).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-// The running hash of `fingerprint`, and its work stack: module state, so that a call allocates nothing.
-let h1 = 0;
-let h2 = 0;
+// The work stack of `fingerprint`: module state, so that a call allocates nothing.
 const fingerprintStack: unknown[] = [];
 
-function mix(code: number): void {
-  h1 = Math.imul(h1 ^ code, 2654435761);
-  h2 = Math.imul(h2 ^ code, 1597334677);
+function mix(h: number, code: number): number {
+  const k = Math.imul(code, 0xcc9e2d51);
+  return (Math.imul(h ^ ((k << 15) | (k >>> 17)), 0x1b873593) + 0xe6546b64) | 0;
 }
 
-function mixString(text: string): void {
+/** The length, then code units two at a time: all of a short string, samples of a long one. */
+function mixString(h: number, text: string): number {
   const n = text.length;
-  mix(n);
+  let hash = mix(h, n);
   if (n <= STRING_SAMPLES) {
-    for (let i = 0; i < n; i++) mix(text.charCodeAt(i));
-    return;
+    for (let i = 0; i < n; i += 2) {
+      hash = mix(hash, (text.charCodeAt(i) << 16) | (i + 1 < n ? text.charCodeAt(i + 1) : 0));
+    }
+    return hash;
   }
   const step = (n - 1) / (STRING_SAMPLES - 1);
-  for (let i = 0; i < STRING_SAMPLES; i++) mix(text.charCodeAt(Math.round(i * step)));
+  for (let i = 0; i < STRING_SAMPLES; i += 2) {
+    const first = text.charCodeAt(Math.round(i * step));
+    hash = mix(hash, (first << 16) | text.charCodeAt(Math.round((i + 1) * step)));
+  }
+  return hash;
 }
 
 /** True when `path` lies inside, or leads to, the array at `arrayPath`. */

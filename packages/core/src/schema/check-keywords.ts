@@ -77,6 +77,8 @@ export function checkConstants(
   }
   if (
     enumeration !== undefined &&
+    // An exact match settles it in either mode; otherwise compare deeply or as a prefix.
+    !((value === null || typeof value !== 'object') && enumeration.includes(value)) &&
     !enumeration.some((item) => matchesConstant(value, item, mode))
   ) {
     complain(`expected one of ${describeList(enumeration)}, ${got(value, mode)}`);

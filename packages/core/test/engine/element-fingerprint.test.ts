@@ -36,6 +36,39 @@ describe('element fingerprints', () => {
     const seen = new Set([fingerprint(base), ...edits.map(fingerprint)]);
     expect(seen.size).toBe(edits.length + 1);
   });
+
+  it('change with any one code unit of a short string, and with any integer or amount in cents', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 12 })
+          .filter((text) => text.length <= 12),
+        fc.nat(),
+        fc.integer({ min: 1, max: 0xffff }),
+        (text, at, delta) => {
+          const i = at % text.length;
+          const edited = `${text.slice(0, i)}${String.fromCharCode((text.charCodeAt(i) + delta) % 0x10000)}${text.slice(i + 1)}`;
+          expect(fingerprint({ name: edited })).not.toBe(fingerprint({ name: text }));
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.maxSafeInteger(),
+          fc.integer().map((cents) => cents / 100),
+        ),
+        fc.oneof(
+          fc.maxSafeInteger(),
+          fc.integer().map((cents) => cents / 100),
+        ),
+        (a, b) => {
+          fc.pre(a !== b);
+          expect(fingerprint([a])).not.toBe(fingerprint([b]));
+        },
+      ),
+    );
+  });
 });
 
 describe('element paths', () => {
