@@ -224,15 +224,27 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     if (parser.releaseLast()) releasedHere++;
   };
 
+  const elementCheck = {
+    path: [...elementPath, 0],
+    complete: true,
+    subject: { value: undefined as unknown },
+  };
   const takeElement = (tracker: ElementTracker, index: number, value: unknown): void => {
     const known = tracker.isDelivered(index);
     // An element an earlier attempt delivered is skipped; a changed one is checked again.
     if (!known || (tracker.differs(index, value) && tracker.policy !== 'skip')) {
-      const path = [...elementPath, index];
-      // Built-in models take the element as the subject of the check; others get a view.
-      const result: ValidationResult<unknown> = subjectAware
-        ? responseModel.validatePartial(parser.value, { path, complete: true, subject: { value } })
-        : responseModel.validatePartial(elementView(index, value), { path, complete: true });
+      // Built-in models take the element as the subject of the check (with options reused:
+      // they keep nothing of them); others get a view and options of their own.
+      let result: ValidationResult<unknown>;
+      if (subjectAware) {
+        elementCheck.path[elementPath.length] = index;
+        elementCheck.subject.value = value;
+        result = responseModel.validatePartial(parser.value, elementCheck);
+        elementCheck.subject.value = undefined;
+      } else {
+        const path = [...elementPath, index];
+        result = responseModel.validatePartial(elementView(index, value), { path, complete: true });
+      }
       if (view !== undefined) view.holder.length = 0; // hold no element longer than its check
       if (!result.success) {
         const error = new StructuredLLMError({

@@ -107,14 +107,15 @@ export function fingerprint(value: unknown): number {
       h = mix(h, 7 | (node.length << 4));
       for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
     } else {
-      const keys = Object.keys(node);
-      h = mix(h, 8 | (keys.length << 4));
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i] as string;
+      // A JSON object's keys (for-in: no key array to allocate).
+      let count = 0;
+      for (const key in node) {
         h = mix(h, key.length);
         h = mix(h, (key.charCodeAt(0) << 16) | key.charCodeAt(key.length - 1));
         stack.push((node as Record<string, unknown>)[key]);
+        count++;
       }
+      h = mix(h, 8 | (count << 4));
     }
   }
   // Final avalanche (murmur3's fmix32).

@@ -62,22 +62,33 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     const responses = this[Symbol.asyncIterator]();
     let done = false;
     let failure: StructuredLLMError | undefined;
+    type Step = IteratorResult<ElementEvent<E>, undefined>;
+    // Queued elements first; when none is left, the stream is pulled (its responses are made
+    // to hand over elements) and the queue looked at again. A then-chain, not an async
+    // function: one promise hop per element fewer.
+    const step = (): Step | Promise<Step> => {
+      const item = tracker.take();
+      if (item !== undefined) return { done: false, value: item as ElementEvent<E> };
+      if (done) {
+        if (failure === undefined) return { done: true, value: undefined };
+        // Every valid element first, then the request's failure (once).
+        const error = failure;
+        failure = undefined;
+        throw error;
+      }
+      // Pulled to the runner's end, so the request finishes (and releases the provider).
+      return responses.next().then((response) => {
+        if (response.done === true) done = true;
+        else if (response.value.isComplete) failure = response.value.error;
+        return step();
+      });
+    };
     const iterator: AsyncIterator<ElementEvent<E>, undefined> = {
-      next: async () => {
-        for (;;) {
-          const item = tracker.take();
-          if (item !== undefined) return { done: false, value: item as ElementEvent<E> };
-          if (done) {
-            if (failure === undefined) return { done: true, value: undefined };
-            // Every valid element first, then the request's failure (once).
-            const error = failure;
-            failure = undefined;
-            throw error;
-          }
-          // Pulled to the runner's end, so the request finishes (and releases the provider).
-          const response = await responses.next();
-          if (response.done === true) done = true;
-          else if (response.value.isComplete) failure = response.value.error;
+      next: () => {
+        try {
+          return Promise.resolve(step());
+        } catch (error) {
+          return Promise.reject(error);
         }
       },
       return: async () => {
