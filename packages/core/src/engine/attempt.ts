@@ -309,7 +309,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   // What the model wrote: its length, and the head and tail a re-ask quotes.
   const text = new TextExcerpt();
-  let rawChunks: string[] = [];
+  // Chunks since the last response; most responses carry one, so the array is made with it.
+  let rawChunks: string[] | undefined;
   let chunks = 0;
   let charsAtLastEmit = 0;
   let firstPartial = true;
@@ -322,6 +323,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const chunkSize = Math.max(0, request.streamingChunkSize ?? 0);
   const estimateKey = responseModel.name;
 
+  // Options of the growing-string check, reused for built-in models (they keep nothing of them).
+  const growingCheck: { path: JsonPath; readonly complete: false } = { path: [], complete: false };
   const checkPartial = (): void => {
     const root = parser.value;
     for (const path of completed) {
@@ -355,7 +358,13 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     textAtCheck = text.length;
     lengthAtCheck = typeof value === 'string' ? value.length : 0;
     if (lengthAtCheck <= GROWING_STRING_CHECK_LIMIT) {
-      const result = responseModel.validatePartial(root, { path: growing, complete: false });
+      let result: ValidationResult<unknown>;
+      if (subjectAware) {
+        growingCheck.path = growing;
+        result = responseModel.validatePartial(root, growingCheck);
+      } else {
+        result = responseModel.validatePartial(root, { path: growing, complete: false });
+      }
       if (!result.success) {
         throw validationError(
           'The response can no longer match the schema',
@@ -555,7 +564,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         });
       }
       write(part.delta);
-      rawChunks.push(part.delta);
+      if (rawChunks === undefined) rawChunks = [part.delta];
+      else rawChunks.push(part.delta);
       if (chunkEvent !== undefined) {
         chunkEvent.chars = part.delta.length;
         hub.emit('onChunk', chunkEvent);
@@ -584,7 +594,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
       firstPartial = false;
       const chunksSinceLast = rawChunks;
-      rawChunks = [];
+      rawChunks = undefined;
       return {
         partialResult: partial as StreamingResponse<T>['partialResult'],
         isComplete: false,
@@ -632,7 +642,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           });
         }
         write(result.text);
-        rawChunks.push(result.text);
+        rawChunks = [result.text];
         chunks++;
         if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
         if (hub.has('onFirstChunk')) emitFirstChunk();
@@ -719,7 +729,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         outcome: {
           value: validated.value,
           chars: text.length,
-          rawChunks,
+          rawChunks: rawChunks ?? [],
           usage,
           finishReason,
           responseId,

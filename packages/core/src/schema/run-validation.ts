@@ -47,6 +47,8 @@ export interface ValidationRunOptions {
   readonly shortcuts?: boolean | undefined;
 }
 
+const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
+
 /**
  * Checks `value` (or, with `options.path`, the subtree at that path) against
  * the compiled schema `root` and returns the issues found.
@@ -55,11 +57,11 @@ export function runValidation(
   root: SchemaNode,
   value: unknown,
   options: ValidationRunOptions,
-): ValidationIssue[] {
+): readonly ValidationIssue[] {
   const { mode, path = [], subject, maxDepth } = options;
   const shortcuts = options.shortcuts !== false;
   // Most checks pass: answered without tasks when the schemas on the way are plain.
-  if (shortcuts && pathPasses(root, value, mode, path, subject, maxDepth)) return [];
+  if (shortcuts && pathPasses(root, value, mode, path, subject, maxDepth)) return NO_ISSUES;
   const top: Sink = { issues: [], limit: options.maxIssues };
   const run: Run = {
     mode,
