@@ -12,13 +12,14 @@ import type {
   Usage,
 } from '../provider/index.ts';
 import type { RoutedModel } from '../provider/model-router.ts';
+import { pathPasses, stringPrefixesPass } from '../schema/fast-path.ts';
 import {
   formatIssues,
   formatPath,
   type ResponseModel,
   type ValidationResult,
 } from '../schema/index.ts';
-import { honoursSubject } from '../schema/json-schema-model.ts';
+import { builtInModels } from '../schema/json-schema-model.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
@@ -199,7 +200,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   // Elements removed from the array in this attempt: while none is, an element sits at its own index.
   let releasedHere = 0;
 
-  const subjectAware = honoursSubject.has(responseModel);
+  const builtIn = builtInModels.get(responseModel);
+  const subjectAware = builtIn !== undefined;
   // A document where the element sits at its own index, for path-local validation after
   // releases: the containers along the path copied once (keys leading to the array are what
   // the check reads), then only the element changes.
@@ -328,6 +330,15 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const checkPartial = (): void => {
     const root = parser.value;
     for (const path of completed) {
+      // A container above VALIDATE_DEPTH had each of its parts checked as it completed:
+      // its own keywords are what is left (built-in models; others check it whole).
+      if (
+        builtIn !== undefined &&
+        path.length < VALIDATE_DEPTH &&
+        pathPasses(builtIn.partialRoot, root, 'final', path, undefined, builtIn.maxDepth, true)
+      ) {
+        continue;
+      }
       const result = responseModel.validatePartial(root, { path, complete: true });
       if (!result.success) {
         throw validationError(
@@ -352,10 +363,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     const growing = parser.path;
     // Inside an element after releases, indices are the text's: the element is checked once complete.
     if (releasedHere > 0 && relation(growing, elementPath) === 'inside') return;
-    const value = valueAt(root, growing);
     stringChecked = true;
     valueEnded = false;
     textAtCheck = text.length;
+    // A string no prefix of which can fail (by the schema alone) waits for its end.
+    if (
+      builtIn !== undefined &&
+      stringPrefixesPass(builtIn.partialRoot, growing, builtIn.maxDepth)
+    ) {
+      lengthAtCheck = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const value = valueAt(root, growing);
     lengthAtCheck = typeof value === 'string' ? value.length : 0;
     if (lengthAtCheck <= GROWING_STRING_CHECK_LIMIT) {
       let result: ValidationResult<unknown>;
@@ -672,6 +691,28 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   }
 
   /** The stream (or call) is over: check how it ended, then validate the whole value. */
+  /**
+   * True when the final check is already done piecewise: every part of the document
+   * was checked in final mode as it completed (those of the last chunk are checked
+   * here), and the model's final check is that same schema. The root's own keywords
+   * are what is left. Any doubt, or an issue, and the model's `validate` runs as usual
+   * (so failures read the same).
+   */
+  function partsSettleFinal(): boolean {
+    if (builtIn === undefined || !builtIn.finalIsPartial || elements !== undefined) return false;
+    const root = parser.value;
+    const { partialRoot, maxDepth } = builtIn;
+    for (const path of completed) {
+      const settled =
+        (path.length < VALIDATE_DEPTH &&
+          pathPasses(partialRoot, root, 'final', path, undefined, maxDepth, true)) ||
+        responseModel.validatePartial(root, { path, complete: true }).success;
+      if (!settled) return false;
+    }
+    completed.length = 0;
+    return pathPasses(partialRoot, root, 'final', [], undefined, maxDepth, true);
+  }
+
   function finish(): void {
     let validating: ReturnType<ResponseModel<T>['validate']>;
     try {
@@ -699,7 +740,9 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         }
         throw error;
       }
-      validating = responseModel.validate(parser.value);
+      validating = partsSettleFinal()
+        ? { success: true, value: parser.value as T }
+        : responseModel.validate(parser.value);
     } catch (thrown) {
       fail(thrown);
       return;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ValidationMode } from './check-keywords.ts';
 import { compileSchema } from './compile-schema.ts';
+import { pathPasses, stringPrefixesPass } from './fast-path.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
 import { runValidation, type ValidationRunOptions } from './run-validation.ts';
 
@@ -180,5 +181,84 @@ describe('validation fast path', () => {
       maxIssues: 5,
     });
     expect(alongPath).toEqual([{ path: [0, 0], message: 'value nested deeper than 2 levels' }]);
+  });
+
+  it('skips growing strings only where no prefix can fail, whatever the document around them', () => {
+    const segment = fc.oneof(fc.constantFrom('a', 'b', 'c', 'z1', 'x', '__proto__'), fc.nat(5));
+    let skipped = 0;
+    fc.assert(
+      fc.property(
+        schemaArbitrary,
+        fc.array(segment, { maxLength: 4 }),
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        (schema, path, text, maxDepth) => {
+          const root = compileSchema(schema as JsonSchema);
+          if (!stringPrefixesPass(root, path, maxDepth)) return;
+          skipped++;
+          // The document the path describes, with the growing string at its end.
+          let document: unknown = text;
+          for (let i = path.length - 1; i >= 0; i--) {
+            const step = path[i] as string | number;
+            if (typeof step === 'number') {
+              const array: unknown[] = new Array(step).fill(null);
+              array.push(document);
+              document = array;
+            } else {
+              const object: Record<string, unknown> = {};
+              Object.defineProperty(object, step, {
+                value: document,
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+              document = object;
+            }
+          }
+          const issues = runValidation(root, document, {
+            mode: 'partial',
+            path,
+            maxDepth,
+            maxIssues: 50,
+            shortcuts: false,
+          });
+          expect(issues).toEqual([]);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(skipped).toBeGreaterThan(100);
+  });
+
+  it('passes a container on its own keywords only when its parts, checked one by one, pass too', () => {
+    let settled = 0;
+    fc.assert(
+      fc.property(
+        schemaArbitrary,
+        jsonValue,
+        fc.nat(),
+        fc.integer({ min: 1, max: 6 }),
+        (schema, value, pick, maxDepth) => {
+          const root = compileSchema(schema as JsonSchema);
+          const paths = pathsOf(value);
+          const path = paths[pick % paths.length] as JsonPath;
+          if (!pathPasses(root, value, 'final', path, undefined, maxDepth, true)) return;
+          const options = { mode: 'final', maxDepth, maxIssues: 50, shortcuts: false } as const;
+          let container: unknown = value;
+          for (const step of path) container = (container as Record<string, unknown>)[step];
+          const children =
+            container !== null && typeof container === 'object' ? Object.keys(container) : [];
+          const partsPass = children.every((key) => {
+            const step = Array.isArray(container) ? Number(key) : key;
+            return runValidation(root, value, { ...options, path: [...path, step] }).length === 0;
+          });
+          if (!partsPass) return;
+          settled++;
+          expect(runValidation(root, value, { ...options, path })).toEqual([]);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(settled).toBeGreaterThan(100);
   });
 });

@@ -131,6 +131,10 @@ function propertiesPass(
  * True when the subtree of `document` at `path` passes, and every step on the
  * way is allowed (the walk of `processWalk`, under plain schemas only). With
  * `subject`, its value stands for the one at the end of the path.
+ *
+ * With `childrenChecked`, the value's own keywords are checked but not its
+ * items or properties: for a caller that has checked each of them at its own
+ * path (as the engine does with the parts of a container as they complete).
  */
 export function pathPasses(
   root: SchemaNode,
@@ -139,6 +143,7 @@ export function pathPasses(
   path: JsonPath,
   subject: { readonly value: unknown } | undefined,
   maxDepth: number,
+  childrenChecked = false,
 ): boolean {
   let node = root;
   let value = document;
@@ -181,5 +186,81 @@ export function pathPasses(
     node = schema;
   }
   if (value === undefined) return mode === 'partial';
+  if (childrenChecked) return ownKeywordsPass(node, value, mode);
   return valuePasses(node, value, mode, maxDepth - path.length);
+}
+
+/** {@link probe} without entering items or properties. */
+function ownKeywordsPass(node: SchemaNode, value: unknown, mode: ValidationMode): boolean {
+  if (
+    node.never ||
+    node.allOf.length > 0 ||
+    node.anyOf !== undefined ||
+    node.oneOf !== undefined ||
+    node.not !== undefined ||
+    node.patternProperties.length > 0
+  ) {
+    return false;
+  }
+  const type = jsonTypeBit(value);
+  if (type === 0) return false;
+  if (node.types !== undefined && (node.types & type) === 0) return false;
+  probeFailed = false;
+  if (node.constant !== undefined || node.enumeration !== undefined) {
+    checkConstants(node, value, mode, flag);
+  }
+  if (type & TYPE_NUMBER) checkNumber(node, value as number, flag);
+  else if (type === TYPE_STRING) checkString(node, value as string, mode, flag);
+  else if (type === TYPE_ARRAY) checkArrayLength(node, (value as unknown[]).length, mode, flag);
+  else if (type === TYPE_OBJECT) {
+    const object = value as Record<string, unknown>;
+    checkObjectKeys(node, object, Object.keys(object), mode, flag);
+  }
+  return !probeFailed;
+}
+
+/**
+ * True when a partial check of *any* string at a path of this shape passes —
+ * read from the schema alone, not the document: every step is a plain
+ * `properties`/`additionalProperties`/`items` step with no `maxItems`, tuple or
+ * combinator, and the schema at the end takes strings with no `const`, `enum` or
+ * `maxLength` (the only string keywords a prefix can fail). A growing string
+ * there need not be checked while it grows; it is checked once complete.
+ */
+export function stringPrefixesPass(root: SchemaNode, path: JsonPath, maxDepth: number): boolean {
+  let node = root;
+  for (let index = 0; index < path.length; index++) {
+    const step = path[index] as string | number;
+    const kind = typeof step === 'number' ? TYPE_ARRAY : TYPE_OBJECT;
+    if (
+      node.never ||
+      node.allOf.length > 0 ||
+      node.anyOf !== undefined ||
+      node.oneOf !== undefined ||
+      (node.types !== undefined && (node.types & kind) === 0) ||
+      index >= maxDepth
+    ) {
+      return false;
+    }
+    let schema: SchemaNode | undefined;
+    if (kind === TYPE_ARRAY) {
+      if (node.maxItems !== undefined || node.prefixItems.length > 0) return false;
+      schema = node.items;
+    } else {
+      if (node.patternProperties.length > 0) return false;
+      schema = node.properties?.get(String(step)) ?? node.additionalProperties;
+    }
+    if (schema === undefined) return true; // nothing constrains the rest of the way
+    node = schema;
+  }
+  return (
+    !node.never &&
+    node.allOf.length === 0 &&
+    node.anyOf === undefined &&
+    node.oneOf === undefined &&
+    (node.types === undefined || (node.types & TYPE_STRING) !== 0) &&
+    node.constant === undefined &&
+    node.enumeration === undefined &&
+    node.maxLength === undefined
+  );
 }

@@ -2,17 +2,14 @@ import { unsupportedSchema } from './compile-schema.ts';
 import { declaredKeys, type KeyFilter } from './declared-keys.ts';
 import type { DeepPartial } from './deep-partial.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
-import {
-  compileJsonSchema,
-  compileJsonSchemaNode,
-  type JsonSchemaValidator,
-} from './json-schema-validator.ts';
+import { compileJsonSchemaNode, type JsonSchemaValidator } from './json-schema-validator.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
   schemaNameFromTitle,
   type ValidatePartialOptions,
 } from './response-model.ts';
+import type { SchemaNode } from './schema-node.ts';
 import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema.ts';
 import type { ValidationResult } from './validation.ts';
 
@@ -87,19 +84,33 @@ export function modelIdentity(
   };
 }
 
-/** Models whose `validatePartial` honours `subject` (the built-in ones); internal. */
-export const honoursSubject = new WeakSet<object>();
+/** What the engine may rely on in a built-in model; internal. */
+export interface BuiltInModel {
+  /** The compiled schema of `validatePartial` (which honours `subject`), and its depth limit. */
+  readonly partialRoot: SchemaNode;
+  readonly maxDepth: number;
+  /** True when `validate` is exactly that schema checked in final mode (no strict form, no own `validate`). */
+  readonly finalIsPartial: boolean;
+}
+
+/** The built-in models (and renamed copies of them); internal. */
+export const builtInModels = new WeakMap<object, BuiltInModel>();
 
 /** The shared shape of every built-in model: final validation given, partial validation by `validator`. */
 function createResponseModel<T>(parts: {
   readonly name: string;
   readonly description: string | undefined;
   readonly jsonSchema: JsonSchema;
-  readonly validator: JsonSchemaValidator;
+  readonly partial: {
+    readonly validator: JsonSchemaValidator;
+    readonly root: SchemaNode;
+    readonly maxDepth: number;
+  };
   readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
+  readonly finalIsPartial: boolean;
   readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
 }): ResponseModel<T> {
-  const { validator } = parts;
+  const { validator } = parts.partial;
   const model: ResponseModel<T> = Object.freeze({
     name: parts.name,
     ...(parts.description === undefined ? {} : { description: parts.description }),
@@ -121,7 +132,11 @@ function createResponseModel<T>(parts: {
         : { success: false, issues };
     },
   });
-  honoursSubject.add(model);
+  builtInModels.set(model, {
+    partialRoot: parts.partial.root,
+    maxDepth: parts.partial.maxDepth,
+    finalIsPartial: parts.finalIsPartial,
+  });
   return model;
 }
 
@@ -147,27 +162,24 @@ export function jsonSchema<T = unknown>(
   options: JsonSchemaOptions<T> = {},
 ): JsonSchemaModel<T> {
   const strict = strictForm(schema, options.strict ?? false);
-  const finalValidator =
-    strict === undefined || options.validate === undefined ? compileJsonSchema(schema) : undefined;
+  const final =
+    strict === undefined || options.validate === undefined
+      ? compileJsonSchemaNode(schema)
+      : undefined;
   // Partials are checked against the strict structure (nulls allowed where the model
   // may write them) with every constraint of the original kept.
   const partial =
-    strict === undefined && finalValidator !== undefined && options.undeclaredKeys !== 'drop'
-      ? { validator: finalValidator, root: undefined }
-      : compileJsonSchemaNode(
-          strict === undefined
-            ? schema
-            : toStrictJsonSchema(schema, { keepConstraints: true }).schema,
-        );
-  const partialValidator = partial.validator;
-  const keyFilter =
-    options.undeclaredKeys === 'drop' && partial.root !== undefined
-      ? declaredKeys(partial.root)
-      : undefined;
+    strict === undefined
+      ? (final ?? compileJsonSchemaNode(schema))
+      : compileJsonSchemaNode(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
+  const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partial.root) : undefined;
   const check =
     options.validate ??
     ((value: unknown): ValidationResult<T> => {
-      const issues = (finalValidator as JsonSchemaValidator).validate(value, 'final');
+      const issues = (final as { validator: JsonSchemaValidator }).validator.validate(
+        value,
+        'final',
+      );
       return issues.length === 0
         ? { success: true, value: value as T }
         : { success: false, issues };
@@ -176,8 +188,9 @@ export function jsonSchema<T = unknown>(
   return createResponseModel({
     ...modelIdentity(schema, options),
     jsonSchema: strict?.schema ?? schema,
-    validator: partialValidator,
+    partial,
     validate,
+    finalIsPartial: strict === undefined && options.validate === undefined,
     keyFilter,
   });
 }

@@ -55,7 +55,11 @@ export function compileJsonSchema(
 export function compileJsonSchemaNode(
   schema: JsonSchema,
   options: CompileJsonSchemaOptions = {},
-): { readonly validator: JsonSchemaValidator; readonly root: SchemaNode } {
+): {
+  readonly validator: JsonSchemaValidator;
+  readonly root: SchemaNode;
+  readonly maxDepth: number;
+} {
   const root = compileSchema(schema);
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
@@ -63,5 +67,5 @@ export function compileJsonSchemaNode(
     validate: (value, mode, path, subject) =>
       runValidation(root, value, { mode, path, subject, maxDepth, maxIssues }),
   };
-  return { validator, root };
+  return { validator, root, maxDepth };
 }

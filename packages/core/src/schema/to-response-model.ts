@@ -1,7 +1,7 @@
 import { unsupportedSchema } from './compile-schema.ts';
 import type { JsonPath } from './json-schema.ts';
 import {
-  honoursSubject,
+  builtInModels,
   type JsonSchemaModel,
   jsonSchema,
   modelIdentity,
@@ -127,7 +127,8 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
       ? {}
       : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
   });
-  if (honoursSubject.has(model)) honoursSubject.add(renamed);
+  const builtIn = builtInModels.get(model);
+  if (builtIn !== undefined) builtInModels.set(renamed, builtIn);
   return renamed;
 }
 
