@@ -327,8 +327,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   // Options of the growing-string check, reused for built-in models (they keep nothing of them).
   const growingCheck: { path: JsonPath; readonly complete: false } = { path: [], complete: false };
-  const checkPartial = (): void => {
-    const root = parser.value;
+  /** Checks what changed in `root` (the parser's current value) since the last look. */
+  const checkPartial = (root: unknown): void => {
     for (const path of completed) {
       // A container above VALIDATE_DEPTH had each of its parts checked as it completed:
       // its own keywords are what is left (built-in models; others check it whole).
@@ -347,7 +347,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         );
       }
     }
-    completed.length = 0;
+    if (completed.length > 0) completed.length = 0; // setting length is not free, even to 0
     if (!parser.readingString) {
       stringChecked = false; // the next string is a new one: check it at once
       return;
@@ -593,7 +593,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       // Consumed through elements(): nobody reads the partials, so a response is made
       // only to hand over waiting elements (completed parts are still checked then).
       if (elements?.listening && !elements.waiting) return undefined;
-      checkPartial();
+      const partial = parser.value;
+      checkPartial(partial);
       charsAtLastEmit = text.length;
       const progressPercent = tracker.listening
         ? tracker.updateProgress(`Received ${text.length} characters`, progressSoFar(), {
@@ -602,7 +603,6 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             chars: text.length,
           }).progressPercent
         : tracker.advance(progressSoFar());
-      const partial = parser.value;
       settings.onPartial(partial);
       partials++;
       if (partialEvent !== undefined) {
@@ -665,7 +665,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         chunks++;
         if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
         if (hub.has('onFirstChunk')) emitFirstChunk();
-        checkPartial();
+        checkPartial(parser.value);
         const event = tracker.updateProgress('Received the full response', progressNow(), {
           attempt: settings.attempt,
           model: routed.requested,

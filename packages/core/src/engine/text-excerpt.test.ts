@@ -22,4 +22,10 @@ describe('TextExcerpt', () => {
     expect(excerpt.length).toBe(400_000);
     expect(excerpt.toString()).toBe('abcdabcdab\n…\ncdabcdabcd');
   });
+
+  it('keeps no tail when asked for none', () => {
+    const excerpt = new TextExcerpt(4, 0);
+    for (let i = 0; i < 10; i++) excerpt.append('abc');
+    expect(excerpt.toString()).toBe('abca\n…\n');
+  });
 });

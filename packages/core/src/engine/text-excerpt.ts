@@ -7,9 +7,8 @@ export class TextExcerpt {
   private readonly headChars: number;
   private readonly tailChars: number;
   private head = '';
-  private tail: string[] = [];
-  private tailStart = 0;
-  private tailLength = 0;
+  /** The text after the head, cut back to its last `tailChars` once it reaches four times that. */
+  private tail = '';
   private total = 0;
 
   constructor(headChars = 3000, tailChars = 1000) {
@@ -28,25 +27,20 @@ export class TextExcerpt {
       const room = this.headChars - this.head.length;
       this.head += rest.slice(0, room);
       rest = rest.slice(room);
+      if (rest === '') return;
     }
-    if (rest === '') return;
-    this.tail.push(rest);
-    this.tailLength += rest.length;
-    // Drop whole pieces from the front while the rest still covers tailChars.
-    while (this.tailLength - (this.tail[this.tailStart] as string).length >= this.tailChars) {
-      this.tailLength -= (this.tail[this.tailStart] as string).length;
-      this.tailStart++;
-    }
-    if (this.tailStart > 1024) {
-      this.tail = this.tail.slice(this.tailStart);
-      this.tailStart = 0;
-    }
+    // Appending builds a rope (no copy); the cut copies at most 4 × tailChars now and then.
+    this.tail += rest;
+    if (this.tail.length >= 4 * Math.max(1, this.tailChars)) this.tail = this.lastChars();
   }
 
   /** The whole text when it is short; otherwise its head, an ellipsis line, and its tail. */
   toString(): string {
-    const tail = this.tail.slice(this.tailStart).join('');
-    if (this.total <= this.headChars + this.tailChars) return this.head + tail;
-    return `${this.head}\n…\n${tail.slice(-this.tailChars)}`;
+    if (this.total <= this.headChars + this.tailChars) return this.head + this.tail;
+    return `${this.head}\n…\n${this.lastChars()}`;
+  }
+
+  private lastChars(): string {
+    return this.tailChars > 0 ? this.tail.slice(-this.tailChars) : '';
   }
 }
