@@ -785,18 +785,25 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function pull(
     handOff: (end: AttemptEnd<T>) => Promise<ResponseResult<T>>,
   ): Promise<ResponseResult<T>> {
-    return new Promise<ResponseResult<T>>((resolve) => {
-      if (ended || resolvePull !== undefined) {
-        throw new TypeError('An attempt is pulled once at a time and not after it ended');
-      }
-      resolvePull = resolve;
-      onEnd = handOff;
-      if (!settings.streaming) {
-        if (!finished) generate();
-        return;
-      }
-      advance();
-    });
+    if (ended || resolvePull !== undefined) {
+      return Promise.reject(
+        new TypeError('An attempt is pulled once at a time and not after it ended'),
+      );
+    }
+    onEnd = handOff;
+    return new Promise<ResponseResult<T>>(startPull);
+  }
+
+  /** The executor of every pull's promise: one function per attempt, not one per chunk. */
+  function startPull(
+    resolve: (result: ResponseResult<T> | Promise<ResponseResult<T>>) => void,
+  ): void {
+    resolvePull = resolve;
+    if (!settings.streaming) {
+      if (!finished) generate();
+      return;
+    }
+    advance();
   }
 
   function failure(thrown: unknown): AttemptFailure {

@@ -7,8 +7,9 @@ export class TextExcerpt {
   private readonly headChars: number;
   private readonly tailChars: number;
   private head = '';
-  /** The text after the head, cut back to its last `tailChars` once it reaches four times that. */
-  private tail = '';
+  private tail: string[] = [];
+  private tailStart = 0;
+  private tailLength = 0;
   private total = 0;
 
   constructor(headChars = 3000, tailChars = 1000) {
@@ -27,20 +28,28 @@ export class TextExcerpt {
       const room = this.headChars - this.head.length;
       this.head += rest.slice(0, room);
       rest = rest.slice(room);
-      if (rest === '') return;
     }
-    // Appending builds a rope (no copy); the cut copies at most 4 × tailChars now and then.
-    this.tail += rest;
-    if (this.tail.length >= 4 * Math.max(1, this.tailChars)) this.tail = this.lastChars();
+    if (rest === '') return;
+    this.tail.push(rest);
+    this.tailLength += rest.length;
+    // Drop whole pieces from the front while the rest still covers tailChars.
+    while (
+      this.tailStart < this.tail.length &&
+      this.tailLength - (this.tail[this.tailStart] as string).length >= this.tailChars
+    ) {
+      this.tailLength -= (this.tail[this.tailStart] as string).length;
+      this.tailStart++;
+    }
+    if (this.tailStart > 1024) {
+      this.tail = this.tail.slice(this.tailStart);
+      this.tailStart = 0;
+    }
   }
 
   /** The whole text when it is short; otherwise its head, an ellipsis line, and its tail. */
   toString(): string {
-    if (this.total <= this.headChars + this.tailChars) return this.head + this.tail;
-    return `${this.head}\n…\n${this.lastChars()}`;
-  }
-
-  private lastChars(): string {
-    return this.tailChars > 0 ? this.tail.slice(-this.tailChars) : '';
+    const tail = this.tail.slice(this.tailStart).join('');
+    if (this.total <= this.headChars + this.tailChars) return this.head + tail;
+    return `${this.head}\n…\n${this.tailChars > 0 ? tail.slice(-this.tailChars) : ''}`;
   }
 }
