@@ -16,6 +16,28 @@ describe('TextExcerpt', () => {
     );
   });
 
+  it('keeps the exact head and tail of a long text, at any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 300 }), { maxLength: 60 }),
+        fc.constantFrom([50, 30], [500, 300], [0, 700]),
+        (pieces, [head, tail]) => {
+          const excerpt = new TextExcerpt(head, tail);
+          for (const piece of pieces) excerpt.append(piece);
+          const text = pieces.join('');
+          expect(excerpt.length).toBe(text.length);
+          if (text.length <= (head as number) + (tail as number)) {
+            expect(excerpt.toString()).toBe(text);
+          } else {
+            expect(excerpt.toString()).toBe(
+              `${text.slice(0, head)}\n…\n${text.slice(-(tail as number))}`,
+            );
+          }
+        },
+      ),
+    );
+  });
+
   it('holds a bounded number of pieces for a long answer', () => {
     const excerpt = new TextExcerpt(10, 10);
     for (let i = 0; i < 100_000; i++) excerpt.append('abcd');
