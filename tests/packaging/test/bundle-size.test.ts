@@ -45,9 +45,9 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
     expect(existsSync(coreBuild), 'run `pnpm build` (pnpm test does) before this test').toBe(true);
   });
 
-  it('everything it exports: at most 32 kB minified + gzipped, with no imports left', async () => {
+  it('everything it exports: at most 33 kB minified + gzipped, with no imports left', async () => {
     const size = await bundleSize(`export * from ${JSON.stringify(coreBuild)};`);
-    expect(size.gzipped).toBeLessThanOrEqual(32 * KB);
+    expect(size.gzipped).toBeLessThanOrEqual(33 * KB);
     // Zero runtime dependencies: the bundle imports nothing, not even node: built-ins.
     expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
   });

@@ -32,6 +32,8 @@ import {
 
 /** Container levels the probe enters before leaving the rest to the task stack. */
 const PROBE_DEPTH = 8;
+/** `room` for a probe of the value's own keywords only, not its items or properties. */
+const OWN_KEYWORDS = -1;
 
 /** Set by {@link flag} when a probing keyword check fails. */
 let probeFailed = false;
@@ -50,7 +52,7 @@ export function valuePasses(
   mode: ValidationMode,
   room: number,
 ): boolean {
-  return probe(node, value, mode, Math.min(room, PROBE_DEPTH));
+  return probe(node, value, mode, Math.max(0, Math.min(room, PROBE_DEPTH)));
 }
 
 function probe(node: SchemaNode, value: unknown, mode: ValidationMode, room: number): boolean {
@@ -75,12 +77,13 @@ function probe(node: SchemaNode, value: unknown, mode: ValidationMode, room: num
   else if (type === TYPE_ARRAY) {
     const array = value as readonly unknown[];
     checkArrayLength(node, array.length, mode, flag);
-    return !probeFailed && itemsPass(node, array, mode, room);
+    return !probeFailed && (room === OWN_KEYWORDS || itemsPass(node, array, mode, room));
   } else if (type === TYPE_OBJECT) {
     const object = value as Record<string, unknown>;
     const keys = Object.keys(object);
     checkObjectKeys(node, object, keys, mode, flag);
-    return !probeFailed && propertiesPass(node, object, keys, mode, room);
+    if (probeFailed || node.patternProperties.length > 0) return false;
+    return room === OWN_KEYWORDS || propertiesPass(node, object, keys, mode, room);
   }
   return !probeFailed;
 }
@@ -113,8 +116,7 @@ function propertiesPass(
   mode: ValidationMode,
   room: number,
 ): boolean {
-  const { properties, patternProperties, additionalProperties } = node;
-  if (patternProperties.length > 0) return false;
+  const { properties, additionalProperties } = node;
   if (properties === undefined && additionalProperties === undefined) return true;
   if (keys.length === 0) return true;
   if (room <= 0) return false;
@@ -186,37 +188,9 @@ export function pathPasses(
     node = schema;
   }
   if (value === undefined) return mode === 'partial';
-  if (childrenChecked) return ownKeywordsPass(node, value, mode);
-  return valuePasses(node, value, mode, maxDepth - path.length);
-}
-
-/** {@link probe} without entering items or properties. */
-function ownKeywordsPass(node: SchemaNode, value: unknown, mode: ValidationMode): boolean {
-  if (
-    node.never ||
-    node.allOf.length > 0 ||
-    node.anyOf !== undefined ||
-    node.oneOf !== undefined ||
-    node.not !== undefined ||
-    node.patternProperties.length > 0
-  ) {
-    return false;
-  }
-  const type = jsonTypeBit(value);
-  if (type === 0) return false;
-  if (node.types !== undefined && (node.types & type) === 0) return false;
-  probeFailed = false;
-  if (node.constant !== undefined || node.enumeration !== undefined) {
-    checkConstants(node, value, mode, flag);
-  }
-  if (type & TYPE_NUMBER) checkNumber(node, value as number, flag);
-  else if (type === TYPE_STRING) checkString(node, value as string, mode, flag);
-  else if (type === TYPE_ARRAY) checkArrayLength(node, (value as unknown[]).length, mode, flag);
-  else if (type === TYPE_OBJECT) {
-    const object = value as Record<string, unknown>;
-    checkObjectKeys(node, object, Object.keys(object), mode, flag);
-  }
-  return !probeFailed;
+  return childrenChecked
+    ? probe(node, value, mode, OWN_KEYWORDS)
+    : valuePasses(node, value, mode, maxDepth - path.length);
 }
 
 /**
