@@ -12,6 +12,7 @@ import {
   jsonSchema,
   type ProviderCall,
   type ProviderPart,
+  type StreamingResponse,
   StructuredLLMService,
   type StructuredProvider,
 } from '@structllm/core';
@@ -109,6 +110,42 @@ async function bareParser(chunks: readonly string[]): Promise<unknown> {
   return seen;
 }
 
+/**
+ * The floor of any engine that hands out one response per chunk: the same parser,
+ * each chunk relayed through one more promise as a response object — no validation,
+ * progress, timers or retries. What the engine costs above this is its own work.
+ */
+async function relayFloor(chunks: readonly string[]): Promise<unknown> {
+  const parser = createJsonStreamParser();
+  const parts = (await replayProvider(chunks).doStream({} as ProviderCall))[Symbol.asyncIterator]();
+  const relay = (
+    next: IteratorResult<ProviderPart>,
+  ): IteratorResult<StreamingResponse<unknown>> => {
+    if (next.done === true) return { done: true, value: undefined };
+    const part = next.value;
+    if (part.type === 'text-delta') parser.write(part.delta);
+    return {
+      done: false,
+      value: {
+        partialResult: parser.value,
+        isComplete: false,
+        progressPercent: 0,
+        rawChunks: part.type === 'text-delta' ? [part.delta] : [],
+        error: undefined,
+        attempt: 1,
+        model: 'replay/m',
+      },
+    };
+  };
+  const responses: AsyncIterable<StreamingResponse<unknown>> = {
+    [Symbol.asyncIterator]: () => ({ next: () => parts.next().then(relay) }),
+  };
+  let last: unknown;
+  for await (const response of responses) last = response.partialResult;
+  parser.end();
+  return last;
+}
+
 async function throughEngine(chunks: readonly string[]): Promise<unknown> {
   const service = new StructuredLLMService({
     providers: [replayProvider(chunks)],
@@ -126,20 +163,32 @@ async function throughEngine(chunks: readonly string[]): Promise<unknown> {
 }
 
 const document = generateCatalogue({ targetBytes: 1_000_000, seed: 0x5eed });
-const rows: Array<{ chunkSize: number; parserMs: number; engineMs: number; ratio: number }> = [];
+const rows: Array<{
+  chunkSize: number;
+  parserMs: number;
+  relayMs: number;
+  engineMs: number;
+  ratio: number;
+  relayRatio: number;
+}> = [];
 for (const chunkSize of [4, 64]) {
   const chunks = splitChunks(document.text, chunkSize);
   const options = { iterations: quick ? 5 : 15, warmup: 2, maxTimeMs: quick ? 5_000 : 20_000 };
-  const [parser, engine] = await measureInterleaved([
+  const [parser, relay, engine] = await measureInterleaved([
     { name: 'parser', fn: () => bareParser(chunks), options },
+    { name: 'relay', fn: () => relayFloor(chunks), options },
     { name: 'engine', fn: () => throughEngine(chunks), options },
   ]);
-  if (parser === undefined || engine === undefined) throw new Error('measurement missing');
+  if (parser === undefined || relay === undefined || engine === undefined) {
+    throw new Error('measurement missing');
+  }
   rows.push({
     chunkSize,
     parserMs: parser.median,
+    relayMs: relay.median,
     engineMs: engine.median,
     ratio: engine.median / parser.median,
+    relayRatio: relay.median / parser.median,
   });
 }
 
@@ -167,13 +216,18 @@ const perRequestUs = ((fixed?.median ?? Number.NaN) / requests) * 1000;
 console.log(
   `## Engine overhead (${(document.bytes / 1e6).toFixed(2)} MB catalogue, Node ${process.version})`,
 );
-console.log('| chunk size | bare parser ms | routeStructuredStreaming ms | × parser |');
-console.log('| --- | --- | --- | --- |');
+console.log(
+  '| chunk size | bare parser ms | relay floor ms (× parser) | routeStructuredStreaming ms | × parser |',
+);
+console.log('| --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
-    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} |`,
+    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.relayMs.toFixed(1)} (×${row.relayRatio.toFixed(2)}) | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} |`,
   );
 }
+console.log(
+  '\nRelay floor: the parser with each chunk handed on through one more promise as a response object, and nothing else — what any engine that yields one response per chunk pays before doing any work.',
+);
 console.log(
   `\nFixed cost per request (tiny answer, MockProvider, breaker and tracker on, no observers): ${perRequestUs.toFixed(1)} µs`,
 );
@@ -184,7 +238,7 @@ console.log(
   `- ${verdict((coarse?.ratio ?? Infinity) <= 1.5)} 1 MB through the engine ≤ 1.5× the bare parser (64-char chunks): ×${coarse?.ratio.toFixed(2)}`,
 );
 console.log(
-  `- ${verdict((fine?.ratio ?? Infinity) <= 1.5)} the same with 4-char chunks (one partial per chunk): ×${fine?.ratio.toFixed(2)}`,
+  `- ${verdict((fine?.ratio ?? Infinity) <= 1.5)} the same with 4-char chunks (one partial per chunk): ×${fine?.ratio.toFixed(2)} (the relay floor alone: ×${fine?.relayRatio.toFixed(2)})`,
 );
 console.log(
   `- ${verdict(perRequestUs <= 50)} fixed cost per request ≤ 50 µs: ${perRequestUs.toFixed(1)} µs`,
