@@ -4,17 +4,7 @@
  * indentation. Same seed and target size → byte-identical text on every machine.
  */
 
-/** mulberry32: a small, fast, seeded 32-bit PRNG. Returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@structllm/testing';
 
 export interface BenchDocument {
   /** Short label used in tables, e.g. `100 KB`. */
@@ -57,7 +47,7 @@ interface Picker {
 }
 
 function createPicker(seed: number): Picker {
-  const rng = createRng(seed);
+  const rng = seededRandom(seed);
   const int = (min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
   return {
     rng,

@@ -21,7 +21,7 @@ import {
   StructuredLLMService,
   type StructuredProvider,
 } from '@structllm/core';
-import { createRng } from './documents.ts';
+import { seededRandom } from '@structllm/testing';
 import { collectGarbage, hasGc } from './heap.ts';
 import { measureInterleaved } from './measure.ts';
 
@@ -42,7 +42,7 @@ const CATEGORIES = ['audio', 'kitchen', 'outdoor', 'office', 'apparel', 'lightin
 
 /** Record bodies (everything after the id), ~500 bytes each. */
 function recordPool(): string[] {
-  const rng = createRng(0xe1e5);
+  const rng = seededRandom(0xe1e5);
   const int = (min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
   const words = (n: number): string =>
     Array.from({ length: n }, () => WORDS[int(0, WORDS.length - 1)]).join(' ');

@@ -7,17 +7,8 @@
 
 export type Random = () => number;
 
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The testing kit's seeded PRNG (mulberry32): the same prompt gets the same answer. */
+export { seededRandom } from '@structllm/testing';
 
 /** FNV-1a hash of a string, as a seed. */
 export function hashSeed(text: string): number {

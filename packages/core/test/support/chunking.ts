@@ -20,17 +20,8 @@ export function splitEvery(text: string, size: number): string[] {
   return chunks;
 }
 
-/** A small deterministic PRNG (mulberry32) so "random" chunkings are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The testing kit's seeded PRNG (mulberry32), by path: core cannot depend on @structllm/testing. */
+export { seededRandom } from '../../../testing/src/wire/chunking.ts';
 
 /** Splits text into random-sized chunks of 1..maxSize code units. */
 export function splitRandomly(text: string, random: () => number, maxSize = 16): string[] {
