@@ -4,6 +4,7 @@
  * indentation. Same seed and target size → byte-identical text on every machine.
  */
 
+import { jsonSchema } from '@structllm/core';
 import { seededRandom } from '@structllm/testing';
 
 export interface BenchDocument {
@@ -219,3 +220,39 @@ export function splitChunks(text: string, size: number): string[] {
   }
   return chunks;
 }
+
+const amount = { type: 'number' };
+/** A response model for the catalogue documents: partial validation does real work on every record. */
+export const catalogueModel = jsonSchema(
+  {
+    type: 'object',
+    properties: {
+      catalogue: {
+        type: 'object',
+        properties: { source: { type: 'string' }, currency: { type: 'string' } },
+      },
+      products: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            category: { type: 'string' },
+            description: { type: 'string' },
+            price: amount,
+            rating: { type: 'number', minimum: 0, maximum: 5 },
+            stock: { type: 'integer' },
+            inStock: { type: 'boolean' },
+            dimensions: { type: 'object', properties: { widthCm: amount, heightCm: amount } },
+            tags: { type: 'array', items: { type: 'string' } },
+          },
+          required: ['id', 'name', 'price'],
+        },
+      },
+      summary: { type: 'object', properties: { records: { type: 'integer' } } },
+    },
+    required: ['catalogue', 'products', 'summary'],
+  },
+  { name: 'catalogue' },
+);

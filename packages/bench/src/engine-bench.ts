@@ -17,47 +17,12 @@ import {
   type StructuredProvider,
 } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
-import { generateCatalogue, splitChunks } from './documents.ts';
+import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
 import { measureInterleaved } from './measure.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-
-const money = { type: 'number' };
-const catalogueModel = jsonSchema(
-  {
-    type: 'object',
-    properties: {
-      catalogue: {
-        type: 'object',
-        properties: { source: { type: 'string' }, currency: { type: 'string' } },
-      },
-      products: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            name: { type: 'string' },
-            category: { type: 'string' },
-            description: { type: 'string' },
-            price: money,
-            rating: { type: 'number', minimum: 0, maximum: 5 },
-            stock: { type: 'integer' },
-            inStock: { type: 'boolean' },
-            dimensions: { type: 'object', properties: { widthCm: money, heightCm: money } },
-            tags: { type: 'array', items: { type: 'string' } },
-          },
-          required: ['id', 'name', 'price'],
-        },
-      },
-      summary: { type: 'object', properties: { records: { type: 'integer' } } },
-    },
-    required: ['catalogue', 'products', 'summary'],
-  },
-  { name: 'catalogue' },
-);
 
 /**
  * A provider that hands the engine pre-split chunks with as little overhead as

@@ -13,42 +13,16 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { jsonSchema, type Observer, StructuredLLMService } from '@structllm/core';
+import { type Observer, StructuredLLMService } from '@structllm/core';
 import { createOpenTelemetryObserver } from '@structllm/otel';
 import { createPrometheusObserver } from '@structllm/prometheus';
 import { createMockProvider } from '@structllm/testing';
-import { generateCatalogue, splitChunks } from './documents.ts';
+import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
 import { measureInterleaved } from './measure.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-
-/** The catalogue's shape, loosely: enough for partial validation to do real work on every record. */
-const catalogueModel = jsonSchema(
-  {
-    type: 'object',
-    properties: {
-      catalogue: { type: 'object' },
-      products: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            name: { type: 'string' },
-            price: { type: 'number' },
-            tags: { type: 'array', items: { type: 'string' } },
-          },
-          required: ['id', 'name', 'price'],
-        },
-      },
-      summary: { type: 'object' },
-    },
-    required: ['catalogue', 'products', 'summary'],
-  },
-  { name: 'catalogue' },
-);
 
 /** A metric reader nobody collects from: the cost measured is recording, not exporting. */
 class IdleReader extends MetricReader {
