@@ -17,17 +17,14 @@ import {
   createJsonStreamParser,
   jsonSchema,
   type ProviderCall,
-  type ProviderPart,
   StructuredLLMService,
-  type StructuredProvider,
 } from '@structllm/core';
 import { seededRandom } from '@structllm/testing';
 import { collectGarbage, hasGc } from './heap.ts';
 import { measureInterleaved } from './measure.ts';
+import { benchFlags, replayProvider } from './replay.ts';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { quick, jsonOut } = benchFlags();
 
 const TARGET_BYTES = quick ? 20_000_000 : 100_000_000;
 const CHUNK_SIZE = 256;
@@ -98,39 +95,6 @@ function* chunks(): Generator<string, void, undefined> {
   }
 }
 
-/** Replays the lazily generated chunks with as little overhead as the AsyncIterable contract allows. */
-function replayProvider(): StructuredProvider {
-  const parts = (): AsyncIterable<ProviderPart> => ({
-    [Symbol.asyncIterator]() {
-      const source = chunks();
-      let finished = false;
-      return {
-        next: (): Promise<IteratorResult<ProviderPart>> => {
-          if (finished) return Promise.resolve({ done: true, value: undefined });
-          const chunk = source.next();
-          if (chunk.done !== true) {
-            return Promise.resolve({
-              done: false,
-              value: { type: 'text-delta', delta: chunk.value },
-            });
-          }
-          finished = true;
-          return Promise.resolve({ done: false, value: { type: 'finish', finishReason: 'stop' } });
-        },
-      };
-    },
-  });
-  return {
-    specificationVersion: 'v1',
-    id: 'replay',
-    supports: () => ({ streaming: true, modes: ['json_schema'] }),
-    doStream: async (_call: ProviderCall) => parts(),
-    doGenerate: async () => {
-      throw new Error('not used');
-    },
-  };
-}
-
 const recordSchema = {
   type: 'object',
   properties: {
@@ -167,7 +131,7 @@ const model = jsonSchema(
 );
 
 const service = new StructuredLLMService({
-  providers: [replayProvider()],
+  providers: [replayProvider(chunks)],
   defaultModel: 'replay/m',
   limits: { maxResponseChars: 1_000_000_000, maxChunks: 100_000_000 },
 });
@@ -190,7 +154,7 @@ async function bareParser(): Promise<RunResult> {
       parser.releaseLast();
     },
   });
-  for await (const part of await replayProvider().doStream({} as ProviderCall)) {
+  for await (const part of await replayProvider(chunks).doStream({} as ProviderCall)) {
     if (part.type === 'text-delta') parser.write(part.delta);
   }
   parser.end();

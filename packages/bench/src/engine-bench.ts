@@ -14,58 +14,21 @@ import {
   type ProviderPart,
   type StreamingResponse,
   StructuredLLMService,
-  type StructuredProvider,
 } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
 import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
 import { measureInterleaved } from './measure.ts';
+import { benchFlags, replayProvider } from './replay.ts';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-
-/**
- * A provider that hands the engine pre-split chunks with as little overhead as
- * the AsyncIterable contract allows, so the figure is the engine's own cost.
- */
-function replayProvider(chunks: readonly string[]): StructuredProvider {
-  const parts = (): AsyncIterable<ProviderPart> => ({
-    [Symbol.asyncIterator]() {
-      let i = -1;
-      return {
-        next: () => {
-          i++;
-          if (i < chunks.length) {
-            return Promise.resolve({
-              done: false,
-              value: { type: 'text-delta', delta: chunks[i] as string },
-            });
-          }
-          if (i === chunks.length) {
-            return Promise.resolve({
-              done: false,
-              value: { type: 'finish', finishReason: 'stop' },
-            });
-          }
-          return Promise.resolve({ done: true, value: undefined });
-        },
-      };
-    },
-  });
-  return {
-    specificationVersion: 'v1',
-    id: 'replay',
-    supports: () => ({ streaming: true, modes: ['json_schema'] }),
-    doStream: async (_call: ProviderCall) => parts(),
-    doGenerate: async () => ({ text: chunks.join(''), finishReason: 'stop' }),
-  };
-}
+const { quick, jsonOut } = benchFlags();
 
 async function bareParser(chunks: readonly string[]): Promise<unknown> {
   // The same async delivery as the engine gets, so only the engine's work differs.
   const parser = createJsonStreamParser();
   let seen: unknown;
-  for await (const part of await replayProvider(chunks).doStream({} as ProviderCall)) {
+  for await (const part of await replayProvider(() => chunks[Symbol.iterator]()).doStream(
+    {} as ProviderCall,
+  )) {
     if (part.type === 'text-delta') {
       parser.write(part.delta);
       seen = parser.value;
@@ -82,7 +45,9 @@ async function bareParser(chunks: readonly string[]): Promise<unknown> {
  */
 async function relayFloor(chunks: readonly string[]): Promise<unknown> {
   const parser = createJsonStreamParser();
-  const parts = (await replayProvider(chunks).doStream({} as ProviderCall))[Symbol.asyncIterator]();
+  const parts = (
+    await replayProvider(() => chunks[Symbol.iterator]()).doStream({} as ProviderCall)
+  )[Symbol.asyncIterator]();
   const relay = (
     next: IteratorResult<ProviderPart>,
   ): IteratorResult<StreamingResponse<unknown>> => {
@@ -113,7 +78,7 @@ async function relayFloor(chunks: readonly string[]): Promise<unknown> {
 
 async function throughEngine(chunks: readonly string[]): Promise<unknown> {
   const service = new StructuredLLMService({
-    providers: [replayProvider(chunks)],
+    providers: [replayProvider(() => chunks[Symbol.iterator]())],
     defaultModel: 'replay/m',
   });
   let last: unknown;

@@ -19,10 +19,9 @@ import { createPrometheusObserver } from '@structllm/prometheus';
 import { createMockProvider } from '@structllm/testing';
 import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
 import { measureInterleaved } from './measure.ts';
+import { benchFlags } from './replay.ts';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { quick, jsonOut } = benchFlags();
 
 /** A metric reader nobody collects from: the cost measured is recording, not exporting. */
 class IdleReader extends MetricReader {

@@ -1,0 +1,56 @@
+/**
+ * What the engine, observer and element benchmarks share: their command-line
+ * flags, and a provider that replays text chunks with as little overhead as the
+ * `AsyncIterable` contract allows, so a figure is the engine's own cost.
+ */
+import type { ProviderCall, ProviderPart, StructuredProvider } from '@structllm/core';
+
+/** `--quick` (a smoke run) and `--json <file>` (also write the figures there). */
+export function benchFlags(argv: readonly string[] = process.argv.slice(2)): {
+  readonly quick: boolean;
+  readonly jsonOut: string | undefined;
+} {
+  const at = argv.indexOf('--json');
+  return { quick: argv.includes('--quick'), jsonOut: at === -1 ? undefined : argv[at + 1] };
+}
+
+/**
+ * A provider whose every stream replays the chunks `open()` yields (a fresh
+ * iterator per call, so long answers can be generated as they are read), then
+ * finishes with `stop`. `doGenerate` joins them.
+ */
+export function replayProvider(open: () => Iterator<string>): StructuredProvider {
+  const parts = (): AsyncIterable<ProviderPart> => ({
+    [Symbol.asyncIterator]() {
+      const source = open();
+      let finished = false;
+      return {
+        next: (): Promise<IteratorResult<ProviderPart>> => {
+          if (finished) return Promise.resolve({ done: true, value: undefined });
+          const chunk = source.next();
+          if (chunk.done !== true) {
+            return Promise.resolve({
+              done: false,
+              value: { type: 'text-delta', delta: chunk.value },
+            });
+          }
+          finished = true;
+          return Promise.resolve({ done: false, value: { type: 'finish', finishReason: 'stop' } });
+        },
+      };
+    },
+  });
+  return {
+    specificationVersion: 'v1',
+    id: 'replay',
+    supports: () => ({ streaming: true, modes: ['json_schema'] }),
+    doStream: async (_call: ProviderCall) => parts(),
+    doGenerate: async () => {
+      const text: string[] = [];
+      for (let source = open(), chunk = source.next(); chunk.done !== true; chunk = source.next()) {
+        text.push(chunk.value);
+      }
+      return { text: text.join(''), finishReason: 'stop' };
+    },
+  };
+}
