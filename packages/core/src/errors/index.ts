@@ -1,5 +1,11 @@
 export { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
 export {
+  abortedError,
+  type MapProviderErrorOptions,
+  mapProviderError,
+  type ProviderFailure,
+} from './provider-error.ts';
+export {
   causeWithoutSecrets,
   type LogMethods,
   REDACTED,

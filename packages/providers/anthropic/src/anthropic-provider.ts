@@ -1,5 +1,6 @@
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import {
+  abortedError,
   type FinishReason,
   type OutputMode,
   type ProviderCall,
@@ -11,7 +12,7 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
-import { abortedError, toStructuredError } from './errors.ts';
+import { toStructuredError } from './errors.ts';
 
 type StreamEvent = Anthropic.Messages.RawMessageStreamEvent;
 type MessageParam = Anthropic.Messages.MessageParam;

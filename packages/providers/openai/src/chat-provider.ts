@@ -1,4 +1,5 @@
 import {
+  abortedError,
   type FinishReason,
   isStrictCompatible,
   type Message,
@@ -11,7 +12,7 @@ import {
   type Usage,
 } from '@structllm/core';
 import OpenAI from 'openai';
-import { abortedError, toStructuredError } from './errors.ts';
+import { toStructuredError } from './errors.ts';
 
 type ChatCompletionChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 type ChatCompletion = OpenAI.Chat.Completions.ChatCompletion;

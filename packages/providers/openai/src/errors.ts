@@ -1,11 +1,9 @@
 import {
-  categoryForStatus,
-  causeWithoutSecrets,
   type ErrorCategory,
-  httpError,
+  mapProviderError,
+  type ProviderFailure,
   redactSecrets,
-  retryAfterFromHeaders,
-  StructuredLLMError,
+  type StructuredLLMError,
 } from '@structllm/core';
 import OpenAI from 'openai';
 
@@ -23,14 +21,6 @@ interface WireErrorBody {
  * @deprecated Use `redactSecrets` from `@structllm/core`.
  */
 export const redact: (text: string, secrets: readonly string[]) => string = redactSecrets;
-
-export function abortedError(signal: AbortSignal): StructuredLLMError {
-  return new StructuredLLMError({
-    category: 'aborted',
-    message: 'The call was aborted',
-    cause: signal.reason,
-  });
-}
 
 function bodyOf(error: InstanceType<typeof OpenAI.APIError>): WireErrorBody | undefined {
   const body: unknown = error.error;
@@ -85,79 +75,35 @@ export interface MapErrorContext {
   readonly label: string;
 }
 
+/** What an `openai` SDK error means; undefined for anything the SDK did not throw. */
+function classifyOpenAIError(error: unknown): ProviderFailure | undefined {
+  // Subclasses first: the abort and timeout errors are connection errors, all are API errors.
+  if (error instanceof OpenAI.APIUserAbortError) return { kind: 'aborted' };
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout' };
+  if (error instanceof OpenAI.APIConnectionError) return { kind: 'connection' };
+  if (!(error instanceof OpenAI.APIError)) return undefined;
+  const body = bodyOf(error);
+  const message = messageOf(error, body);
+  const { headers } = error;
+  if (typeof error.status === 'number') {
+    return { kind: 'http', status: error.status, message, headers };
+  }
+  // A mid-stream error event: the HTTP status was 200, the body says what went wrong.
+  const status = statusInBody(body);
+  return status === undefined
+    ? { kind: 'stream', message, category: categoryForErrorWords(body), headers }
+    : { kind: 'stream', message, status, headers };
+}
+
 /**
  * Maps whatever the `openai` SDK (or the stream) threw to a StructuredLLMError:
  * HTTP errors by status (with `retry-after`), mid-stream error events by the
  * status or type in their body, aborts, timeouts and connection failures.
  */
 export function toStructuredError(error: unknown, context: MapErrorContext): StructuredLLMError {
-  const { signal, secrets, label } = context;
-  if (StructuredLLMError.is(error)) return error;
-  if (signal.aborted) return abortedError(signal);
-  const cause = causeWithoutSecrets(error, secrets);
-  const withCause = cause === undefined ? {} : { cause };
-  if (error instanceof OpenAI.APIUserAbortError) {
-    return new StructuredLLMError({
-      category: 'aborted',
-      message: 'The call was aborted',
-      ...withCause,
-    });
-  }
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new StructuredLLMError({
-      category: 'timeout',
-      message: `The ${label} request timed out`,
-      ...withCause,
-    });
-  }
-  if (error instanceof OpenAI.APIConnectionError) {
-    const detail =
-      cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
-    return new StructuredLLMError({
-      category: 'network',
-      message: redactSecrets(
-        `Could not reach the ${label} API${detail === '' ? '' : ` (${detail})`}`,
-        secrets,
-      ),
-      ...withCause,
-    });
-  }
-  if (error instanceof OpenAI.APIError) {
-    const body = bodyOf(error);
-    const message = redactSecrets(messageOf(error, body), secrets);
-    if (typeof error.status === 'number') {
-      const retryAfterMs = retryAfterFromHeaders((name) => error.headers?.get(name));
-      const unsupported = error.status === 400 && isUnsupportedModeMessage(message);
-      return httpError(error.status, `${label}: ${message}`, {
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        ...(unsupported ? { code: 'unsupported_mode' } : {}),
-        ...withCause,
-      });
-    }
-    // A mid-stream error event: the HTTP status was 200, the body says what went wrong.
-    const status = statusInBody(body);
-    const retryAfterMs = retryAfterFromHeaders((name) => error.headers?.get(name));
-    return new StructuredLLMError({
-      category: status === undefined ? categoryForErrorWords(body) : categoryForStatus(status),
-      message: `The ${label} stream failed: ${message}`,
-      code: 'stream_error',
-      ...(status === undefined ? {} : { status }),
-      ...(status === 429 && retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      ...withCause,
-    });
-  }
-  if (error instanceof SyntaxError) {
-    return new StructuredLLMError({
-      category: 'server',
-      code: 'malformed_event',
-      message: `The ${label} API sent an event that is not valid JSON`,
-      ...withCause,
-    });
-  }
-  const text = error instanceof Error ? error.message : String(error);
-  return new StructuredLLMError({
-    category: 'network',
-    message: redactSecrets(`The ${label} connection failed: ${text}`, secrets),
-    ...withCause,
+  return mapProviderError(error, {
+    ...context,
+    classify: classifyOpenAIError,
+    isUnsupportedMode: isUnsupportedModeMessage,
   });
 }

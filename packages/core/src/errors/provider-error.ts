@@ -1,0 +1,146 @@
+import { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
+import { causeWithoutSecrets, redactSecrets } from './redact-secrets.ts';
+import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
+
+/** Response headers as `fetch` and the usual SDKs expose them. */
+interface HeaderReader {
+  get(name: string): string | null | undefined;
+}
+
+/**
+ * What a provider's SDK error means, in neutral words; a provider's `classify`
+ * returns one of these, or undefined for anything it does not recognise.
+ *
+ * - `aborted`: the SDK's own "request aborted by the user" error;
+ * - `timeout`: the client-side request timeout fired;
+ * - `connection`: the API could not be reached (the message names the error's
+ *   own `cause`, e.g. `ECONNREFUSED` under fetch's `TypeError`);
+ * - `http`: an HTTP error status with the API's message and the response headers
+ *   (for `retry-after`);
+ * - `stream`: an error event in the middle of a 200 stream; its category is
+ *   `category`, else that of `status`, else `server`; `type` is shown in the message.
+ */
+export type ProviderFailure =
+  | { readonly kind: 'aborted' | 'timeout' | 'connection' }
+  | {
+      readonly kind: 'http';
+      readonly status: number;
+      readonly message: string;
+      readonly headers?: HeaderReader | undefined;
+    }
+  | {
+      readonly kind: 'stream';
+      readonly message: string;
+      readonly status?: number | undefined;
+      readonly category?: ErrorCategory | undefined;
+      readonly type?: string | undefined;
+      readonly headers?: HeaderReader | undefined;
+    };
+
+export interface MapProviderErrorOptions {
+  /** The call's signal: once it has fired, every failure is `aborted`. */
+  readonly signal: AbortSignal;
+  /** Secrets (the API key) to keep out of messages and the cause. */
+  readonly secrets: readonly (string | undefined)[];
+  /** The API's name in messages, e.g. 'OpenAI'. */
+  readonly label: string;
+  /** Turns the SDK's error into a {@link ProviderFailure}; undefined when it is not the SDK's. */
+  readonly classify: (error: unknown) => ProviderFailure | undefined;
+  /** True when a 400's message says the model cannot use the requested output mode. */
+  readonly isUnsupportedMode?: (message: string) => boolean;
+}
+
+/** The `aborted` error for a call whose signal has fired (the cause is the abort reason). */
+export function abortedError(signal: AbortSignal): StructuredLLMError {
+  return new StructuredLLMError({
+    category: 'aborted',
+    message: 'The call was aborted',
+    cause: signal.reason,
+  });
+}
+
+/** True when an error further down `cause`'s chain mentions a secret (8 links at most). */
+function leaksDeeper(cause: Error, secrets: readonly (string | undefined)[]): boolean {
+  let link = cause.cause;
+  for (let depth = 0; link instanceof Error && depth < 8; depth++) {
+    if (causeWithoutSecrets(link, secrets) === undefined) return true;
+    link = link.cause;
+  }
+  return false;
+}
+
+/**
+ * Maps whatever a provider's SDK (or its stream) threw to a StructuredLLMError:
+ * structllm errors pass through; an aborted call is `aborted`; the SDK's errors
+ * as `classify` describes them (HTTP statuses with `retry-after`, 400s about the
+ * output mode as `unsupported_mode`, mid-stream error events as `stream_error`);
+ * a `SyntaxError` is a malformed event; anything else a `network` failure.
+ * Messages are redacted; a cause whose chain mentions a secret is dropped.
+ */
+export function mapProviderError(
+  error: unknown,
+  options: MapProviderErrorOptions,
+): StructuredLLMError {
+  const { signal, secrets, label } = options;
+  if (StructuredLLMError.is(error)) return error;
+  if (signal.aborted) return abortedError(signal);
+  const cause = causeWithoutSecrets(error, secrets);
+  const withCause = cause === undefined || leaksDeeper(cause, secrets) ? {} : { cause };
+  const failed = (
+    category: ErrorCategory,
+    message: string,
+    extra: {
+      readonly code?: string;
+      readonly status?: number;
+      readonly retryAfterMs?: number;
+    } = {},
+  ): StructuredLLMError =>
+    new StructuredLLMError({
+      category,
+      message: redactSecrets(message, secrets),
+      ...extra,
+      ...withCause,
+    });
+  const failure = options.classify(error);
+  switch (failure?.kind) {
+    case 'aborted':
+      return failed('aborted', 'The call was aborted');
+    case 'timeout':
+      return failed('timeout', `The ${label} request timed out`);
+    case 'connection': {
+      const detail = cause?.cause instanceof Error ? cause.cause.message : '';
+      return failed('network', `Could not reach the ${label} API${detail && ` (${detail})`}`);
+    }
+    case 'http': {
+      const { status } = failure;
+      const message = redactSecrets(failure.message, secrets);
+      const retryAfterMs = retryAfterFromHeaders((name) => failure.headers?.get(name));
+      const unsupported = status === 400 && options.isUnsupportedMode?.(message) === true;
+      return httpError(status, `${label}: ${message}`, {
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(unsupported ? { code: 'unsupported_mode' } : {}),
+        ...withCause,
+      });
+    }
+    case 'stream': {
+      const { status, type } = failure;
+      const retryAfterMs = retryAfterFromHeaders((name) => failure.headers?.get(name));
+      return failed(
+        failure.category ?? (status === undefined ? 'server' : categoryForStatus(status)),
+        `The ${label} stream failed${type === undefined ? '' : ` (${type})`}: ${failure.message}`,
+        {
+          code: 'stream_error',
+          ...(status === undefined ? {} : { status }),
+          ...(status === 429 && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        },
+      );
+    }
+  }
+  if (error instanceof SyntaxError) {
+    return failed('server', `The ${label} API sent an event that is not valid JSON`, {
+      code: 'malformed_event',
+    });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return failed('network', `The ${label} connection failed: ${text}`);
+}
