@@ -14,4 +14,18 @@ export {
   prepareConformanceCheck,
   runProviderConformance,
 } from './run-provider-conformance.ts';
+export {
+  runValidatorConformance,
+  type ValidatorConformanceOptions,
+  validatorCheckTools,
+  validatorConformanceChecks,
+} from './run-validator-conformance.ts';
 export { type UseWireServerOptions, useWireServer } from './use-wire-server.ts';
+export type {
+  ValidatorAdapter,
+  ValidatorAdapterOptions,
+  ValidatorCheckTools,
+  ValidatorConformanceCheck,
+  ValidatorConformanceSchemas,
+  ValidatorScenario,
+} from './validator-scenarios.ts';
