@@ -7,10 +7,15 @@ import {
   validateWithStandardSchema,
 } from '@structllm/core';
 import { toJsonSchema } from '@valibot/to-json-schema';
-import type { BaseIssue, BaseSchema, InferOutput } from 'valibot';
+import type { BaseIssue, BaseSchema, BaseSchemaAsync, InferOutput } from 'valibot';
 
-/** Any synchronous valibot schema. */
-export type AnyValibotSchema = BaseSchema<unknown, unknown, BaseIssue<unknown>>;
+/**
+ * Any valibot schema, synchronous or async (`v.objectAsync`, `v.pipeAsync` with
+ * `v.checkAsync`…): an async one is awaited when the final value is checked.
+ */
+export type AnyValibotSchema =
+  | BaseSchema<unknown, unknown, BaseIssue<unknown>>
+  | BaseSchemaAsync<unknown, unknown, BaseIssue<unknown>>;
 
 export interface FromValibotOptions {
   /** Schema name sent to providers (`^[a-zA-Z0-9_-]{1,64}$`). Default: the schema's title (`v.title(…)`), else `response`. */
@@ -36,7 +41,11 @@ export interface FromValibotOptions {
  */
 export function valibotToJsonSchema(schema: AnyValibotSchema): JsonSchema {
   try {
-    const { $schema: _, ...rest } = toJsonSchema(schema, {
+    // The converter is typed for synchronous schemas only, but reads an async one
+    // (`v.objectAsync`, `v.pipeAsync`…) the same way: the same `type`s and entries,
+    // and async checks are actions it leaves out like any other it cannot express.
+    const convertible = schema as BaseSchema<unknown, unknown, BaseIssue<unknown>>;
+    const { $schema: _, ...rest } = toJsonSchema(convertible, {
       target: 'draft-2020-12',
       typeMode: 'input',
       errorMode: 'throw',

@@ -16,8 +16,9 @@ const Section: v.GenericSchema<Section> = v.object({
   sections: v.array(v.lazy(() => Section)),
 });
 
-// No asyncRefinement: fromValibot takes synchronous schemas only.
-runValidatorConformance<v.GenericSchema>({
+const taken = new Set(['ada']);
+
+runValidatorConformance<v.GenericSchema | v.GenericSchemaAsync>({
   name: 'valibot',
   adapt: fromValibot,
   schemas: {
@@ -77,5 +78,11 @@ runValidatorConformance<v.GenericSchema>({
     strictObject: v.strictObject({ name: v.string() }),
     looseObject: v.looseObject({ name: v.string() }),
     nested: v.object({ name: v.string(), pets: v.array(v.object({ kind: v.string() })) }),
+    asyncRefinement: v.objectAsync({
+      username: v.pipeAsync(
+        v.string(),
+        v.checkAsync(async (name) => !taken.has(name), 'username is taken'),
+      ),
+    }),
   },
 });

@@ -88,3 +88,50 @@ describe('fromValibot: types', () => {
     >();
   });
 });
+
+describe('fromValibot: async schemas', () => {
+  const sync = v.object({
+    name: v.pipe(v.string(), v.minLength(1)),
+    tags: v.array(v.picklist(['a', 'b'])),
+    shape: v.variant('kind', [
+      v.object({ kind: v.literal('circle'), radius: v.number() }),
+      v.object({ kind: v.literal('square'), side: v.number() }),
+    ]),
+    note: v.optional(v.string(), 'none'),
+  });
+  const reserved = new Set(['admin']);
+  const async = v.objectAsync({
+    name: v.pipeAsync(
+      v.string(),
+      v.minLength(1),
+      v.checkAsync(async (name) => !reserved.has(name), 'name is reserved'),
+    ),
+    tags: v.arrayAsync(v.picklist(['a', 'b'])),
+    shape: v.variantAsync('kind', [
+      v.objectAsync({ kind: v.literal('circle'), radius: v.number() }),
+      v.objectAsync({ kind: v.literal('square'), side: v.number() }),
+    ]),
+    note: v.optionalAsync(v.string(), 'none'),
+  });
+
+  it('ask the model for the same JSON Schema as their synchronous twins', () => {
+    expect(valibotToJsonSchema(async)).toEqual(valibotToJsonSchema(sync));
+    expect(fromValibot(async).jsonSchema).toEqual(fromValibot(sync).jsonSchema);
+  });
+
+  it('await the async checks on the final value, type it, and re-ask with their messages', async () => {
+    const answer = { tags: ['a'], shape: { kind: 'circle', radius: 2 }, note: null };
+    const { service, provider } = createMockService({
+      responses: [{ json: { name: 'admin', ...answer } }, { json: { name: 'ada', ...answer } }],
+    });
+    const value = await service.routeStructured({ prompt: 'p', responseModel: fromValibot(async) });
+    expectTypeOf(value).toEqualTypeOf<v.InferOutput<typeof async>>();
+    expect(value).toEqual({
+      name: 'ada',
+      tags: ['a'],
+      shape: { kind: 'circle', radius: 2 },
+      note: 'none',
+    });
+    expect(provider.calls[1]?.messages.at(-1)?.content).toContain('- $.name: name is reserved');
+  });
+});
