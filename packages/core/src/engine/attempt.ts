@@ -690,7 +690,6 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     }, onProviderError);
   }
 
-  /** The stream (or call) is over: check how it ended, then validate the whole value. */
   /**
    * True when the final check is already done piecewise: every part of the document
    * was checked in final mode as it completed (those of the last chunk are checked
@@ -713,6 +712,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     return pathPasses(partialRoot, root, 'final', [], undefined, maxDepth, true);
   }
 
+  /** The stream (or call) is over: check how it ended, then validate the whole value. */
   function finish(): void {
     let validating: ReturnType<ResponseModel<T>['validate']>;
     try {
