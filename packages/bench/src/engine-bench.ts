@@ -51,11 +51,10 @@ async function relayFloor(chunks: readonly string[]): Promise<unknown> {
   const relay = (
     next: IteratorResult<ProviderPart>,
   ): IteratorResult<StreamingResponse<unknown>> => {
-    if (next.done === true) return { done: true, value: undefined };
+    if (next.done === true) return { value: undefined, done: true };
     const part = next.value;
     if (part.type === 'text-delta') parser.write(part.delta);
     return {
-      done: false,
       value: {
         partialResult: parser.value,
         isComplete: false,
@@ -65,6 +64,7 @@ async function relayFloor(chunks: readonly string[]): Promise<unknown> {
         attempt: 1,
         model: 'replay/m',
       },
+      done: false,
     };
   };
   const responses: AsyncIterable<StreamingResponse<unknown>> = {

@@ -17,7 +17,9 @@ export function benchFlags(argv: readonly string[] = process.argv.slice(2)): {
 /**
  * A provider whose every stream replays the chunks `open()` yields (a fresh
  * iterator per call, so long answers can be generated as they are read), then
- * finishes with `stop`. `doGenerate` joins them.
+ * finishes with `stop`. `doGenerate` joins them. Its iterator results are
+ * `{ value, done }`, in the order native iterators and async generators (the
+ * SDKs' streams) write them, which V8 handles faster than `{ done, value }`.
  */
 export function replayProvider(open: () => Iterator<string>): StructuredProvider {
   const parts = (): AsyncIterable<ProviderPart> => ({
@@ -26,16 +28,16 @@ export function replayProvider(open: () => Iterator<string>): StructuredProvider
       let finished = false;
       return {
         next: (): Promise<IteratorResult<ProviderPart>> => {
-          if (finished) return Promise.resolve({ done: true, value: undefined });
+          if (finished) return Promise.resolve({ value: undefined, done: true });
           const chunk = source.next();
           if (chunk.done !== true) {
             return Promise.resolve({
-              done: false,
               value: { type: 'text-delta', delta: chunk.value },
+              done: false,
             });
           }
           finished = true;
-          return Promise.resolve({ done: false, value: { type: 'finish', finishReason: 'stop' } });
+          return Promise.resolve({ value: { type: 'finish', finishReason: 'stop' }, done: false });
         },
       };
     },

@@ -561,7 +561,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     }
     const resolve = resolvePull;
     resolvePull = undefined;
-    resolve?.({ done: false, value: response });
+    resolve?.({ value: response, done: false });
   }
 
   /** Takes one provider part; returns the partial response to show, if it is time for one. */

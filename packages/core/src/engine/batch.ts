@@ -23,7 +23,7 @@ class Channel<T> {
       if (this.waiting !== undefined) {
         const wake = this.waiting;
         this.waiting = undefined;
-        wake({ done: false, value: item });
+        wake({ value: item, done: false });
         taken();
       } else this.items.push({ item, taken });
     });
@@ -34,7 +34,7 @@ class Channel<T> {
     if (this.waiting !== undefined && this.items.length === 0) {
       const wake = this.waiting;
       this.waiting = undefined;
-      wake({ done: true, value: undefined });
+      wake({ value: undefined, done: true });
     }
   }
 
@@ -47,9 +47,9 @@ class Channel<T> {
     const first = this.items.shift();
     if (first !== undefined) {
       first.taken();
-      return Promise.resolve({ done: false, value: first.item });
+      return Promise.resolve({ value: first.item, done: false });
     }
-    if (this.closed) return Promise.resolve({ done: true, value: undefined });
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;
     });

@@ -68,9 +68,9 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     // function: one promise hop per element fewer.
     const step = (): Step | Promise<Step> => {
       const item = tracker.take();
-      if (item !== undefined) return { done: false, value: item as ElementEvent<E> };
+      if (item !== undefined) return { value: item as ElementEvent<E>, done: false };
       if (done) {
-        if (failure === undefined) return { done: true, value: undefined };
+        if (failure === undefined) return { value: undefined, done: true };
         // Every valid element first, then the request's failure (once).
         const error = failure;
         failure = undefined;
@@ -95,7 +95,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
         done = true;
         failure = undefined;
         await responses.return?.();
-        return { done: true, value: undefined };
+        return { value: undefined, done: true };
       },
     };
     let handedOut = false;
@@ -181,14 +181,14 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     ): ResponseResult<T> | Promise<ResponseResult<T>> => {
       if (next.done === true) {
         finished = true;
-        return { done: true, value: undefined };
+        return { value: undefined, done: true };
       }
       const item = next.value;
       if ('running' in item) {
         attempt = item.running;
         return item.running.pull(attemptEnded);
       }
-      return { done: false, value: item };
+      return { value: item, done: false };
     };
     const onRunnerError = (error: unknown): never => {
       finished = true;
@@ -203,7 +203,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       return resumeRunner(end);
     };
     const next = (): Promise<ResponseResult<T>> => {
-      if (finished) return Promise.resolve({ done: true, value: undefined });
+      if (finished) return Promise.resolve({ value: undefined, done: true });
       if (attempt !== undefined) return attempt.pull(attemptEnded);
       return resumeRunner();
     };
@@ -213,7 +213,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
           this.control.abort('the consumer stopped reading the stream');
         while (!finished) await next();
       }
-      return { done: true, value: undefined };
+      return { value: undefined, done: true };
     };
     return {
       next,
