@@ -100,6 +100,8 @@ const rows: Array<{
   engineMs: number;
   ratio: number;
   relayRatio: number;
+  /** Fastest run against fastest run: steadier than medians on a shared machine. */
+  bestRatio: number;
 }> = [];
 for (const chunkSize of [4, 64]) {
   const chunks = splitChunks(document.text, chunkSize);
@@ -119,6 +121,7 @@ for (const chunkSize of [4, 64]) {
     engineMs: engine.median,
     ratio: engine.median / parser.median,
     relayRatio: relay.median / parser.median,
+    bestRatio: engine.min / parser.min,
   });
 }
 
@@ -147,14 +150,15 @@ console.log(
   `## Engine overhead (${(document.bytes / 1e6).toFixed(2)} MB catalogue, Node ${process.version})`,
 );
 console.log(
-  '| chunk size | bare parser ms | relay floor ms (× parser) | routeStructuredStreaming ms | × parser |',
+  '| chunk size | bare parser ms | relay floor ms (× parser) | routeStructuredStreaming ms | × parser | best run × best run |',
 );
-console.log('| --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
-    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.relayMs.toFixed(1)} (×${row.relayRatio.toFixed(2)}) | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} |`,
+    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.relayMs.toFixed(1)} (×${row.relayRatio.toFixed(2)}) | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} | ×${row.bestRatio.toFixed(2)} |`,
   );
 }
+console.log('\nTimes are medians; the goal is judged on the median ratio.');
 console.log(
   '\nRelay floor: the parser with each chunk handed on through one more promise as a response object, and nothing else — what any engine that yields one response per chunk pays before doing any work.',
 );
