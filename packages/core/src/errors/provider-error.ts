@@ -59,16 +59,6 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
   });
 }
 
-/** True when an error further down `cause`'s chain mentions a secret (8 links at most). */
-function leaksDeeper(cause: Error, secrets: readonly (string | undefined)[]): boolean {
-  let link = cause.cause;
-  for (let depth = 0; link instanceof Error && depth < 8; depth++) {
-    if (causeWithoutSecrets(link, secrets) === undefined) return true;
-    link = link.cause;
-  }
-  return false;
-}
-
 /**
  * Maps whatever a provider's SDK (or its stream) threw to a StructuredLLMError:
  * structllm errors pass through; an aborted call is `aborted`; the SDK's errors
@@ -85,7 +75,7 @@ export function mapProviderError(
   if (StructuredLLMError.is(error)) return error;
   if (signal.aborted) return abortedError(signal);
   const cause = causeWithoutSecrets(error, secrets);
-  const withCause = cause === undefined || leaksDeeper(cause, secrets) ? {} : { cause };
+  const withCause = cause === undefined ? {} : { cause };
   const failed = (
     category: ErrorCategory,
     message: string,
@@ -108,7 +98,9 @@ export function mapProviderError(
     case 'timeout':
       return failed('timeout', `The ${label} request timed out`);
     case 'connection': {
-      const detail = cause?.cause instanceof Error ? cause.cause.message : '';
+      // The error's own cause names what failed (ECONNREFUSED…); `failed` redacts it.
+      const own = error instanceof Error ? error.cause : undefined;
+      const detail = own instanceof Error ? own.message : '';
       return failed('network', `Could not reach the ${label} API${detail && ` (${detail})`}`);
     }
     case 'http': {

@@ -45,6 +45,16 @@ describe('causeWithoutSecrets', () => {
     expect(causeWithoutSecrets(stacked, [KEY])).toBeUndefined();
     expect(causeWithoutSecrets('a string', [KEY])).toBeUndefined();
   });
+
+  it('drops a clean error whose cause chain shows a secret further down', () => {
+    const deep = new Error(`connect to https://${KEY}@proxy failed`);
+    const middle = new Error('fetch failed', { cause: deep });
+    expect(causeWithoutSecrets(new Error('Connection error.', { cause: middle }), [KEY])).toBe(
+      undefined,
+    );
+    const clean = new Error('Connection error.', { cause: new Error('ECONNREFUSED') });
+    expect(causeWithoutSecrets(clean, [KEY])).toBe(clean);
+  });
 });
 
 describe('redactDeep and redactingLogger', () => {

@@ -32,18 +32,28 @@ function replaceAll(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Errors down a `cause` chain that {@link causeWithoutSecrets} reads, after the first. */
+const MAX_CAUSE_LINKS = 8;
+
 /**
  * `cause` when it is an `Error` whose message and stack show none of the
- * secrets, else `undefined`: an SDK's error is kept as a cause for debugging
- * only when it cannot leak a key (its text cannot be redacted in place).
+ * secrets, and neither do those of the errors down its own `cause` chain (8
+ * deep), else `undefined`: an SDK's error is kept as a cause for debugging only
+ * when it cannot leak a key (its text cannot be redacted in place).
  */
 export function causeWithoutSecrets(
   cause: unknown,
   secrets: readonly (string | undefined)[],
 ): Error | undefined {
   if (!(cause instanceof Error)) return undefined;
-  const text = `${cause.message}\n${String(cause.stack ?? '')}`;
-  return redactSecrets(text, secrets) === text ? cause : undefined;
+  const keys = usable(secrets);
+  let link: unknown = cause;
+  for (let depth = 0; link instanceof Error && depth <= MAX_CAUSE_LINKS; depth++) {
+    const text = `${link.message}\n${String(link.stack ?? '')}`;
+    if (replaceAll(text, keys) !== text) return undefined;
+    link = link.cause;
+  }
+  return cause;
 }
 
 /**
