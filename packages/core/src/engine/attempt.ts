@@ -17,6 +17,7 @@ import {
   formatIssues,
   formatPath,
   type ResponseModel,
+  type ValidationIssue,
   type ValidationResult,
 } from '../schema/index.ts';
 import { builtInModels } from '../schema/json-schema-model.ts';
@@ -327,24 +328,29 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   // Options of the growing-string check, reused for built-in models (they keep nothing of them).
   const growingCheck: { path: JsonPath; readonly complete: false } = { path: [], complete: false };
+  /** The issues of the part of `root` completed at `path`, or undefined when it passes. */
+  const completedPartIssues = (
+    root: unknown,
+    path: JsonPath,
+  ): readonly ValidationIssue[] | undefined => {
+    // A container above VALIDATE_DEPTH had each of its parts checked as it completed:
+    // its own keywords are what is left (built-in models; others check it whole).
+    if (
+      builtIn !== undefined &&
+      path.length < VALIDATE_DEPTH &&
+      pathPasses(builtIn.partialRoot, root, 'final', path, undefined, builtIn.maxDepth, true)
+    ) {
+      return undefined;
+    }
+    const result = responseModel.validatePartial(root, { path, complete: true });
+    return result.success ? undefined : result.issues;
+  };
   /** Checks what changed in `root` (the parser's current value) since the last look. */
   const checkPartial = (root: unknown): void => {
     for (const path of completed) {
-      // A container above VALIDATE_DEPTH had each of its parts checked as it completed:
-      // its own keywords are what is left (built-in models; others check it whole).
-      if (
-        builtIn !== undefined &&
-        path.length < VALIDATE_DEPTH &&
-        pathPasses(builtIn.partialRoot, root, 'final', path, undefined, builtIn.maxDepth, true)
-      ) {
-        continue;
-      }
-      const result = responseModel.validatePartial(root, { path, complete: true });
-      if (!result.success) {
-        throw validationError(
-          'A completed part of the response is invalid',
-          formatIssues(result.issues),
-        );
+      const issues = completedPartIssues(root, path);
+      if (issues !== undefined) {
+        throw validationError('A completed part of the response is invalid', formatIssues(issues));
       }
     }
     if (completed.length > 0) completed.length = 0; // setting length is not free, even to 0
@@ -700,16 +706,9 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function partsSettleFinal(): boolean {
     if (builtIn === undefined || !builtIn.finalIsPartial || elements !== undefined) return false;
     const root = parser.value;
-    const { partialRoot, maxDepth } = builtIn;
-    for (const path of completed) {
-      const settled =
-        (path.length < VALIDATE_DEPTH &&
-          pathPasses(partialRoot, root, 'final', path, undefined, maxDepth, true)) ||
-        responseModel.validatePartial(root, { path, complete: true }).success;
-      if (!settled) return false;
-    }
+    for (const path of completed) if (completedPartIssues(root, path) !== undefined) return false;
     completed.length = 0;
-    return pathPasses(partialRoot, root, 'final', [], undefined, maxDepth, true);
+    return pathPasses(builtIn.partialRoot, root, 'final', [], undefined, builtIn.maxDepth, true);
   }
 
   /** The stream (or call) is over: check how it ended, then validate the whole value. */

@@ -35,6 +35,11 @@ const PROBE_DEPTH = 8;
 /** `room` for a probe of the value's own keywords only, not its items or properties. */
 const OWN_KEYWORDS = -1;
 
+/** `allOf`, `anyOf` or `oneOf` (a `$ref` is an `allOf` member): left to the task stack. */
+function combines(node: SchemaNode): boolean {
+  return node.allOf.length > 0 || node.anyOf !== undefined || node.oneOf !== undefined;
+}
+
 /** Set by {@link flag} when a probing keyword check fails. */
 let probeFailed = false;
 const flag = (): void => {
@@ -56,15 +61,7 @@ export function valuePasses(
 }
 
 function probe(node: SchemaNode, value: unknown, mode: ValidationMode, room: number): boolean {
-  if (
-    node.never ||
-    node.allOf.length > 0 ||
-    node.anyOf !== undefined ||
-    node.oneOf !== undefined ||
-    node.not !== undefined
-  ) {
-    return false;
-  }
+  if (node.never || combines(node) || node.not !== undefined) return false;
   const type = jsonTypeBit(value);
   if (type === 0) return false;
   if (node.types !== undefined && (node.types & type) === 0) return false;
@@ -155,15 +152,8 @@ export function pathPasses(
     const type = jsonTypeBit(value);
     // A step into nothing: a partial check has nothing to say, a final one misses a value.
     if (type !== TYPE_ARRAY && type !== TYPE_OBJECT) return mode === 'partial';
-    if (
-      node.allOf.length > 0 ||
-      node.anyOf !== undefined ||
-      node.oneOf !== undefined ||
-      (node.types !== undefined && (node.types & type) === 0) ||
-      index >= maxDepth
-    ) {
-      return false;
-    }
+    if (combines(node) || (node.types !== undefined && (node.types & type) === 0)) return false;
+    if (index >= maxDepth) return false;
     const step = path[index] as string | number;
     const atEnd = subject !== undefined && index === last;
     let schema: SchemaNode | undefined;
@@ -206,16 +196,10 @@ export function stringPrefixesPass(root: SchemaNode, path: JsonPath, maxDepth: n
   for (let index = 0; index < path.length; index++) {
     const step = path[index] as string | number;
     const kind = typeof step === 'number' ? TYPE_ARRAY : TYPE_OBJECT;
-    if (
-      node.never ||
-      node.allOf.length > 0 ||
-      node.anyOf !== undefined ||
-      node.oneOf !== undefined ||
-      (node.types !== undefined && (node.types & kind) === 0) ||
-      index >= maxDepth
-    ) {
+    if (node.never || combines(node) || (node.types !== undefined && (node.types & kind) === 0)) {
       return false;
     }
+    if (index >= maxDepth) return false;
     let schema: SchemaNode | undefined;
     if (kind === TYPE_ARRAY) {
       if (node.maxItems !== undefined || node.prefixItems.length > 0) return false;
@@ -229,9 +213,7 @@ export function stringPrefixesPass(root: SchemaNode, path: JsonPath, maxDepth: n
   }
   return (
     !node.never &&
-    node.allOf.length === 0 &&
-    node.anyOf === undefined &&
-    node.oneOf === undefined &&
+    !combines(node) &&
     (node.types === undefined || (node.types & TYPE_STRING) !== 0) &&
     node.constant === undefined &&
     node.enumeration === undefined &&
