@@ -1,3 +1,4 @@
+export { environmentSetting } from './environment.ts';
 export { createModelRouter, type ModelRouter, type RoutedModel } from './model-router.ts';
 export {
   type FinishReason,

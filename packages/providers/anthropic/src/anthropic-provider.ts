@@ -1,6 +1,7 @@
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import {
   abortedError,
+  environmentSetting,
   type FinishReason,
   type OutputMode,
   type ProviderCall,
@@ -85,13 +86,6 @@ export interface AnthropicProviderSettings extends CommonOptions {
 
 export type AnthropicProviderOptions = AnthropicProviderClientOptions | AnthropicProviderSettings;
 
-function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const value = env?.[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 /** Tool names: letters, digits, `_` and `-`, at most 64 characters. */
 function toolName(name: string): string {
   const cleaned = name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
@@ -166,8 +160,9 @@ export function createAnthropicProvider(
       secrets = [...secrets, client.authToken];
     }
   } else {
-    const apiKey = options.apiKey ?? readEnv('ANTHROPIC_API_KEY');
-    const authToken = options.apiKey === undefined ? readEnv('ANTHROPIC_AUTH_TOKEN') : undefined;
+    const apiKey = options.apiKey ?? environmentSetting('ANTHROPIC_API_KEY');
+    const authToken =
+      options.apiKey === undefined ? environmentSetting('ANTHROPIC_AUTH_TOKEN') : undefined;
     if (apiKey === undefined && authToken === undefined) {
       missingKey = new StructuredLLMError({
         category: 'auth',
@@ -176,7 +171,7 @@ export function createAnthropicProvider(
           'No Anthropic API key: set the ANTHROPIC_API_KEY environment variable or pass apiKey to createAnthropicProvider',
       });
     } else {
-      const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
+      const baseURL = options.baseURL ?? environmentSetting('ANTHROPIC_BASE_URL');
       client = new Anthropic({
         ...options.clientOptions,
         // At debug level (ANTHROPIC_LOG=debug) the SDK logs error bodies: keep the key out.

@@ -1,4 +1,5 @@
 import {
+  environmentSetting,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
@@ -59,13 +60,6 @@ export interface OpenAIProviderSettings extends CommonOptions {
 
 export type OpenAIProviderOptions = OpenAIProviderClientOptions | OpenAIProviderSettings;
 
-function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const value = env?.[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 function isOpenAIOrigin(baseURL: string | undefined): boolean {
   return baseURL === undefined || baseURL.startsWith(OPENAI_API_ORIGIN);
 }
@@ -108,9 +102,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Struc
     });
   }
 
-  const baseURL = options.baseURL ?? readEnv('OPENAI_BASE_URL');
+  const baseURL = options.baseURL ?? environmentSetting('OPENAI_BASE_URL');
   const custom = !isOpenAIOrigin(baseURL);
-  const apiKey = options.apiKey ?? readEnv('OPENAI_API_KEY');
+  const apiKey = options.apiKey ?? environmentSetting('OPENAI_API_KEY');
   const maxTokensParameter =
     options.maxTokensParameter ?? (custom ? 'max_tokens' : 'max_completion_tokens');
 

@@ -1,4 +1,5 @@
 import {
+  environmentSetting,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
@@ -83,13 +84,6 @@ export type OpenRouterProviderOptions =
   | OpenRouterProviderClientOptions
   | OpenRouterProviderSettings;
 
-function readEnv(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const value = env?.[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
 /**
  * Modes per OpenRouter model id ('vendor/model'): OpenAI models by the OpenAI
  * family table; every other model gets all four modes (OpenRouter answers 4xx
@@ -161,7 +155,7 @@ export function createOpenRouterProvider(
     });
   }
 
-  const apiKey = options.apiKey ?? readEnv('OPENROUTER_API_KEY');
+  const apiKey = options.apiKey ?? environmentSetting('OPENROUTER_API_KEY');
   if (apiKey === undefined) {
     return createOpenAICompatibleProvider({
       ...common,
@@ -180,7 +174,7 @@ export function createOpenRouterProvider(
     // At debug level (OPENAI_LOG=debug) the SDK logs headers and error bodies: keep the key out.
     logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey]),
     apiKey,
-    baseURL: options.baseURL ?? readEnv('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL,
+    baseURL: options.baseURL ?? environmentSetting('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL,
     // The SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID: OpenRouter takes neither.
     organization: null,
     project: null,
