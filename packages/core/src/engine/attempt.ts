@@ -24,7 +24,7 @@ import { builtInModels } from '../schema/json-schema-model.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
-import { Deadline } from './timers.ts';
+import { Deadline, WaitTimer } from './timers.ts';
 import type { StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface AttemptSettings<T> {
@@ -145,7 +145,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       }),
     ),
   );
-  const idle = new Deadline(timeouts.idleMs, () =>
+  // Runs only while a provider read is outstanding: a slow consumer is not an idle provider.
+  const idle = new WaitTimer(timeouts.idleMs, () =>
     abortAttempt(
       new StructuredLLMError({
         category: 'timeout',
@@ -155,10 +156,12 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     ),
   );
   let receivedText = false;
+  /** A provider read is outstanding. */
+  let reading = false;
   // Time spent paused is the consumer's, not the provider's: suspend the idle timer.
   const stopWatchingPause = control.onPauseChange((paused) => {
-    if (paused) idle.stop();
-    else if (receivedText) idle.start();
+    if (paused) idle.end();
+    else if (reading && receivedText) idle.begin();
   });
 
   const context = {
@@ -540,14 +543,20 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       fail(thrown);
       return;
     }
+    reading = true;
+    if (receivedText) idle.begin();
     read.then(onPart, onProviderError);
   }
 
   function onProviderError(thrown: unknown): void {
+    reading = false;
+    idle.end();
     if (!ended) fail(thrown);
   }
 
   function onPart(next: IteratorResult<ProviderPart>): void {
+    reading = false;
+    idle.end();
     if (ended) return;
     let response: StreamingResponse<T> | undefined;
     try {
@@ -572,13 +581,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   /** Takes one provider part; returns the partial response to show, if it is time for one. */
   function accept(part: ProviderPart): StreamingResponse<T> | undefined {
-    if (receivedText && !control.paused) idle.start();
     if (part.type === 'text-delta') {
       if (part.delta === '') return undefined;
       if (!receivedText) {
         receivedText = true;
         firstChunk.stop();
-        idle.start();
         if (hub.has('onFirstChunk')) emitFirstChunk();
       }
       if (++chunks > settings.maxChunks) {

@@ -14,7 +14,11 @@ import type { DeepPartial, ResponseModelInput } from '../schema/index.ts';
 export interface RequestTimeouts {
   /** From the start of an attempt to its first text. A timeout is retryable. */
   readonly firstChunkMs?: number;
-  /** Longest silence between two parts once text flows; suspended while paused. Retryable. */
+  /**
+   * Longest wait for the provider's next part once text flows. Only time spent waiting
+   * on the provider counts: not a paused stream, not a consumer still busy with the
+   * last partial. Retryable.
+   */
   readonly idleMs?: number;
   /** The whole request, every retry and fallback included. Not retried. */
   readonly totalMs?: number;

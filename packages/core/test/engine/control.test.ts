@@ -196,6 +196,60 @@ describe('timeouts', () => {
     expect(final?.error).toMatchObject({ category: 'timeout', code: 'idle_timeout' });
   });
 
+  it('the idle timeout fires idleMs after the last chunk, not before', async () => {
+    vi.useFakeTimers();
+    const provider = createMockProvider({
+      responses: [{ json: profile, chunkSize: 8, delayMs: 300, stallAfterChunks: 5 }],
+    });
+    let ended = false;
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      timeouts: { idleMs: 1000 },
+      maxRetries: 0,
+    });
+    const responses = collect(stream).finally(() => {
+      ended = true;
+    });
+    // Five chunks 300 ms apart: gaps shorter than idleMs, their sum far longer.
+    await vi.advanceTimersByTimeAsync(5 * 300);
+    expect(ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ended).toBe(true);
+    expect((await responses).at(-1)?.error).toMatchObject({ code: 'idle_timeout' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a slow consumer is not an idle provider', async () => {
+    vi.useFakeTimers();
+    const provider = createMockProvider({
+      responses: [{ json: profile, chunkSize: 16, delayMs: 100 }],
+    });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      timeouts: { idleMs: 500 },
+      maxRetries: 0,
+    });
+    const consumed = (async () => {
+      const seen = [];
+      for await (const response of stream) {
+        seen.push(response);
+        await new Promise((resolve) => setTimeout(resolve, 2000)); // 4× idleMs per partial
+      }
+      return seen;
+    })();
+    await vi.runAllTimersAsync();
+    const seen = await consumed;
+    expect(seen.at(-1)).toMatchObject({ isComplete: true, error: undefined });
+    expect(seen.length).toBeGreaterThan(3);
+    await expect(stream.result).resolves.toEqual(profile);
+    expect(seen.every((response) => response.attempt === 1)).toBe(true);
+    expect(provider.calls).toHaveLength(1);
+  });
+
   it('totalMs bounds the whole request and is not retried', async () => {
     vi.useFakeTimers();
     const provider = createMockProvider({ responses: [{ json: profile, delayMs: 1000 }] });
