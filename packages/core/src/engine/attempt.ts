@@ -1,7 +1,7 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
 import type { ObserverHub } from '../observe/index.ts';
-import type { ProgressEstimator, ProgressTracker } from '../progress/index.ts';
+import type { ProgressDetails, ProgressEstimator, ProgressTracker } from '../progress/index.ts';
 import type {
   FinishReason,
   Message,
@@ -422,6 +422,12 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     return estimated;
   };
 
+  /** A partial's progress event, built only when someone will see it. */
+  const describeProgress = (): ProgressDetails => ({
+    message: `Received ${text.length} characters`,
+    data: { attempt: settings.attempt, model: routed.requested, chars: text.length },
+  });
+
   const write = (delta: string): void => {
     text.append(delta); // kept even if the parser rejects it: the re-ask quotes what the model wrote
     parser.write(delta);
@@ -609,13 +615,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       const partial = parser.value;
       checkPartial(partial);
       charsAtLastEmit = text.length;
-      const progressPercent = tracker.listening
-        ? tracker.updateProgress(`Received ${text.length} characters`, progressSoFar(), {
-            attempt: settings.attempt,
-            model: routed.requested,
-            chars: text.length,
-          }).progressPercent
-        : tracker.advance(progressSoFar());
+      const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
       settings.onPartial(partial);
       partials++;
       if (partialEvent !== undefined) {

@@ -10,4 +10,8 @@ export type {
   ProgressFilter,
 } from './progress-event.ts';
 export { createProgressGate } from './progress-filter.ts';
-export { ProgressTracker, type ProgressTrackerOptions } from './progress-tracker.ts';
+export {
+  type ProgressDetails,
+  ProgressTracker,
+  type ProgressTrackerOptions,
+} from './progress-tracker.ts';

@@ -4,7 +4,7 @@ import type {
   ProgressEventType,
   ProgressFilter,
 } from './progress-event.ts';
-import { createProgressGate } from './progress-filter.ts';
+import { type ProgressGate, progressGate } from './progress-filter.ts';
 
 export interface ProgressTrackerOptions {
   readonly callback?: ProgressCallback;
@@ -16,6 +16,12 @@ export interface ProgressTrackerOptions {
   readonly now?: () => number;
 }
 
+/** What {@link ProgressTracker.reportProgress} asks for when an event is to be built. */
+export interface ProgressDetails {
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Emits progress events for one operation: `start`, `progress`…, then
  * `complete` or `error`, with `retry` and `fallback` in between. Progress never
@@ -24,7 +30,7 @@ export interface ProgressTrackerOptions {
  */
 export class ProgressTracker {
   private readonly callback: ProgressCallback | undefined;
-  private readonly gate: (event: ProgressEvent) => boolean;
+  private readonly gate: ProgressGate;
   private readonly onCallbackError: ((error: unknown) => void) | undefined;
   private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
   private readonly now: () => number;
@@ -35,7 +41,7 @@ export class ProgressTracker {
   constructor(options: ProgressTrackerOptions | ProgressCallback = {}) {
     const resolved = typeof options === 'function' ? { callback: options } : options;
     this.callback = resolved.callback;
-    this.gate = createProgressGate(resolved.filter);
+    this.gate = progressGate(resolved.filter);
     this.onCallbackError = resolved.onCallbackError;
     this.onEvent = resolved.onEvent;
     this.now = resolved.now ?? Date.now;
@@ -59,6 +65,24 @@ export class ProgressTracker {
     data?: Readonly<Record<string, unknown>>,
   ): ProgressEvent {
     return this.emit('progress', message, this.advance(progressPercent), data);
+  }
+
+  /**
+   * {@link updateProgress} for hot paths: `describe` builds the message and data only
+   * when the event will be seen — by an event listener, or by the callback when its
+   * filter lets a progress event at this percent through. Returns the (monotonic) percent.
+   */
+  reportProgress(progressPercent: number, describe: () => ProgressDetails): number {
+    const percent = this.advance(progressPercent);
+    if (
+      this.onEvent === undefined &&
+      (this.callback === undefined || !this.gate.mightAdmitProgress(percent, this.now))
+    ) {
+      return percent;
+    }
+    const { message, data } = describe();
+    this.emit('progress', message, percent, data);
+    return percent;
   }
 
   /** True when a callback or an event listener would receive events. */
@@ -112,7 +136,7 @@ export class ProgressTracker {
         ? { eventType, message, progressPercent, timestamp: this.now() }
         : { eventType, message, progressPercent, data, timestamp: this.now() };
     this.onEvent?.(event);
-    if (this.callback !== undefined && this.gate(event)) this.deliver(event);
+    if (this.callback !== undefined && this.gate.admit(event)) this.deliver(event);
     return event;
   }
 

@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createProgressEstimator, type Observer, ProgressTracker } from '../../src/index.ts';
+import {
+  createProgressEstimator,
+  type Observer,
+  type ProgressEvent,
+  type ProgressFilter,
+  ProgressTracker,
+} from '../../src/index.ts';
 import { collect, profile, profileModel, recordEvents, service } from '../support/engine.ts';
 import { createMockProvider } from '../support/mock-provider.ts';
 
@@ -114,6 +121,95 @@ describe('ProgressTracker on its own', () => {
       progressPercent: 20,
       data: { category: 'server' },
     });
+  });
+});
+
+describe('ProgressTracker.reportProgress', () => {
+  it('builds an event only when the callback’s filter will let it through', () => {
+    const { events, callback } = recordEvents();
+    const tracker = new ProgressTracker({ callback, filter: { minPercentStep: 10 } });
+    const describe = vi.fn((): { message: string } => ({ message: 'working' }));
+    for (const percent of [1, 3, 8, 12, 14, 30, 31, 20]) tracker.reportProgress(percent, describe);
+    expect(events.map((e) => e.progressPercent)).toEqual([1, 12, 30]);
+    expect(describe).toHaveBeenCalledTimes(3);
+    expect(tracker.progressPercent).toBe(31);
+    const lifecycleOnly = new ProgressTracker({ callback, filter: { eventTypes: ['complete'] } });
+    lifecycleOnly.reportProgress(50, describe);
+    const timeThinned = new ProgressTracker({
+      callback,
+      filter: { minIntervalMs: 100 },
+      now: () => 7,
+    });
+    timeThinned.reportProgress(10, describe);
+    timeThinned.reportProgress(20, describe);
+    expect(describe).toHaveBeenCalledTimes(4);
+  });
+
+  it('builds none without a listener, every one for an event listener', () => {
+    const describe = vi.fn((): { message: string } => ({ message: 'working' }));
+    const silent = new ProgressTracker();
+    expect(silent.reportProgress(40, describe)).toBe(40);
+    expect(silent.reportProgress(20, describe)).toBe(40);
+    expect(describe).not.toHaveBeenCalled();
+    const seen: ProgressEvent[] = [];
+    const observed = new ProgressTracker({
+      filter: { eventTypes: ['complete'] },
+      onEvent: (event) => seen.push(event),
+    });
+    observed.reportProgress(5, () => ({ message: 'five', data: { chars: 5 } }));
+    expect(seen).toEqual([
+      {
+        eventType: 'progress',
+        message: 'five',
+        progressPercent: 5,
+        data: { chars: 5 },
+        timestamp: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('delivers exactly what updateProgress would, for any filter and sequence', () => {
+    const filter: fc.Arbitrary<ProgressFilter | undefined> = fc.option(
+      fc.record(
+        {
+          eventTypes: fc.subarray(['start', 'progress', 'complete'] as const),
+          minPercentStep: fc.constantFrom(0, 1, 5, 12.5),
+          minIntervalMs: fc.constantFrom(0, 5, 10, 20), // on the steps' grid: ties happen
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    );
+    const step = fc.record({
+      percent: fc.oneof(
+        fc.double({ min: -10, max: 120, noNaN: true }),
+        fc.constantFrom(0, 5, 10, 12.5, 25, 50),
+      ),
+      afterMs: fc.constantFrom(0, 5, 10),
+    });
+    fc.assert(
+      fc.property(filter, fc.array(step, { maxLength: 60 }), (progressFilter, steps) => {
+        const run = (lazy: boolean): ProgressEvent[] => {
+          const { events, callback } = recordEvents();
+          let time = 1000;
+          const tracker = new ProgressTracker({
+            callback,
+            filter: progressFilter,
+            now: () => time,
+          });
+          tracker.startOperation('start');
+          for (const { percent, afterMs } of steps) {
+            time += afterMs;
+            if (lazy) tracker.reportProgress(percent, () => ({ message: 'm', data: { at: time } }));
+            else tracker.updateProgress('m', percent, { at: time });
+          }
+          tracker.completeOperation('done');
+          return events;
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
