@@ -12,8 +12,8 @@ import {
   jsonSchema,
   type ProviderCall,
   type ProviderPart,
-  type RequestTimeouts,
   type StreamingResponse,
+  type StreamingStructuredRequest,
   StructuredLLMService,
 } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
@@ -77,12 +77,26 @@ async function relayFloor(chunks: readonly string[]): Promise<unknown> {
   return last;
 }
 
-/** Timeouts as a careful application sets them: each chunk then also feeds the idle timer. */
-const TIMEOUTS: RequestTimeouts = { firstChunkMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
+/** Request options an application commonly sets, each measured against none. */
+const VARIANTS: ReadonlyArray<{
+  readonly name: string;
+  readonly options: () => Partial<StreamingStructuredRequest<unknown>>;
+}> = [
+  {
+    name: '`timeouts: { firstChunkMs, idleMs, totalMs }`',
+    options: () => ({ timeouts: { firstChunkMs: 60_000, idleMs: 30_000, totalMs: 600_000 } }),
+  },
+  { name: '`signal` (an AbortSignal)', options: () => ({ signal: new AbortController().signal }) },
+  { name: '`progressCallback` (every event)', options: () => ({ progressCallback: () => {} }) },
+  {
+    name: '`progressCallback` + `progressFilter: { minPercentStep: 1 }`',
+    options: () => ({ progressCallback: () => {}, progressFilter: { minPercentStep: 1 } }),
+  },
+];
 
 async function throughEngine(
   chunks: readonly string[],
-  timeouts?: RequestTimeouts,
+  options: Partial<StreamingStructuredRequest<unknown>> = {},
 ): Promise<unknown> {
   const service = new StructuredLLMService({
     providers: [replayProvider(() => chunks[Symbol.iterator]())],
@@ -92,7 +106,7 @@ async function throughEngine(
   for await (const response of service.routeStructuredStreaming({
     prompt: 'x',
     responseModel: catalogueModel,
-    ...(timeouts === undefined ? {} : { timeouts }),
+    ...options,
   })) {
     if (response.error) throw response.error;
     last = response.partialResult;
@@ -106,8 +120,8 @@ const rows: Array<{
   parserMs: number;
   relayMs: number;
   engineMs: number;
-  /** The engine with first-chunk, idle and total timeouts set. */
-  timeoutsMs: number;
+  /** The engine with each of {@link VARIANTS}, in order: median ms. */
+  variantsMs: number[];
   ratio: number;
   relayRatio: number;
   /** Fastest run against fastest run: steadier than medians on a shared machine. */
@@ -116,13 +130,20 @@ const rows: Array<{
 for (const chunkSize of [4, 64]) {
   const chunks = splitChunks(document.text, chunkSize);
   const options = { iterations: quick ? 5 : 15, warmup: 2, maxTimeMs: quick ? 5_000 : 20_000 };
-  const [parser, relay, engine, timed] = await measureInterleaved([
+  const [parser, relay, engine] = await measureInterleaved([
     { name: 'parser', fn: () => bareParser(chunks), options },
     { name: 'relay', fn: () => relayFloor(chunks), options },
     { name: 'engine', fn: () => throughEngine(chunks), options },
-    { name: 'timeouts', fn: () => throughEngine(chunks, TIMEOUTS), options },
   ]);
-  if (parser === undefined || relay === undefined || engine === undefined || timed === undefined) {
+  const variants = await measureInterleaved([
+    { name: 'none', fn: () => throughEngine(chunks), options },
+    ...VARIANTS.map((variant) => ({
+      name: variant.name,
+      fn: () => throughEngine(chunks, variant.options()),
+      options,
+    })),
+  ]);
+  if (parser === undefined || relay === undefined || engine === undefined) {
     throw new Error('measurement missing');
   }
   rows.push({
@@ -130,7 +151,7 @@ for (const chunkSize of [4, 64]) {
     parserMs: parser.median,
     relayMs: relay.median,
     engineMs: engine.median,
-    timeoutsMs: timed.median,
+    variantsMs: variants.map((variant) => variant.median),
     ratio: engine.median / parser.median,
     relayRatio: relay.median / parser.median,
     bestRatio: engine.min / parser.min,
@@ -162,20 +183,31 @@ console.log(
   `## Engine overhead (${(document.bytes / 1e6).toFixed(2)} MB catalogue, Node ${process.version})`,
 );
 console.log(
-  '| chunk size | bare parser ms | relay floor ms (× parser) | routeStructuredStreaming ms | × parser | best run × best run | with timeouts ms (× without) |',
+  '| chunk size | bare parser ms | relay floor ms (× parser) | routeStructuredStreaming ms | × parser | best run × best run |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
-    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.relayMs.toFixed(1)} (×${row.relayRatio.toFixed(2)}) | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} | ×${row.bestRatio.toFixed(2)} | ${row.timeoutsMs.toFixed(1)} (×${(row.timeoutsMs / row.engineMs).toFixed(2)}) |`,
+    `| ${row.chunkSize} chars | ${row.parserMs.toFixed(1)} | ${row.relayMs.toFixed(1)} (×${row.relayRatio.toFixed(2)}) | ${row.engineMs.toFixed(1)} | ×${row.ratio.toFixed(2)} | ×${row.bestRatio.toFixed(2)} |`,
   );
 }
-console.log(
-  '\nTimes are medians; the goal is judged on the median ratio. "With timeouts": the same request with `timeouts: { firstChunkMs, idleMs, totalMs }` set.',
-);
+console.log('\nTimes are medians; the goal is judged on the median ratio.');
 console.log(
   '\nRelay floor: the parser with each chunk handed on through one more promise as a response object, and nothing else — what any engine that yields one response per chunk pays before doing any work.',
 );
+console.log(
+  '\n### Request options (the same stream, ms, × the request without them, measured side by side)',
+);
+console.log(`| option | ${rows.map((row) => `${row.chunkSize} chars`).join(' | ')} |`);
+console.log(`| --- | ${rows.map(() => '---').join(' | ')} |`);
+['none', ...VARIANTS.map((variant) => variant.name)].forEach((name, index) => {
+  const cells = rows.map((row) => {
+    const ms = row.variantsMs[index] ?? Number.NaN;
+    const base = row.variantsMs[0] ?? Number.NaN;
+    return index === 0 ? ms.toFixed(1) : `${ms.toFixed(1)} (×${(ms / base).toFixed(2)})`;
+  });
+  console.log(`| ${name} | ${cells.join(' | ')} |`);
+});
 console.log(
   `\nFixed cost per request (tiny answer, MockProvider, breaker and tracker on, no observers): ${perRequestUs.toFixed(1)} µs`,
 );
