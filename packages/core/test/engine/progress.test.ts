@@ -194,8 +194,8 @@ describe('ProgressTracker.reportProgress', () => {
           let time = 1000;
           const tracker = new ProgressTracker({
             callback,
-            filter: progressFilter,
             now: () => time,
+            ...(progressFilter === undefined ? {} : { filter: progressFilter }),
           });
           tracker.startOperation('start');
           for (const { percent, afterMs } of steps) {
