@@ -151,23 +151,39 @@ export function createObserverHub(
       const list = byHook.get(hook);
       if (list === undefined) return;
       for (let i = 0; i < list.length; i++) {
-        const { observer, fn } = list[i] as { observer: Observer; fn: (event: unknown) => void };
+        const { observer, fn } = list[i] as { observer: Observer; fn: (event: unknown) => unknown };
         try {
-          fn.call(observer, event);
-        } catch (error) {
-          if (!failed.has(observer)) {
-            failed.add(observer);
-            report(
-              `Observer ${observer.name ?? '(unnamed)'} threw in ${hook}; it is kept but its errors are no longer reported`,
-              {
-                observer: observer.name,
-                hook,
-                error: error instanceof Error ? error.message : String(error),
-              },
+          const returned = fn.call(observer, event);
+          // An async hook is not awaited, but its rejection is caught and reported like a throw.
+          if (
+            returned !== undefined &&
+            typeof (returned as PromiseLike<unknown> | null)?.then === 'function'
+          ) {
+            (returned as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+              hookFailed(observer, hook, error),
             );
           }
+        } catch (error) {
+          hookFailed(observer, hook, error);
         }
       }
     },
   };
+
+  function hookFailed(observer: Observer, hook: string, error: unknown): void {
+    if (failed.has(observer)) return;
+    failed.add(observer);
+    try {
+      report(
+        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; it is kept but its errors are no longer reported`,
+        {
+          observer: observer.name,
+          hook,
+          error: error instanceof Error ? error.message : String(error),
+        },
+      );
+    } catch {
+      // Reporting must not fail the request either.
+    }
+  }
 }
