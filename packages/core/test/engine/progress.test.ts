@@ -284,6 +284,29 @@ describe('observers', () => {
     expect(String(warn.mock.calls[0]?.[0])).toContain('broken');
   });
 
+  it('an async hook that rejects is caught and reported once, like one that throws', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 8 }] });
+    const rejecting: Observer = {
+      name: 'exporter',
+      onPartial: async () => {
+        throw new Error('collector unreachable');
+      },
+      onRequestEnd: () => Promise.reject(new Error('flush failed')),
+    };
+    const warn = vi.fn();
+    const llm = service(provider, {
+      observers: [rejecting],
+      logger: { debug() {}, info() {}, warn, error() {} },
+    });
+    await expect(
+      llm.routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).resolves.toEqual(profile);
+    await new Promise((resolve) => setImmediate(resolve)); // let the rejections arrive
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('exporter failed in onPartial');
+    expect(warn.mock.calls[0]?.[1]).toMatchObject({ error: 'collector unreachable' });
+  });
+
   it('call methods of class instances, and only the hooks an observer has', async () => {
     class ChunkCounter implements Observer {
       readonly name = 'counter';
