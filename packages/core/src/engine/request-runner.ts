@@ -176,7 +176,7 @@ export async function* runRequest<T>(
     nextModel: for (let m = 0; m < models.length; m++) {
       const requested = models[m] as string;
       lastModel = requested;
-      let routed: RoutedModel;
+      let routed: RoutedModel | undefined;
       let modes: OutputMode[];
       let streaming = streamingWanted;
       try {
@@ -193,7 +193,13 @@ export async function* runRequest<T>(
         lastProvider = routed.provider.id;
         streaming = streamingWanted && capabilities.streaming;
       } catch (thrown) {
-        lastError = StructuredLLMError.is(thrown) ? thrown : abortError(thrown);
+        lastError = StructuredLLMError.is(thrown)
+          ? thrown
+          : new StructuredLLMError({
+              category: 'unknown',
+              message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+              cause: thrown,
+            });
         hooks.attempts.push({
           attempt: attempt + 1,
           model: requested,
@@ -293,8 +299,12 @@ export async function* runRequest<T>(
           };
           hooks.attempts.push(record);
           if (env.breaker !== undefined) {
-            if (error.category === 'aborted') await env.breaker.release(key);
-            else await env.breaker.recordFailure(key, error.category);
+            // The caller's own limits (an abort, timeouts.totalMs) say nothing of the provider.
+            if (error.category === 'aborted' || error.code === 'total_timeout') {
+              await env.breaker.release(key);
+            } else {
+              await env.breaker.recordFailure(key, error.category);
+            }
           }
           if (control.signal.aborted || error.category === 'aborted') {
             yield endWith(control.signal.aborted ? abortError(control.signal.reason) : error);

@@ -327,6 +327,39 @@ describe('fallbacks and the circuit breaker', () => {
     expect(await breaker.state('mock:model-a')).toBe('closed');
   });
 
+  it('does not count the caller’s own timeouts.totalMs against the breaker', async () => {
+    vi.useFakeTimers();
+    const provider = createMockProvider({
+      responses: [{ json: profile, chunkSize: 4, delayMs: 10 }],
+    });
+    const breaker = createCircuitBreaker({ failureThreshold: 1 });
+    const llm = service(provider, { breaker });
+    for (let i = 0; i < 2; i++) {
+      const stream = llm.routeStructuredStreaming({
+        prompt: 'x',
+        responseModel: profileModel,
+        timeouts: { totalMs: 25 },
+      });
+      const iterator = stream[Symbol.asyncIterator]();
+      const first = iterator.next();
+      await vi.advanceTimersByTimeAsync(10);
+      await first;
+      stream.pause(); // the consumer takes its time: the request's budget runs out
+      await vi.advanceTimersByTimeAsync(100);
+      stream.resume();
+      const rest = collect({ [Symbol.asyncIterator]: () => iterator });
+      await vi.advanceTimersByTimeAsync(100);
+      expect((await rest).at(-1)?.error).toMatchObject({
+        category: 'timeout',
+        code: 'total_timeout',
+      });
+    }
+    expect(await breaker.state('mock:model-a')).toBe('closed');
+    const next = llm.routeStructured({ prompt: 'x', responseModel: profileModel });
+    await vi.runAllTimersAsync();
+    await expect(next).resolves.toEqual(profile);
+  });
+
   it('says "service temporarily unavailable" when every model is refused', async () => {
     const provider = createMockProvider({ responses: [{ error: { status: 500 } }] });
     const warnings: string[] = [];
@@ -390,6 +423,29 @@ describe('routing', () => {
       'meta-llama/llama-3.1-70b',
       'gpt-4o-mini',
     ]);
+  });
+
+  it('reports a provider whose supports() throws as that provider failing, and falls back', async () => {
+    const broken = createMockProvider({ id: 'broken', responses: [{ json: profile }] });
+    const faulty = {
+      ...broken,
+      supports(): never {
+        throw new TypeError('capability table missing');
+      },
+    };
+    const healthy = createMockProvider({ id: 'ok', responses: [{ json: profile }] });
+    const stream = service([faulty, healthy]).routeStructuredStreaming({
+      prompt: 'x',
+      responseModel: profileModel,
+      model: 'broken/m',
+      fallbackModels: ['ok/m'],
+    });
+    await expect(stream.result).resolves.toEqual(profile);
+    expect(stream.attempts[0]).toMatchObject({ model: 'broken/m', category: 'unknown' });
+    expect(stream.attempts[0]?.message).toBe(
+      'Provider "broken" failed for broken/m: capability table missing',
+    );
+    expect(broken.calls).toHaveLength(0);
   });
 
   it('fails clearly when nothing can serve the model', async () => {
