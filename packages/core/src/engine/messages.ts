@@ -1,6 +1,36 @@
-import type { StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../errors/index.ts';
 import type { Message, OutputMode } from '../provider/index.ts';
 import type { JsonSchema } from '../schema/index.ts';
+
+const ROLES = new Set(['system', 'user', 'assistant']);
+
+/** A prompt is a string or a list of `{ role, content }` messages; anything else is the caller's mistake. */
+export function checkPrompt(prompt: unknown): void {
+  if (typeof prompt === 'string') return;
+  const problem = !Array.isArray(prompt)
+    ? `must be a string or an array of messages, got ${prompt === null ? 'null' : typeof prompt}`
+    : prompt.length === 0
+      ? 'has no messages'
+      : promptMessageProblem(prompt);
+  if (problem === undefined) return;
+  throw new StructuredLLMError({
+    category: 'bad_request',
+    code: 'invalid_options',
+    message: `The request's prompt ${problem}`,
+  });
+}
+
+function promptMessageProblem(messages: readonly unknown[]): string | undefined {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as { role?: unknown; content?: unknown } | null;
+    if (typeof message !== 'object' || message === null) return `message ${i} is not an object`;
+    if (!ROLES.has(message.role as string)) {
+      return `message ${i} has role ${JSON.stringify(message.role) ?? 'undefined'} (expected "system", "user" or "assistant")`;
+    }
+    if (typeof message.content !== 'string') return `message ${i} has no string content`;
+  }
+  return undefined;
+}
 
 /** The conversation for the first attempt. */
 export function initialMessages(

@@ -124,10 +124,14 @@ export async function* runRequest<T>(
   let lastModel = primary ?? '';
   let lastProvider: string | undefined;
   let lastPartial: unknown;
+  const breaker = env.breaker;
   const maxRetries = Math.max(0, request.maxRetries ?? env.retry.maxRetries ?? 3);
   const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
 
+  /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
+  let settled = false;
   const endWith = (error: StructuredLLMError): StreamingResponse<T> => {
+    settled = true;
     const final = error.withAttempts(hooks.attempts);
     tracker.failOperation(final.message, { category: final.category, attempts: attempt });
     logger.debug('request failed', { requestId, category: final.category, attempts: attempt });
@@ -225,9 +229,9 @@ export async function* runRequest<T>(
           yield endWith(abortError(control.signal.reason));
           return;
         }
-        if (env.breaker !== undefined) {
-          const decision = await env.breaker.acquire(key);
-          if (!decision.allowed) {
+        if (breaker !== undefined) {
+          const decision = await breakerStep('acquire', () => breaker.acquire(key));
+          if (decision?.allowed === false) {
             const refused = circuitOpenError(key, decision.retryInMs);
             logger.warn(refused.message, { requestId, model: requested });
             hooks.attempts.push({
@@ -298,12 +302,12 @@ export async function* runRequest<T>(
             message: error.message,
           };
           hooks.attempts.push(record);
-          if (env.breaker !== undefined) {
+          if (breaker !== undefined) {
             // The caller's own limits (an abort, timeouts.totalMs) say nothing of the provider.
             if (error.category === 'aborted' || error.code === 'total_timeout') {
-              await env.breaker.release(key);
+              await breakerStep('release', () => breaker.release(key));
             } else {
-              await env.breaker.recordFailure(key, error.category);
+              await breakerStep('recordFailure', () => breaker.recordFailure(key, error.category));
             }
           }
           if (control.signal.aborted || error.category === 'aborted') {
@@ -398,8 +402,17 @@ export async function* runRequest<T>(
         }
 
         // Success.
-        if (env.breaker !== undefined) await env.breaker.recordSuccess(key);
-        env.estimator.learn(responseModel.name, outcome.chars);
+        if (breaker !== undefined)
+          await breakerStep('recordSuccess', () => breaker.recordSuccess(key));
+        try {
+          env.estimator.learn(responseModel.name, outcome.chars);
+        } catch (error) {
+          // A custom estimator that fails to learn costs later estimates, never this value.
+          logger.warn('progressEstimator.learn threw; the result is kept', {
+            requestId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
         hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
         tracker.completeOperation(`Completed "${responseModel.name}"`, {
           attempt,
@@ -419,6 +432,7 @@ export async function* runRequest<T>(
           responseId: outcome.responseId,
           responseModel: outcome.responseModel,
         });
+        settled = true;
         hooks.settle({ value: outcome.value });
         yield {
           partialResult: outcome.value,
@@ -440,8 +454,37 @@ export async function* runRequest<T>(
           message: 'The request ended without a result',
         }),
     );
+  } catch (thrown) {
+    // A failure outside any attempt (a breaker or hook bug, an engine bug): the request
+    // still ends with one error response, the attempts made and the last partial.
+    if (settled) throw thrown;
+    yield endWith(
+      StructuredLLMError.is(thrown)
+        ? thrown
+        : new StructuredLLMError({
+            category: 'unknown',
+            message: `The request failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+            cause: thrown,
+          }),
+    );
   } finally {
     if (totalTimer !== undefined) clearTimeout(totalTimer);
+  }
+
+  /**
+   * One step of the breaker. Its store failing (a shared store out of reach) must not
+   * fail requests: the request goes on as if there were no breaker, and the logger says so.
+   */
+  async function breakerStep<R>(step: string, run: () => Promise<R>): Promise<R | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      logger.warn(`Circuit breaker ${step} failed; the request goes on without the breaker`, {
+        requestId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    }
   }
 
   /** `elementCount` for a final response, when the request streamed elements. */

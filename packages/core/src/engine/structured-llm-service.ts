@@ -8,6 +8,7 @@ import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
+import { checkPrompt } from './messages.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
 import { StructuredStreamImpl } from './structured-stream.ts';
@@ -114,6 +115,7 @@ export class StructuredLLMService {
     let responseModel: ResponseModel<T>;
     let elements: ElementTracker | undefined;
     try {
+      checkPrompt(request.prompt);
       responseModel = toResponseModel(request.responseModel, {
         ...(request.schemaName === undefined ? {} : { name: request.schemaName }),
         ...(request.schemaDescription === undefined

@@ -136,8 +136,18 @@ export class ProgressTracker {
         ? { eventType, message, progressPercent, timestamp: this.now() }
         : { eventType, message, progressPercent, data, timestamp: this.now() };
     this.onEvent?.(event);
-    if (this.callback !== undefined && this.gate.admit(event)) this.deliver(event);
+    if (this.callback !== undefined && this.admits(event)) this.deliver(event);
     return event;
+  }
+
+  /** The filter's verdict; a filter that throws is reported like the callback and holds the event back. */
+  private admits(event: ProgressEvent): boolean {
+    try {
+      return this.gate.admit(event);
+    } catch (error) {
+      this.callbackFailed(error);
+      return false;
+    }
   }
 
   private deliver(event: ProgressEvent): void {
