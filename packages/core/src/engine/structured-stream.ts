@@ -25,6 +25,8 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
   private resolveResult: ((value: T) => void) | undefined;
   private rejectResult: ((error: StructuredLLMError) => void) | undefined;
   private readonly tracker: ElementTracker | undefined;
+  /** Set by elements(): runs the request to its end when `result` is awaited. */
+  private driveElements: (() => void) | undefined;
 
   constructor(
     control: StreamControl,
@@ -59,9 +61,38 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       );
     }
     tracker.listening = true;
-    const responses = this[Symbol.asyncIterator]();
+    // Claimed now; the request starts with the first element asked for, or with `result`.
+    this.consumed = true;
+    let responses: AsyncIterator<StreamingResponse<T>> | undefined;
     let done = false;
     let failure: StructuredLLMError | undefined;
+    /** What pulling the stream threw (the runner failed outside any response). */
+    let thrown: { readonly error: unknown } | undefined;
+    let inFlight: Promise<void> | undefined;
+    /** One pull of the stream at a time, whoever asks (the element loop or `result`). */
+    const pull = (): Promise<void> => {
+      if (inFlight !== undefined) return inFlight;
+      responses ??= this.iterate();
+      inFlight = responses.next().then(
+        (response) => {
+          inFlight = undefined;
+          if (response.done === true) done = true;
+          else if (response.value.isComplete) failure = response.value.error;
+        },
+        (error: unknown) => {
+          inFlight = undefined;
+          done = true;
+          thrown = { error };
+        },
+      );
+      return inFlight;
+    };
+    // `result` awaited before (or without) iterating: run the request to its end, the
+    // elements waiting in the queue for whenever the loop comes.
+    this.driveElements = () => {
+      const drive = (): Promise<void> | undefined => (done ? undefined : pull().then(drive));
+      void drive();
+    };
     type Step = IteratorResult<ElementEvent<E>, undefined>;
     // Queued elements first; when none is left, the stream is pulled (its responses are made
     // to hand over elements) and the queue looked at again. A then-chain, not an async
@@ -70,6 +101,11 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       const item = tracker.take();
       if (item !== undefined) return { value: item as ElementEvent<E>, done: false };
       if (done) {
+        if (thrown !== undefined) {
+          const { error } = thrown;
+          thrown = undefined;
+          throw error;
+        }
         if (failure === undefined) return { value: undefined, done: true };
         // Every valid element first, then the request's failure (once).
         const error = failure;
@@ -77,11 +113,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
         throw error;
       }
       // Pulled to the runner's end, so the request finishes (and releases the provider).
-      return responses.next().then((response) => {
-        if (response.done === true) done = true;
-        else if (response.value.isComplete) failure = response.value.error;
-        return step();
-      });
+      return pull().then(step);
     };
     const iterator: AsyncIterator<ElementEvent<E>, undefined> = {
       next: () => {
@@ -94,7 +126,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       return: async () => {
         done = true;
         failure = undefined;
-        await responses.return?.();
+        await responses?.return?.();
         return { value: undefined, done: true };
       },
     };
@@ -135,6 +167,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       this.resultPromise.catch(() => {});
       if (this.outcome !== undefined) this.deliver(this.outcome);
       else if (!this.consumed) void this.drain();
+      else this.driveElements?.();
     }
     return this.resultPromise;
   }

@@ -218,6 +218,38 @@ describe('elements()', () => {
     expect(await result).toEqual(itemsOf(3));
   });
 
+  it('awaiting result before iterating runs the request; the elements wait in order', async () => {
+    const provider = createMockProvider({ responses: [{ chunks: elementChunks(itemsOf(4)) }] });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'list',
+      responseModel: itemsModel,
+    });
+    const elements = stream.elements();
+    expect(stream.status).toBe('pending'); // nothing runs until asked
+    expect(provider.calls).toHaveLength(0);
+    expect(await stream.result).toEqual(itemsOf(4));
+    expect(provider.calls).toHaveLength(1);
+    expect(await take(elements)).toEqual(
+      itemsOf(4).map((value, index) => ({ index, value, error: undefined })),
+    );
+  });
+
+  it('awaiting result first on a failing request: result rejects, the loop yields then throws', async () => {
+    const provider = createMockProvider({
+      responses: [{ chunks: [...elementChunks(itemsOf(3)).slice(0, 3), ',{"id":-1'] }],
+    });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'list',
+      responseModel: itemsModel,
+      maxRetries: 0,
+    });
+    const elements = stream.elements();
+    const error = await failureOf(stream.result);
+    const after = await failureAfter(elements);
+    expect(after.items.map((event) => event.index)).toEqual([0, 1, 2]);
+    expect(after.error).toBe(error);
+  });
+
   it('is typed by the array element, or by the given type', () => {
     const provider = createMockProvider({ responses: [{ json: [] }] });
     const llm = service(provider);
