@@ -45,18 +45,18 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
     expect(existsSync(coreBuild), 'run `pnpm build` (pnpm test does) before this test').toBe(true);
   });
 
-  it('everything it exports: at most 33 kB minified + gzipped, with no imports left', async () => {
+  it('everything it exports: at most 35 kB minified + gzipped, with no imports left', async () => {
     const size = await bundleSize(`export * from ${JSON.stringify(coreBuild)};`);
-    expect(size.gzipped).toBeLessThanOrEqual(33 * KB);
+    expect(size.gzipped).toBeLessThanOrEqual(35 * KB);
     // Zero runtime dependencies: the bundle imports nothing, not even node: built-ins.
     expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
   });
 
-  it('an application streaming with a JSON Schema model: at most 32 kB', async () => {
+  it('an application streaming with a JSON Schema model: at most 33 kB', async () => {
     const size = await bundleSize(
       `export { StructuredLLMService, jsonSchema, StructuredLLMError } from ${JSON.stringify(coreBuild)};`,
     );
-    expect(size.gzipped).toBeLessThanOrEqual(32 * KB);
+    expect(size.gzipped).toBeLessThanOrEqual(33 * KB);
   });
 
   it('the incremental parser alone tree-shakes to at most 5 kB', async () => {

@@ -121,6 +121,8 @@ export class StructuredLLMService {
         ...(request.schemaDescription === undefined
           ? {}
           : { description: request.schemaDescription }),
+        // Values as deep as the parser accepts are validated too (never below the model's own limit).
+        maxDepth: this.env.maxDepth,
       });
       elements = this.elementTracker(request, responseModel);
     } catch (thrown) {

@@ -5,6 +5,7 @@ import { compileSchema } from './compile-schema.ts';
 import { pathPasses, stringPrefixesPass } from './fast-path.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
 import { runValidation, type ValidationRunOptions } from './run-validation.ts';
+import { depthLimitMessage } from './validation-task.ts';
 
 /*
  * The fast path may only ever answer "passes" where the task-based validation
@@ -169,7 +170,7 @@ describe('validation fast path', () => {
       { path: new Array(20).fill(0), message: 'expected an integer, got "not an integer"' },
     ]);
     const tooDeep = runValidation(root, value, { mode: 'final', maxDepth: 10, maxIssues: 5 });
-    expect(tooDeep.map((issue) => issue.message)).toEqual(['value nested deeper than 10 levels']);
+    expect(tooDeep.map((issue) => issue.message)).toEqual([depthLimitMessage(10)]);
     const leafRoot = compileSchema({
       type: 'array',
       items: { type: 'array', items: { type: 'array', items: { type: 'integer' } } },
@@ -180,7 +181,7 @@ describe('validation fast path', () => {
       maxDepth: 2,
       maxIssues: 5,
     });
-    expect(alongPath).toEqual([{ path: [0, 0], message: 'value nested deeper than 2 levels' }]);
+    expect(alongPath).toEqual([{ path: [0, 0], message: depthLimitMessage(2) }]);
   });
 
   it('skips growing strings only where no prefix can fail, whatever the document around them', () => {

@@ -36,6 +36,7 @@ export {
   STRICT_SCHEMA_LIMITS,
   type StrictJsonSchema,
   type StrictJsonSchemaOptions,
+  type StrictRestoreOptions,
   toStrictJsonSchema,
 } from './strict-json-schema.ts';
 export {

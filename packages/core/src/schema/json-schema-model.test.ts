@@ -146,3 +146,104 @@ describe('jsonSchema', () => {
     expectTypeOf(jsonSchema({})).toEqualTypeOf<ResponseModel<unknown>>();
   });
 });
+
+describe('jsonSchema: property names Object.prototype also has', () => {
+  const schema = JSON.parse(`{
+    "type": "object",
+    "properties": {
+      "__proto__": { "type": "object", "properties": { "polluted": { "type": "string" } } },
+      "constructor": { "type": "string" },
+      "toString": { "type": "number" }
+    },
+    "required": ["__proto__", "constructor"],
+    "additionalProperties": false
+  }`);
+
+  it.each([false, true, 'auto'] as const)(
+    'validates them as ordinary keys (strict: %s)',
+    async (strict) => {
+      const model = jsonSchema<Record<string, unknown>>(schema, { strict });
+      const text = '{"__proto__": {"polluted": "yes"}, "constructor": "c", "toString": null}';
+      const value = parsePartialJson(text).value;
+      expect(model.validatePartial(value, { complete: true }).success).toBe(strict !== false);
+      const withoutNull = '{"__proto__": {"polluted": "yes"}, "constructor": "c"}';
+      const result = await model.validate(parsePartialJson(withoutNull).value);
+      expect(result.success).toBe(true);
+      if (strict !== false) {
+        // `toString` is optional: sent as nullable, and its null dropped before the final check.
+        expect(model.jsonSchema).toMatchObject({
+          required: ['__proto__', 'constructor', 'toString'],
+        });
+        expect(JSON.stringify(model.jsonSchema)).toContain('"properties":{"__proto__":');
+        const restored = await model.validate(value);
+        expect(restored.success).toBe(true);
+        expect(restored.success && Object.keys(restored.value)).toEqual([
+          '__proto__',
+          'constructor',
+        ]);
+        expect(restored.success && Object.getPrototypeOf(restored.value)).toBe(Object.prototype);
+      }
+      const wrong = await model.validate(
+        parsePartialJson('{"__proto__": {"polluted": 1}, "constructor": "c"}').value,
+      );
+      expect(wrong).toEqual({
+        success: false,
+        issues: [{ path: ['__proto__', 'polluted'], message: 'expected a string, got 1' }],
+      });
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    },
+  );
+});
+
+describe('jsonSchema: maxDepth', () => {
+  const tree = {
+    type: 'object',
+    properties: { v: { type: 'number' }, child: { $ref: '#' } },
+    required: ['v'],
+  } as const;
+  /** `levels` nested objects, the deepest with `leaf` as its extra keys. */
+  const chain = (levels: number, leaf: Record<string, unknown> = {}) => {
+    let value: Record<string, unknown> = { v: 2, ...leaf };
+    for (let i = 1; i < levels; i++) value = { v: 1, child: value };
+    return value;
+  };
+
+  it('checks to 1000 levels by default, naming the limit and how to raise it', async () => {
+    const model = jsonSchema(tree);
+    expect((await model.validate(chain(1000))).success).toBe(true);
+    const result = await model.validate(chain(1001));
+    expect(result.success).toBe(false);
+    const issues = result.success ? [] : result.issues;
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toHaveLength(1000);
+    expect(issues[0]?.message).toContain("the validator's maxDepth (1000 levels)");
+    expect(issues[0]?.message).toContain('jsonSchema(schema, { maxDepth })');
+    expect(model.validatePartial(chain(1001)).success).toBe(false);
+  });
+
+  it('checks deeper values with a larger maxDepth, and none deeper than it', async () => {
+    const model = jsonSchema(tree, { maxDepth: 3000 });
+    expect((await model.validate(chain(3000))).success).toBe(true);
+    expect((await model.validate(chain(3000, { v: 'x' }))).success).toBe(false);
+    expect(model.validatePartial(chain(3000)).success).toBe(true);
+    const tooDeep = await model.validate(chain(3001));
+    expect(!tooDeep.success && tooDeep.issues[0]?.message).toContain('(3000 levels)');
+    const unbounded = jsonSchema(tree, { maxDepth: Number.POSITIVE_INFINITY });
+    expect((await unbounded.validate(chain(20_000))).success).toBe(true);
+    expect(jsonSchema(tree, { maxDepth: 2 }).validatePartial(chain(3)).success).toBe(false);
+  });
+
+  it('reads strict-mode values back to the same depth', async () => {
+    // Strict mode writes the absent optional `child` of the deepest object as null.
+    const strict = jsonSchema(tree, { strict: true, maxDepth: 5000 });
+    expect((await strict.validate(chain(5000, { child: null }))).success).toBe(true);
+    const byDefault = jsonSchema(tree, { strict: true });
+    expect((await byDefault.validate(chain(1000, { child: null }))).success).toBe(true);
+    expect((await byDefault.validate(chain(1001, { child: null }))).success).toBe(false);
+  });
+
+  it('refuses a maxDepth that is not a non-negative number', () => {
+    expect(() => jsonSchema(tree, { maxDepth: -1 })).toThrow(RangeError);
+    expect(() => jsonSchema(tree, { maxDepth: Number.NaN })).toThrow(RangeError);
+  });
+});

@@ -1,8 +1,13 @@
-import { unsupportedSchema } from './compile-schema.ts';
+import { compileSchema, unsupportedSchema } from './compile-schema.ts';
 import { declaredKeys, type KeyFilter } from './declared-keys.ts';
 import type { DeepPartial } from './deep-partial.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
-import { compileJsonSchemaNode, type JsonSchemaValidator } from './json-schema-validator.ts';
+import {
+  type CompiledJsonSchema,
+  type JsonSchemaValidator,
+  validatorMaxDepth,
+  validatorOf,
+} from './json-schema-validator.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
@@ -60,6 +65,14 @@ export interface JsonSchemaOptions<T> extends ResponseModelOptions {
    * so that an unexpected key is reported and re-asked) are always kept.
    */
   readonly undeclaredKeys?: 'keep' | 'drop' | undefined;
+  /**
+   * Deepest nesting of arrays and objects the built-in validator checks (and
+   * strict mode reads back); a deeper value is an issue naming this limit.
+   * Default 1000, like the parser. Without it, `toResponseModel(model, { maxDepth })`
+   * may raise the default; set it when you accept deeper JSON (the parser's
+   * `maxDepth`, a service's `limits.maxDepth`). `Infinity` is safe: nothing recurses.
+   */
+  readonly maxDepth?: number | undefined;
 }
 
 function keyword(schema: JsonSchema, name: string): unknown {
@@ -91,25 +104,28 @@ export interface BuiltInModel {
   readonly maxDepth: number;
   /** True when `validate` is exactly that schema checked in final mode (no strict form, no own `validate`). */
   readonly finalIsPartial: boolean;
+  /** True when `maxDepth` was set by the model's options (then {@link BuiltInModel.withMaxDepth} is not used). */
+  readonly ownMaxDepth: boolean;
+  /** The same model (name, schemas, options) validating to `maxDepth` levels; the compiled schemas are shared. */
+  readonly withMaxDepth: (maxDepth: number) => ResponseModel<unknown>;
 }
 
 /** The built-in models (and renamed copies of them); internal. */
 export const builtInModels = new WeakMap<object, BuiltInModel>();
 
 /** The shared shape of every built-in model: final validation given, partial validation by `validator`. */
-function createResponseModel<T>(parts: {
-  readonly name: string;
-  readonly description: string | undefined;
-  readonly jsonSchema: JsonSchema;
-  readonly partial: {
-    readonly validator: JsonSchemaValidator;
-    readonly root: SchemaNode;
-    readonly maxDepth: number;
-  };
-  readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
-  readonly finalIsPartial: boolean;
-  readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
-}): ResponseModel<T> {
+function createResponseModel<T>(
+  parts: {
+    readonly name: string;
+    readonly description: string | undefined;
+    readonly jsonSchema: JsonSchema;
+    readonly partial: CompiledJsonSchema;
+    readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
+    readonly finalIsPartial: boolean;
+    readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
+  },
+  depth: Pick<BuiltInModel, 'ownMaxDepth' | 'withMaxDepth'>,
+): ResponseModel<T> {
   const { validator } = parts.partial;
   const model: ResponseModel<T> = Object.freeze({
     name: parts.name,
@@ -136,6 +152,8 @@ function createResponseModel<T>(parts: {
     partialRoot: parts.partial.root,
     maxDepth: parts.partial.maxDepth,
     finalIsPartial: parts.finalIsPartial,
+    ownMaxDepth: depth.ownMaxDepth,
+    withMaxDepth: depth.withMaxDepth,
   });
   return model;
 }
@@ -155,44 +173,71 @@ function createResponseModel<T>(parts: {
  * ```
  *
  * Throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`) for a
- * schema the validator cannot check or an invalid name.
+ * schema the validator cannot check or an invalid name, and a `RangeError` for
+ * a `maxDepth` that is not a non-negative number.
  */
 export function jsonSchema<T = unknown>(
   schema: JsonSchema,
   options: JsonSchemaOptions<T> = {},
 ): JsonSchemaModel<T> {
+  const ownMaxDepth = options.maxDepth !== undefined;
+  const maxDepth = validatorMaxDepth(options.maxDepth);
   const strict = strictForm(schema, options.strict ?? false);
-  const final =
-    strict === undefined || options.validate === undefined
-      ? compileJsonSchemaNode(schema)
-      : undefined;
+  const finalRoot =
+    strict === undefined || options.validate === undefined ? compileSchema(schema) : undefined;
   // Partials are checked against the strict structure (nulls allowed where the model
   // may write them) with every constraint of the original kept.
-  const partial =
+  const partialRoot =
     strict === undefined
-      ? (final ?? compileJsonSchemaNode(schema))
-      : compileJsonSchemaNode(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
-  const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partial.root) : undefined;
-  const check =
-    options.validate ??
-    ((value: unknown): ValidationResult<T> => {
-      const issues = (final as { validator: JsonSchemaValidator }).validator.validate(
-        value,
-        'final',
-      );
-      return issues.length === 0
-        ? { success: true, value: value as T }
-        : { success: false, issues };
-    });
-  const validate = strict === undefined ? check : (value: unknown) => check(strict.restore(value));
-  return createResponseModel({
-    ...modelIdentity(schema, options),
-    jsonSchema: strict?.schema ?? schema,
-    partial,
-    validate,
-    finalIsPartial: strict === undefined && options.validate === undefined,
-    keyFilter,
-  });
+      ? (finalRoot ?? compileSchema(schema))
+      : compileSchema(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
+  const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partialRoot) : undefined;
+  const identity = modelIdentity(schema, options);
+
+  // The model at one depth limit; copies at other limits share every compiled schema.
+  const copies = new Map<number, JsonSchemaModel<T>>();
+  const withMaxDepth = (depth: number): JsonSchemaModel<T> => {
+    const limit = validatorMaxDepth(depth);
+    const known = copies.get(limit);
+    if (known !== undefined) return known;
+    const partial = validatorOf(partialRoot, { maxDepth: limit });
+    const final =
+      finalRoot === undefined
+        ? undefined
+        : finalRoot === partialRoot
+          ? partial
+          : validatorOf(finalRoot, { maxDepth: limit });
+    const check =
+      options.validate ??
+      ((value: unknown): ValidationResult<T> => {
+        const issues = (final as { validator: JsonSchemaValidator }).validator.validate(
+          value,
+          'final',
+        );
+        return issues.length === 0
+          ? { success: true, value: value as T }
+          : { success: false, issues };
+      });
+    const restoreOptions = { maxDepth: limit };
+    const validate =
+      strict === undefined
+        ? check
+        : (value: unknown) => check(strict.restore(value, restoreOptions));
+    const model = createResponseModel<T>(
+      {
+        ...identity,
+        jsonSchema: strict?.schema ?? schema,
+        partial,
+        validate,
+        finalIsPartial: strict === undefined && options.validate === undefined,
+        keyFilter,
+      },
+      { ownMaxDepth, withMaxDepth },
+    );
+    copies.set(limit, model);
+    return model;
+  };
+  return withMaxDepth(maxDepth);
 }
 
 /** The strict form to send, or undefined to send the schema as it is. */

@@ -187,7 +187,16 @@ describe('compileJsonSchema: deep values', () => {
 
   it('reports values nested deeper than maxDepth as an issue', () => {
     const issues = compileJsonSchema(nested, { maxDepth: 50 }).validate(deep(80), 'final');
-    expect(issues.map((issue) => issue.message)).toEqual(['value nested deeper than 50 levels']);
+    expect(issues.map((issue) => issue.message)).toEqual([
+      "value nested deeper than the validator's maxDepth (50 levels); to check deeper values, raise it: jsonSchema(schema, { maxDepth }), toResponseModel(schema, { maxDepth }) or compileJsonSchema(schema, { maxDepth })",
+    ]);
     expect(issues[0]?.path).toHaveLength(50);
+  });
+
+  it('refuses a maxDepth that is not a non-negative number', () => {
+    for (const maxDepth of [-1, Number.NaN, '5' as unknown as number]) {
+      expect(() => compileJsonSchema(nested, { maxDepth })).toThrow(RangeError);
+    }
+    expect(compileJsonSchema(nested, { maxDepth: 0 }).validate(null, 'final')).toEqual([]);
   });
 });

@@ -27,8 +27,13 @@ export interface JsonSchemaValidator {
 }
 
 export interface CompileJsonSchemaOptions {
-  /** Deepest nesting of arrays and objects checked; deeper values are an issue. Default 1000, like the parser. */
-  readonly maxDepth?: number;
+  /**
+   * Deepest nesting of arrays and objects checked; deeper values are an issue
+   * (`value nested deeper than the validator's maxDepth (…)`). Default 1000,
+   * like the parser; raise it with the parser's when you accept deeper JSON.
+   * `Infinity` is safe: validation does not recurse.
+   */
+  readonly maxDepth?: number | undefined;
   /** Issues collected before stopping. Default 1000. */
   readonly maxIssues?: number;
 }
@@ -48,20 +53,31 @@ export function compileJsonSchema(
   schema: JsonSchema,
   options: CompileJsonSchemaOptions = {},
 ): JsonSchemaValidator {
-  return compileJsonSchemaNode(schema, options).validator;
+  return validatorOf(compileSchema(schema), options).validator;
 }
 
-/** {@link compileJsonSchema}, keeping the compiled graph for other questions about the schema. Internal. */
-export function compileJsonSchemaNode(
-  schema: JsonSchema,
-  options: CompileJsonSchemaOptions = {},
-): {
+/** A compiled schema, its validator and the validator's depth limit. Internal. */
+export interface CompiledJsonSchema {
   readonly validator: JsonSchemaValidator;
   readonly root: SchemaNode;
   readonly maxDepth: number;
-} {
-  const root = compileSchema(schema);
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+}
+
+/** `maxDepth` as given, or the default; throws a `RangeError` for anything but a non-negative number. */
+export function validatorMaxDepth(maxDepth: number | undefined): number {
+  const depth = maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!(typeof depth === 'number' && depth >= 0)) {
+    throw new RangeError(`maxDepth must be a non-negative number, got ${String(depth)}`);
+  }
+  return depth;
+}
+
+/** A validator for an already compiled schema (the graph is shared, never changed). Internal. */
+export function validatorOf(
+  root: SchemaNode,
+  options: CompileJsonSchemaOptions = {},
+): CompiledJsonSchema {
+  const maxDepth = validatorMaxDepth(options.maxDepth);
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
   const validator: JsonSchemaValidator = {
     validate: (value, mode, path, subject) =>

@@ -666,3 +666,129 @@ describe('StrictJsonSchema.restore: unions', () => {
     });
   });
 });
+
+describe('toStrictJsonSchema: names Object.prototype also has', () => {
+  // Parsed, as a schema arriving as JSON would be: `__proto__` is then an own key.
+  const schema = JSON.parse(`{
+    "type": "object",
+    "properties": {
+      "__proto__": { "type": "boolean" },
+      "constructor": { "type": "string" },
+      "hasOwnProperty": { "type": "number" },
+      "toString": { "$ref": "#/$defs/__proto__" },
+      "valueOf": { "$ref": "#/$defs/constructor" }
+    },
+    "required": ["__proto__", "constructor"],
+    "$defs": {
+      "__proto__": {
+        "type": "object",
+        "properties": { "__proto__": { "type": "string" }, "constructor": { "type": "integer" } },
+        "required": ["constructor"]
+      },
+      "constructor": { "type": "string" }
+    }
+  }`);
+  const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'];
+
+  it('keeps them as own properties, in properties, required and $defs', () => {
+    const strict = toStrictJsonSchema(schema).schema as {
+      properties: Record<string, unknown>;
+      required: string[];
+      $defs: Record<string, { properties: Record<string, unknown>; required: string[] }>;
+    };
+    expect(Object.keys(strict.properties)).toEqual(names);
+    expect(Object.getPrototypeOf(strict.properties)).toBe(Object.prototype);
+    expect(Object.hasOwn(strict.properties, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(strict.properties, '__proto__')?.value).toEqual({
+      type: 'boolean',
+    });
+    expect(strict.required).toEqual(names);
+    expect(Object.keys(strict.$defs)).toEqual(['__proto__', 'constructor']);
+    const inner = Object.getOwnPropertyDescriptor(strict.$defs, '__proto__')?.value as {
+      properties: object;
+      required: string[];
+    };
+    expect(Object.keys(inner.properties)).toEqual(['__proto__', 'constructor']);
+    expect(inner.required).toEqual(['__proto__', 'constructor']);
+    // Plain JSON: serialised with every key, and read back the same.
+    const text = JSON.stringify(strict);
+    expect(text).toContain('"properties":{"__proto__":{"type":"boolean"},"constructor":');
+    expect(text).toContain('"$defs":{"__proto__":{"type":"object","properties":{"__proto__":');
+    expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    expect(isStrictCompatible(JSON.parse(text))).toBe(true);
+    expect(({} as { type?: unknown }).type).toBeUndefined();
+  });
+
+  it('restores values with those keys, dropping only optional nulls', () => {
+    const { restore } = toStrictJsonSchema(schema);
+    const written = JSON.parse(`{
+      "__proto__": true,
+      "constructor": "c",
+      "hasOwnProperty": null,
+      "toString": { "__proto__": null, "constructor": 1 },
+      "valueOf": null
+    }`);
+    const restored = restore(written) as Record<string, unknown>;
+    expect(Object.keys(restored)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(restored)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(restored, '__proto__')?.value).toBe(true);
+    const inner = restored.toString as unknown as object;
+    expect(Object.keys(inner)).toEqual(['constructor']);
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype);
+    // A nested change under `__proto__` lands in an own property of the copy.
+    const nested = toStrictJsonSchema(
+      JSON.parse(`{
+        "type": "object",
+        "properties": { "__proto__": { "type": "object", "properties": { "x": { "type": "string" } } } },
+        "required": ["__proto__"]
+      }`),
+    ).restore(JSON.parse('{ "__proto__": { "x": null } }')) as object;
+    expect(Object.getPrototypeOf(nested)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(nested, '__proto__')?.value).toEqual({});
+    expect(({} as { x?: unknown }).x).toBeUndefined();
+  });
+
+  it('does not take an undeclared key for one Object.prototype has', () => {
+    const { restore } = toStrictJsonSchema({
+      type: 'object',
+      properties: { a: { type: 'string' } },
+    });
+    const value = JSON.parse('{ "a": null, "constructor": { "a": null }, "__proto__": [null] }');
+    const restored = restore(value) as Record<string, unknown>;
+    expect(Object.keys(restored)).toEqual(['constructor', '__proto__']);
+    expect(restored.constructor).toBe(value.constructor);
+  });
+});
+
+describe('StrictJsonSchema.restore: depth', () => {
+  const { restore } = toStrictJsonSchema({
+    type: 'object',
+    properties: { note: { type: 'string' }, child: { $ref: '#' } },
+  });
+  /** `levels` objects, each but the last holding the next; each with an optional null. */
+  const chain = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { note: null, child: null };
+    for (let i = 1; i < levels; i++) value = { note: null, child: value };
+    return value;
+  };
+  const depthOfNulls = (value: unknown): number => {
+    let depth = 0;
+    for (let node = value as Record<string, unknown> | null; node !== null; depth++) {
+      if ('note' in node) return depth;
+      node = (node.child ?? null) as Record<string, unknown> | null;
+    }
+    return -1;
+  };
+
+  it('reads values of any depth up to maxDepth without recursing', () => {
+    const levels = 50_000;
+    const restored = restore(chain(levels), { maxDepth: Number.POSITIVE_INFINITY });
+    expect(depthOfNulls(restored)).toBe(-1); // every optional null dropped, down to the last
+  });
+
+  it('stops at maxDepth (1000 by default), like the validator', () => {
+    expect(depthOfNulls(restore(chain(1500)))).toBe(1000);
+    expect(depthOfNulls(restore(chain(20), { maxDepth: 5 }))).toBe(5);
+    expect(depthOfNulls(restore(chain(1000)))).toBe(-1);
+  });
+});

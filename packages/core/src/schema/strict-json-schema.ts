@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { unsupportedSchema } from './compile-schema.ts';
 import type { JsonSchema } from './json-schema.ts';
 
@@ -115,9 +116,20 @@ export interface StrictJsonSchemaOptions {
    * strict mode does not accept (`minLength`, `maxLength`, formats outside its
    * list…) instead of dropping them, and leave objects without
    * `additionalProperties` open (extra keys are then not an error, as they are
-   * not for the original). Default `false`.
+   * not for the original), and keep the original `required` (an optional
+   * property may be left out as well as written as `null`). Default `false`.
    */
   readonly keepConstraints?: boolean | undefined;
+}
+
+/** Options of {@link StrictJsonSchema.restore}. */
+export interface StrictRestoreOptions {
+  /**
+   * Deepest nesting of arrays and objects read: containers deeper than this
+   * are left as they are (a validator with the same `maxDepth` reports them).
+   * Default 1000, like the parser and the validator.
+   */
+  readonly maxDepth?: number | undefined;
 }
 
 /** A schema in strict form, and how to read a value written under it. */
@@ -127,13 +139,22 @@ export interface StrictJsonSchema {
   /**
    * Undoes the nullable encoding: removes `null` from properties that were
    * optional (and not nullable) in the original schema. Returns `value` itself
-   * when nothing changes; never mutates it.
+   * when nothing changes; never mutates it. Does not recurse: values of any
+   * depth up to `options.maxDepth` are read.
    */
-  restore(value: unknown): unknown;
+  restore(value: unknown, options?: StrictRestoreOptions): unknown;
 }
 
 function isRecord(value: unknown): value is RawSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `record[key]` when the record has it as its own property: a property or
+ * definition named `constructor` or `__proto__` must not find `Object.prototype`'s.
+ */
+function own(record: RawSchema, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function pointer(location: string, ...keys: (string | number)[]): string {
@@ -329,7 +350,7 @@ class Converter {
     for (const keyword of Object.keys(rest)) {
       if (
         !ANNOTATIONS.has(keyword) &&
-        body[keyword] !== undefined &&
+        own(body, keyword) !== undefined &&
         !sameJson(body[keyword], rest[keyword])
       ) {
         reject(
@@ -464,7 +485,9 @@ class Converter {
     const properties = schema.properties ?? {};
     if (!isRecord(properties)) reject(pointer(location, 'properties'), 'must be an object');
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
-    const converted: MutableSchema = {};
+    // Built from entries: `Object.fromEntries` defines each name as an own property, where
+    // an assignment to `__proto__` would set the prototype and lose the property.
+    const converted: [string, MutableSchema][] = [];
     const nullable = new Set<string>();
     for (const [name, sub] of Object.entries(properties)) {
       let property = this.convert(sub, pointer(location, 'properties', name), depth + 1);
@@ -472,16 +495,22 @@ class Converter {
         property = this.nullable(property);
         nullable.add(name);
       }
-      converted[name] = property;
+      converted.push([name, property]);
     }
     out.type = out.type ?? 'object';
-    out.properties = converted;
-    const names = Object.keys(converted);
-    // Keep the schema's own order when it already lists every property.
-    out.required =
-      required.size === names.length && names.every((name) => required.has(name))
-        ? schema.required
-        : names;
+    out.properties = Object.fromEntries(converted);
+    const names = converted.map(([name]) => name);
+    if (this.keepConstraints) {
+      // For checking values: a complete object needs what the original requires. An
+      // optional property the model leaves out (it may, outside strict output) is valid.
+      if (schema.required !== undefined) out.required = schema.required;
+    } else {
+      // Keep the schema's own order when it already lists every property.
+      out.required =
+        required.size === names.length && names.every((name) => required.has(name))
+          ? schema.required
+          : names;
+    }
     // For checking values, an object stays as open as the original says: the model is
     // only held to what the final validation would hold it to.
     if (!(this.keepConstraints && additional === undefined)) out.additionalProperties = false;
@@ -570,7 +599,7 @@ function checkLimits(root: RawSchema): void {
       const ref = node.$ref;
       if (active.has(ref)) return { depth: 0, location };
       const name = ref === '#' ? undefined : definitionName(ref);
-      const target = ref === '#' ? root : name === undefined ? undefined : defs[name];
+      const target = ref === '#' ? root : name === undefined ? undefined : own(defs, name);
       active.add(ref);
       const inner = nesting(target, ref === '#' ? '' : pointer('', '$defs', name as string));
       active.delete(ref);
@@ -667,7 +696,8 @@ export function toStrictJsonSchema(
   const restorer = new Restorer(root, converter.optionalNulls);
   return {
     schema: root,
-    restore: (value) => restorer.restore(value, root, 0),
+    restore: (value, restoreOptions = {}) =>
+      restorer.restore(value, root, restoreOptions.maxDepth ?? DEFAULT_MAX_DEPTH),
   };
 }
 
@@ -699,7 +729,38 @@ function sameJson(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Walks a value alongside its strict schema, dropping the nulls that stand for absent optionals. */
+/** An object or array being restored: its children are visited one by one, then it is settled. */
+interface RestoreFrame {
+  readonly source: Record<string, unknown> | unknown[];
+  /** The keys visited: an object's own keys, or undefined for an array (its indices). */
+  readonly keys: readonly string[] | undefined;
+  /** An array's item schema, or an object's properties. */
+  readonly items: RawSchema | undefined;
+  readonly properties: RawSchema | undefined;
+  /** Properties whose `null` stands for an absent optional. */
+  readonly nullable: ReadonlySet<string> | undefined;
+  /** Where this container sits in its parent's copy. */
+  readonly key: string | number;
+  next: number;
+  /** The changed copy, made on the first change. */
+  copy: Record<string, unknown> | unknown[] | undefined;
+}
+
+/** Sets an own property, even one named `__proto__`. */
+function setOwn(target: Record<string, unknown> | unknown[], key: string | number, value: unknown) {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Walks a value alongside its strict schema, dropping the nulls that stand for
+ * absent optionals. Keeps its own stack: the depth of the value is bounded by
+ * `maxDepth` only, not by the call stack.
+ */
 class Restorer {
   private readonly root: RawSchema;
   private readonly optionalNulls: WeakMap<object, ReadonlySet<string>>;
@@ -709,51 +770,93 @@ class Restorer {
     this.optionalNulls = optionalNulls;
   }
 
-  restore(value: unknown, schema: RawSchema, depth: number): unknown {
-    if (depth > 1000 || value === null || typeof value !== 'object') return value;
-    const resolved = this.resolve(schema);
-    if (resolved === undefined) return value;
-    if (Array.isArray(resolved.anyOf)) {
-      const branch = resolved.anyOf.find(
-        (candidate): candidate is RawSchema => isRecord(candidate) && this.fits(value, candidate),
-      );
-      return branch === undefined ? value : this.restore(value, branch, depth + 1);
-    }
-    if (Array.isArray(value)) {
-      if (!isRecord(resolved.items)) return value;
-      const items = resolved.items;
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        const restored = this.restore(item, items, depth + 1);
-        if (restored !== item) {
-          copy ??= value.slice();
-          copy[i] = restored;
+  restore(value: unknown, schema: RawSchema, maxDepth: number): unknown {
+    const first = this.open(value, schema, 0, maxDepth, '');
+    if (first === undefined) return value;
+    const stack: RestoreFrame[] = [first];
+    for (;;) {
+      const frame = stack[stack.length - 1] as RestoreFrame;
+      const { source, keys } = frame;
+      if (frame.next < (keys ?? (source as unknown[])).length) {
+        const key: string | number = keys === undefined ? frame.next : (keys[frame.next] as string);
+        frame.next++;
+        const item = (source as Record<string | number, unknown>)[key];
+        if (item === null && typeof key === 'string' && frame.nullable?.has(key) === true) {
+          frame.copy ??= { ...source };
+          delete (frame.copy as Record<string, unknown>)[key];
+          continue;
         }
-      }
-      return copy ?? value;
-    }
-    const properties = resolved.properties;
-    if (!isRecord(properties)) return value;
-    const record = value as Record<string, unknown>;
-    const nullable = this.optionalNulls.get(resolved);
-    let copy: Record<string, unknown> | undefined;
-    for (const key of Object.keys(record)) {
-      const item = record[key];
-      if (item === null && nullable?.has(key) === true) {
-        copy ??= { ...record };
-        delete copy[key];
+        const sub = typeof key === 'number' ? frame.items : own(frame.properties as RawSchema, key);
+        if (!isRecord(sub)) continue;
+        const child = this.open(item, sub, stack.length, maxDepth, key);
+        if (child !== undefined) stack.push(child);
         continue;
       }
-      const sub = properties[key];
-      if (!isRecord(sub)) continue;
-      const restored = this.restore(item, sub, depth + 1);
-      if (restored !== item) {
-        copy ??= { ...record };
-        copy[key] = restored;
+      stack.pop();
+      const restored = frame.copy ?? source;
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) return restored;
+      if (restored !== source) {
+        parent.copy ??= Array.isArray(parent.source) ? parent.source.slice() : { ...parent.source };
+        setOwn(parent.copy, frame.key, restored);
       }
     }
-    return copy ?? value;
+  }
+
+  /**
+   * The frame that restores the container `value` at `depth` under `schema`;
+   * undefined when nothing in it can change (not a container, too deep, a
+   * schema that lists nothing to restore, or no union branch it fits).
+   */
+  private open(
+    value: unknown,
+    schema: RawSchema,
+    depth: number,
+    maxDepth: number,
+    key: string | number,
+  ): RestoreFrame | undefined {
+    if (value === null || typeof value !== 'object' || !(depth < maxDepth)) return undefined;
+    const resolved = this.settle(value, schema);
+    if (resolved === undefined) return undefined;
+    if (Array.isArray(value)) {
+      if (!isRecord(resolved.items)) return undefined;
+      return {
+        source: value,
+        keys: undefined,
+        items: resolved.items,
+        properties: undefined,
+        nullable: undefined,
+        key,
+        next: 0,
+        copy: undefined,
+      };
+    }
+    if (!isRecord(resolved.properties)) return undefined;
+    const record = value as Record<string, unknown>;
+    return {
+      source: record,
+      keys: Object.keys(record),
+      items: undefined,
+      properties: resolved.properties,
+      nullable: this.optionalNulls.get(resolved),
+      key,
+      next: 0,
+      copy: undefined,
+    };
+  }
+
+  /** The schema `value` is read under: references followed, the union branch it fits chosen. */
+  private settle(value: object, schema: RawSchema): RawSchema | undefined {
+    let current = this.resolve(schema);
+    for (let hops = 0; current !== undefined && Array.isArray(current.anyOf); hops++) {
+      if (hops > 64) return undefined;
+      const branch = current.anyOf.find(
+        (candidate): candidate is RawSchema => isRecord(candidate) && this.fits(value, candidate),
+      );
+      if (branch === undefined) return undefined;
+      current = this.resolve(branch);
+    }
+    return current;
   }
 
   private resolve(schema: RawSchema): RawSchema | undefined {
@@ -765,7 +868,7 @@ class Restorer {
       else {
         const defs = this.root.$defs;
         const name = definitionName(ref);
-        const target = isRecord(defs) && name !== undefined ? defs[name] : undefined;
+        const target = isRecord(defs) && name !== undefined ? own(defs, name) : undefined;
         if (!isRecord(target)) return undefined;
         current = target;
       }
@@ -774,11 +877,11 @@ class Restorer {
   }
 
   /** Could `value` be an instance of this branch? Objects must carry exactly its keys (strict mode lists them all). */
-  private fits(value: object, branch: RawSchema): boolean {
+  private fits(value: object, branch: RawSchema, hops = 0): boolean {
     const resolved = this.resolve(branch);
-    if (resolved === undefined) return false;
+    if (resolved === undefined || hops > 64) return false;
     if (Array.isArray(resolved.anyOf)) {
-      return resolved.anyOf.some((b) => isRecord(b) && this.fits(value, b));
+      return resolved.anyOf.some((b) => isRecord(b) && this.fits(value, b, hops + 1));
     }
     const types = typesOf(resolved);
     if (Array.isArray(value)) return types?.includes('array') === true;
@@ -789,7 +892,7 @@ class Restorer {
     if (!keys.every((key) => Object.hasOwn(properties, key))) return false;
     // Discriminators: a const or enum property must match.
     for (const key of keys) {
-      const sub = properties[key];
+      const sub = own(properties, key);
       const item = (value as Record<string, unknown>)[key];
       if (!isRecord(sub) || (item !== null && typeof item === 'object')) continue;
       if (sub.const !== undefined && item !== sub.const) return false;

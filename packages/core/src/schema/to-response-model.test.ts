@@ -255,3 +255,56 @@ describe('toResponseModel', () => {
     expectTypeOf(infer.model).returns.toEqualTypeOf<ResponseModel<number[]>>();
   });
 });
+
+describe('toResponseModel: maxDepth', () => {
+  const list = { type: 'array', items: { $ref: '#' } } as const;
+  /** `levels` nested arrays. */
+  const nested = (levels: number): unknown => {
+    let value: unknown[] = [];
+    for (let i = 1; i < levels; i++) value = [value];
+    return value;
+  };
+  const passes = async (model: ResponseModel<unknown>, levels: number) =>
+    (await model.validate(nested(levels))).success && model.validatePartial(nested(levels)).success;
+
+  it('raises the default limit of a jsonSchema model (a copy sharing its checks)', async () => {
+    const model = jsonSchema(list, { name: 'lists', description: 'Lists of lists' });
+    expect(await passes(model, 1500)).toBe(false);
+    const deeper = toResponseModel(model, { maxDepth: 2000 });
+    expect(deeper).not.toBe(model);
+    expect(deeper).toMatchObject({ name: 'lists', description: 'Lists of lists' });
+    expect(deeper.jsonSchema).toBe(model.jsonSchema);
+    expect(await passes(deeper, 2000)).toBe(true);
+    expect(await passes(deeper, 2002)).toBe(false); // the 2001st, empty, has nothing to enter
+    expect(await passes(model, 1500)).toBe(false); // the model itself is unchanged
+    expect(toResponseModel(model, { maxDepth: 2000 })).toBe(deeper); // one copy per limit
+    expect(toResponseModel(deeper, { maxDepth: 2000 })).toBe(deeper);
+    // A renamed model stays renamed.
+    const renamed = toResponseModel(model, { name: 'renamed' });
+    const renamedDeeper = toResponseModel(renamed, { maxDepth: Number.POSITIVE_INFINITY });
+    expect(renamedDeeper.name).toBe('renamed');
+    expect(await passes(renamedDeeper, 20_000)).toBe(true);
+    expect(toResponseModel(model, { maxDepth: 3000, name: 'both' }).name).toBe('both');
+  });
+
+  it('never lowers a limit, and leaves a limit the model set itself', async () => {
+    const model = jsonSchema(list);
+    expect(toResponseModel(model, { maxDepth: 10 })).toBe(model);
+    expect(toResponseModel(model, { maxDepth: 1000 })).toBe(model);
+    const own = jsonSchema(list, { maxDepth: 50 });
+    expect(toResponseModel(own, { maxDepth: 5000 })).toBe(own);
+    expect(await passes(own, 52)).toBe(false);
+  });
+
+  it('gives a Standard Schema its limit', () => {
+    const lists = standardSchema<unknown[]>({ schema: list, check: () => [] });
+    expect(toResponseModel(lists).validatePartial(nested(1500)).success).toBe(false);
+    expect(toResponseModel(lists, { maxDepth: 1500 }).validatePartial(nested(1500)).success).toBe(
+      true,
+    );
+  });
+
+  it('refuses a maxDepth that is not a non-negative number', () => {
+    expect(() => toResponseModel(jsonSchema(list), { maxDepth: -1 })).toThrow(RangeError);
+  });
+});

@@ -8,6 +8,7 @@ import {
   type ResponseModelOptions,
   type StrictOption,
 } from './json-schema-model.ts';
+import { validatorMaxDepth } from './json-schema-validator.ts';
 import {
   isResponseModel,
   type ResponseModel,
@@ -132,6 +133,21 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
   return renamed;
 }
 
+/**
+ * A built-in model that kept the default depth limit, checking to `maxDepth`
+ * levels instead when that is deeper (a copy sharing its compiled schemas,
+ * with the name and description of `model`); any other model as it is.
+ */
+function withMaxDepth<T>(model: ResponseModel<T>, maxDepth: number | undefined): ResponseModel<T> {
+  if (maxDepth === undefined) return model;
+  const builtIn = builtInModels.get(model);
+  if (builtIn === undefined || builtIn.ownMaxDepth || !(maxDepth > builtIn.maxDepth)) return model;
+  const deeper = builtIn.withMaxDepth(maxDepth) as ResponseModel<T>;
+  return deeper.name === model.name && deeper.description === model.description
+    ? deeper
+    : withIdentity(deeper, { name: model.name, description: model.description });
+}
+
 function describeInput(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
@@ -152,14 +168,16 @@ function describeInput(input: unknown): string {
 /**
  * Normalises what a request's `responseModel` accepts into a {@link ResponseModel}:
  *
- * - a `ResponseModel` (e.g. from `jsonSchema(...)`) is used as is, renamed if `options` say so;
+ * - a `ResponseModel` (e.g. from `jsonSchema(...)`) is used as is, renamed if `options` say so
+ *   (and, for `options.maxDepth`, as a copy that checks deeper values: see there);
  * - a Standard Schema with Standard JSON Schema support (zod ≥ 4.2, arktype,
  *   valibot through `@valibot/to-json-schema`) is asked for its input JSON Schema
  *   (`draft-2020-12`, else `draft-07`); final values are validated by the library
  *   itself, partial values by the built-in validator against that JSON Schema.
  *
  * The name comes from `options.name`, else the schema's `title`, else `response`.
- * Anything else throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`).
+ * Anything else throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`);
+ * a `maxDepth` that is not a non-negative number throws a `RangeError`.
  */
 export interface ToResponseModelOptions extends ResponseModelOptions {
   /**
@@ -168,6 +186,15 @@ export interface ToResponseModelOptions extends ResponseModelOptions {
    * `ResponseModel`, which already decided.
    */
   readonly strict?: StrictOption | undefined;
+  /**
+   * How deep the built-in validator checks values, for the JSON accepted up
+   * to that depth (a service passes its `limits.maxDepth`): a Standard
+   * Schema's validator checks to this depth, and a `jsonSchema(...)` model
+   * that did not set its own `maxDepth` is used as a copy checking to this
+   * depth when it is deeper than the model's (1000 by default). Never lowers
+   * a model's limit.
+   */
+  readonly maxDepth?: number | undefined;
 }
 
 export function toResponseModel<T>(
@@ -175,7 +202,10 @@ export function toResponseModel<T>(
   options: ToResponseModelOptions = {},
 ): ResponseModel<T> {
   const unknownInput: unknown = input;
-  if (isResponseModel(unknownInput)) return withIdentity(input as ResponseModel<T>, options);
+  if (options.maxDepth !== undefined) validatorMaxDepth(options.maxDepth);
+  if (isResponseModel(unknownInput)) {
+    return withIdentity(withMaxDepth(input as ResponseModel<T>, options.maxDepth), options);
+  }
   const props = standardProps(unknownInput);
   const converter = props?.jsonSchema as { input?: unknown } | undefined;
   if (

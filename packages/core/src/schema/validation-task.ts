@@ -124,9 +124,14 @@ export function report(sink: Sink, at: At, message: string, ...below: (string | 
   if (!isFull(sink)) sink.issues.push({ at, below, message });
 }
 
+/** The issue of a value nested deeper than the validator checks: the limit, and where to raise it. */
+export function depthLimitMessage(maxDepth: number): string {
+  return `value nested deeper than the validator's maxDepth (${maxDepth} levels); to check deeper values, raise it: jsonSchema(schema, { maxDepth }), toResponseModel(schema, { maxDepth }) or compileJsonSchema(schema, { maxDepth })`;
+}
+
 /** False (with an issue) when children of the container at `at` would be nested too deep. */
 export function canEnter(run: Run, at: At, sink: Sink): boolean {
   if ((at?.depth ?? 0) < run.maxDepth) return true;
-  report(sink, at, `value nested deeper than ${run.maxDepth} levels`);
+  report(sink, at, depthLimitMessage(run.maxDepth));
   return false;
 }

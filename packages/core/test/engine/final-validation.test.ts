@@ -119,3 +119,53 @@ describe('final validation of a plain JSON Schema model', () => {
     expect(validate).toHaveBeenCalledWith(valid);
   });
 });
+
+describe('strict models: what the model may leave out', () => {
+  // Sent in strict form (every property required, optionals nullable); checked while
+  // streaming against the original's `required`, as the final value is.
+  const person = {
+    type: 'object',
+    properties: { name: { type: 'string' }, nickname: { type: 'string' } },
+    required: ['name'],
+    additionalProperties: false,
+  };
+  const team = jsonSchema<{ lead: { name: string; nickname?: string }; members: unknown[] }>(
+    {
+      type: 'object',
+      properties: { lead: person, members: { type: 'array', items: person } },
+      required: ['lead', 'members'],
+      additionalProperties: false,
+    },
+    { name: 'team', strict: true },
+  );
+
+  it('sends every property as required', () => {
+    const sent = team.jsonSchema as { properties: { lead: { required: string[] } } };
+    expect(sent.properties.lead.required).toEqual(['name', 'nickname']);
+  });
+
+  it.each([3, 7, 1000])(
+    'accepts nested optionals left out or null, in %i-character chunks, first time',
+    async (chunkSize) => {
+      const answer = {
+        lead: { name: 'Ada' },
+        members: [{ name: 'Bo', nickname: null }, { name: 'Cy' }],
+      };
+      const provider = createMockProvider({ responses: [{ json: answer, chunkSize }] });
+      const value = await service(provider).routeStructured({ prompt: 't', responseModel: team });
+      expect(value).toEqual({ lead: { name: 'Ada' }, members: [{ name: 'Bo' }, { name: 'Cy' }] });
+      expect(provider.calls).toHaveLength(1);
+    },
+  );
+
+  it('still fails a completed part that misses a required property, mid-stream', async () => {
+    const answer = { lead: { nickname: 'A' }, members: [{ name: 'B' }, { name: 'C' }] };
+    const provider = createMockProvider({ responses: [{ json: answer, chunkSize: 4 }] });
+    const error = await failureOf(
+      service(provider).routeStructured({ prompt: 't', responseModel: team, maxRetries: 0 }),
+    );
+    expect(error.category).toBe('validation');
+    expect(error.message).toMatch(/completed part/);
+    expect(error.message).toContain('$.lead: missing required property "name"');
+  });
+});

@@ -54,6 +54,38 @@ export const validatorFinalChecks: readonly ValidatorConformanceCheck[] = [
   },
   {
     group: 'final value',
+    name: 'accepts nested optionals left out (not written as null) the first time, in any mode',
+    async run(t) {
+      // Outside strict output (json_object, prompt, a provider that ignores the schema)
+      // a model may leave an optional key out rather than write it as null.
+      const written = {
+        ...sampleInvoice,
+        lines: [
+          { item: 'Tea', unitPrice: 3.5 },
+          { item: 'Cake', quantity: 2, unitPrice: 4 },
+        ],
+      };
+      for (const chunkSize of [5, 10_000]) {
+        const { service, provider } = createMockService({
+          responses: [{ json: written, chunkSize }],
+          modes: ['json_object'],
+        });
+        const invoice = await service.routeStructured({
+          prompt: 'invoice',
+          responseModel: t.model('invoice'),
+        });
+        expect(invoice).toMatchObject({
+          lines: [
+            { item: 'Tea', quantity: 1, unitPrice: 3.5 },
+            { item: 'Cake', quantity: 2, unitPrice: 4 },
+          ],
+        });
+        expect(provider.calls).toHaveLength(1);
+      }
+    },
+  },
+  {
+    group: 'final value',
     name: 'handles discriminated unions, nullable fields, recursion and formats end to end',
     async run(t) {
       const value = {
