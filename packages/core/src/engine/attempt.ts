@@ -237,6 +237,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   };
   const takeElement = (tracker: ElementTracker, index: number, value: unknown): void => {
     const known = tracker.isDelivered(index);
+    if (known && tracker.policy === 'skip' && tracker.wasInvalid(index)) {
+      // Reported invalid by an earlier attempt: stays out of the final value, whatever is written now.
+      release();
+      return;
+    }
     // An element an earlier attempt delivered is skipped; a changed one is checked again.
     if (!known || (tracker.differs(index, value) && tracker.policy !== 'skip')) {
       // Built-in models take the element as the subject of the check (with options reused:

@@ -189,8 +189,8 @@ export class ElementTracker {
   delivered = 0;
   /** Valid elements delivered. */
   valid = 0;
-  /** Elements a later attempt wrote differently from the version already delivered. */
-  replaced = 0;
+  /** Indices a later attempt wrote differently from the version already delivered (each counted once). */
+  private readonly replacedAt = new Set<number>();
   /** True once `elements()` asked for the elements. */
   listening = false;
   private readonly fingerprints: number[] = [];
@@ -226,6 +226,16 @@ export class ElementTracker {
     return this.queueHead < this.queue.length;
   }
 
+  /** Elements a later attempt wrote differently from the version already delivered. */
+  get replaced(): number {
+    return this.replacedAt.size;
+  }
+
+  /** Whether the element at `index` was reported invalid (under 'skip') rather than delivered. */
+  wasInvalid(index: number): boolean {
+    return Number.isNaN(this.fingerprints[index]);
+  }
+
   /** Whether the element at `index` was already delivered by an earlier attempt. */
   isDelivered(index: number): boolean {
     return index < this.delivered;
@@ -235,7 +245,7 @@ export class ElementTracker {
   differs(index: number, value: unknown): boolean {
     const known = this.fingerprints[index];
     const differs = known === undefined || known !== fingerprint(value);
-    if (differs) this.replaced++;
+    if (differs) this.replacedAt.add(index);
     return differs;
   }
 

@@ -495,6 +495,54 @@ describe('elementErrors', () => {
     expect(provider.calls).toHaveLength(1);
   });
 
+  it.each([true, false])(
+    "'skip' keeps a reported element out of the final value across a retry (retainElements: %s)",
+    async (retainElements) => {
+      const provider = createMockProvider({
+        responses: [
+          { chunks: elementChunks(withBad), failAfterChunks: 4 },
+          { chunks: elementChunks(withBad) },
+        ],
+      });
+      const stream = service(provider).routeStructuredStreaming({
+        prompt: 'list',
+        responseModel: itemsModel,
+        elementErrors: 'skip',
+        retainElements,
+      });
+      const got = await take(stream.elements());
+      expect(got.map((e) => [e.index, e.error?.code])).toEqual([
+        [0, undefined],
+        [1, undefined],
+        [2, 'invalid_element'],
+        [3, undefined],
+      ]);
+      expect(await stream.result).toEqual(retainElements ? [item(0), item(1), item(3)] : []);
+      expect(stream.elementCount).toBe(3);
+      expect(provider.calls).toHaveLength(2);
+    },
+  );
+
+  it('counts an element rewritten by several later attempts once in replacedElements', async () => {
+    const rewrite = (n: number) => [item(0), { id: 1, name: `rewrite ${n}` }, item(2)];
+    const provider = createMockProvider({
+      responses: [
+        { chunks: elementChunks(itemsOf(3)), failAfterChunks: 3 },
+        { chunks: elementChunks(rewrite(1)), failAfterChunks: 3 },
+        { chunks: elementChunks(rewrite(2)), failAfterChunks: 3 },
+        { chunks: elementChunks(rewrite(3)) },
+      ],
+    });
+    const stream = service(provider).routeStructuredStreaming({
+      prompt: 'list',
+      responseModel: itemsModel,
+    });
+    const got = await take(stream.elements());
+    expect(got.map((e) => e.value)).toEqual(itemsOf(3));
+    expect(provider.calls).toHaveLength(4);
+    expect(stream.replacedElements).toBe(1);
+  });
+
   it("'stop' ends the request at once, without retrying or falling back", async () => {
     const provider = createMockProvider({ responses: [{ chunks: elementChunks(withBad) }] });
     const stream = service(provider).routeStructuredStreaming({
