@@ -61,7 +61,15 @@ export function runBatch<T>(
   options: BatchOptions,
   open: (request: StreamingStructuredRequest<T>) => StructuredStream<T>,
 ): BatchStream<T> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const requested = options.concurrency ?? 4;
+  if (typeof requested !== 'number' || !(requested >= 1)) {
+    throw new StructuredLLMError({
+      category: 'bad_request',
+      code: 'invalid_options',
+      message: `routeStructuredBatch: concurrency must be a number >= 1 (Infinity for no bound), got ${String(requested)}`,
+    });
+  }
+  const concurrency = Math.floor(requested);
   const controller = new AbortController();
   if (options.signal !== undefined) {
     if (options.signal.aborted) controller.abort(options.signal.reason);

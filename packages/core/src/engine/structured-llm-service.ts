@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
-import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
+import { backoffDelay, type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
@@ -15,6 +15,7 @@ import { StructuredStreamImpl } from './structured-stream.ts';
 import type {
   BatchOptions,
   BatchStream,
+  RetryOptions,
   StreamingStructuredRequest,
   StructuredLLMServiceOptions,
   StructuredStream,
@@ -68,6 +69,7 @@ export class StructuredLLMService {
         message: 'new StructuredLLMService({ providers: [...] }) needs at least one provider',
       });
     }
+    checkRetryOptions(options.retry);
     const logger = safeLogger(options.logger);
     this.logger = logger;
     this.router = createModelRouter(options.providers, options.defaultProvider);
@@ -198,4 +200,28 @@ export class StructuredLLMService {
   ): BatchStream<T> {
     return runBatch(requests, options, (request) => this.routeStructuredStreaming(request));
   }
+}
+
+/** Bad retry options fail at construction, not at the first retry (which may be in production). */
+function checkRetryOptions(retry: RetryOptions | undefined): void {
+  if (retry === undefined) return;
+  let problem: string | undefined;
+  try {
+    backoffDelay(1, retry);
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  const { maxRetries, maxRetryAfterMs } = retry;
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+    problem ??= `maxRetries must be an integer >= 0, got ${String(maxRetries)}`;
+  }
+  if (maxRetryAfterMs !== undefined && !(maxRetryAfterMs >= 0)) {
+    problem ??= `maxRetryAfterMs must be a number >= 0, got ${String(maxRetryAfterMs)}`;
+  }
+  if (problem === undefined) return;
+  throw new StructuredLLMError({
+    category: 'bad_request',
+    code: 'invalid_options',
+    message: `new StructuredLLMService({ retry }): ${problem}`,
+  });
 }

@@ -110,4 +110,43 @@ describe('faults in the caller’s own parts', () => {
     });
     expect(provider.calls).toHaveLength(0);
   });
+
+  it.each([
+    [{ baseDelayMs: -1 }, 'baseDelayMs must be a finite number >= 0, got -1'],
+    [{ multiplier: 0.5 }, 'multiplier must be a finite number >= 1, got 0.5'],
+    [{ jitter: 'some' as 'full' }, "jitter must be 'full' or 'none', got some"],
+    [{ maxRetries: 1.5 }, 'maxRetries must be an integer >= 0, got 1.5'],
+    [{ maxRetryAfterMs: Number.NaN }, 'maxRetryAfterMs must be a number >= 0, got NaN'],
+  ])('retry options %j fail at construction, not at the first retry', (retry, says) => {
+    const provider = createMockProvider({ responses: [{ json: profile }] });
+    expect(() => service(provider, { retry })).toThrow(
+      expect.objectContaining({
+        category: 'bad_request',
+        code: 'invalid_options',
+        message: `new StructuredLLMService({ retry }): ${says}`,
+      }),
+    );
+  });
+
+  it.each([0, -1, Number.NaN, '4' as unknown as number])(
+    'routeStructuredBatch refuses concurrency %j at once',
+    (concurrency) => {
+      const provider = createMockProvider({ responses: [{ json: profile }] });
+      expect(() =>
+        service(provider).routeStructuredBatch([{ prompt: 'a', responseModel: profileModel }], {
+          concurrency,
+        }),
+      ).toThrow(expect.objectContaining({ category: 'bad_request', code: 'invalid_options' }));
+      expect(provider.calls).toHaveLength(0);
+    },
+  );
+
+  it('routeStructuredBatch takes concurrency: Infinity as no bound', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile }] });
+    const batch = service(provider).routeStructuredBatch(
+      [0, 1, 2].map(() => ({ prompt: 'a', responseModel: profileModel })),
+      { concurrency: Number.POSITIVE_INFINITY },
+    );
+    await expect(batch.results).resolves.toHaveLength(3);
+  });
 });
