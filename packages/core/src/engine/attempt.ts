@@ -616,7 +616,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       if (text.length - charsAtLastEmit < chunkSize) return undefined;
       // Consumed through elements(): nobody reads the partials, so a response is made
       // only to hand over waiting elements (completed parts are still checked then).
-      if (elements?.listening && !elements.waiting) return undefined;
+      // Progress still goes to whoever listens for it.
+      if (elements?.listening && !elements.waiting) {
+        if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
+        return undefined;
+      }
       const partial = parser.value;
       checkPartial(partial);
       charsAtLastEmit = text.length;

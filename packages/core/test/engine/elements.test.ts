@@ -250,6 +250,30 @@ describe('elements()', () => {
     expect(after.error).toBe(error);
   });
 
+  it('reports progress chunk by chunk while elements() is iterated, as the stream would', async () => {
+    const run = async (viaElements: boolean): Promise<ProgressEvent[]> => {
+      const provider = createMockProvider({ responses: [{ json: itemsOf(6), chunkSize: 8 }] });
+      const events: ProgressEvent[] = [];
+      const stream = service(provider).routeStructuredStreaming({
+        prompt: 'list',
+        responseModel: itemsModel,
+        progressCallback: (event) => void events.push(event),
+      });
+      if (viaElements) await take(stream.elements());
+      else await collect(stream);
+      return events;
+    };
+    const viaElements = await run(true);
+    const progress = viaElements.filter((event) => event.eventType === 'progress');
+    expect(progress.length).toBe(
+      (await run(false)).filter((e) => e.eventType === 'progress').length,
+    );
+    expect(progress.length).toBeGreaterThan(10);
+    const percents = progress.map((event) => event.progressPercent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(viaElements.at(-1)).toMatchObject({ eventType: 'complete', progressPercent: 100 });
+  });
+
   it('is typed by the array element, or by the given type', () => {
     const provider = createMockProvider({ responses: [{ json: [] }] });
     const llm = service(provider);
