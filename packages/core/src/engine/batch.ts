@@ -88,7 +88,19 @@ export function runBatch<T>(
   const runOne = async (index: number): Promise<void> => {
     const request = requests[index] as StreamingStructuredRequest<T>;
     if (controller.signal.aborted) {
-      results[index] = { index, status: 'rejected', error: abortError(controller.signal.reason) };
+      // Never started (failFast, or the batch was aborted): it still ends with one final response.
+      const error = abortError(controller.signal.reason);
+      results[index] = { index, status: 'rejected', error };
+      await channel.push({
+        partialResult: undefined,
+        isComplete: true,
+        progressPercent: 0,
+        rawChunks: undefined,
+        error,
+        attempt: 0,
+        model: request.model ?? '',
+        index,
+      });
       return;
     }
     const signal =

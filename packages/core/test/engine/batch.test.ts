@@ -70,4 +70,27 @@ describe('routeStructuredBatch', () => {
     expect(provider.calls.length).toBeLessThanOrEqual(2);
     expect(provider.inFlight).toBe(0);
   });
+
+  it('with failFast, every request still ends with one final response in the stream', async () => {
+    const provider = createMockProvider({
+      responses: (call) =>
+        call.messages.at(-1)?.content === 'Ada'
+          ? { error: { status: 401 } }
+          : { json: profile, stallAfterChunks: 2 },
+    });
+    const finals = new Map<number, string | undefined>();
+    for await (const response of service(provider).routeStructuredBatch(
+      people.map((name) => ({ prompt: name, responseModel: profileModel })),
+      { concurrency: 1, failFast: true },
+    )) {
+      if (response.isComplete) {
+        expect(finals.has(response.index)).toBe(false);
+        finals.set(response.index, response.error?.code ?? response.error?.category);
+      }
+    }
+    expect([...finals.keys()].sort()).toEqual(people.map((_, index) => index));
+    expect(finals.get(0)).toBe('auth');
+    for (const index of people.keys()) if (index > 0) expect(finals.get(index)).toBe('fail_fast');
+    expect(provider.calls).toHaveLength(1);
+  });
 });
