@@ -1,5 +1,6 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import { abortError } from './stream-control.ts';
+import { failedBeforeStart } from './structured-stream.ts';
 import type {
   BatchOptions,
   BatchResponse,
@@ -91,16 +92,7 @@ export function runBatch<T>(
       // Never started (failFast, or the batch was aborted): it still ends with one final response.
       const error = abortError(controller.signal.reason);
       results[index] = { index, status: 'rejected', error };
-      await channel.push({
-        partialResult: undefined,
-        isComplete: true,
-        progressPercent: 0,
-        rawChunks: undefined,
-        error,
-        attempt: 0,
-        model: request.model ?? '',
-        index,
-      });
+      await channel.push({ ...failedBeforeStart<T>(error, request), index });
       return;
     }
     const signal =

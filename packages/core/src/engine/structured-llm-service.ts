@@ -11,7 +11,7 @@ import { type ElementCallback, ElementTracker, resolveElementPath } from './elem
 import { checkPrompt } from './messages.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
-import { StructuredStreamImpl } from './structured-stream.ts';
+import { failedBeforeStart, StructuredStreamImpl } from './structured-stream.ts';
 import type {
   BatchOptions,
   BatchStream,
@@ -27,15 +27,7 @@ async function* failedRequest<T>(
   request: StreamingStructuredRequest<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   stream.settle({ error });
-  yield {
-    partialResult: undefined,
-    isComplete: true,
-    progressPercent: 0,
-    rawChunks: undefined,
-    error,
-    attempt: 0,
-    model: request.model ?? '',
-  };
+  yield failedBeforeStart(error, request);
 }
 
 export const DEFAULT_MAX_RESPONSE_CHARS = 8_000_000;

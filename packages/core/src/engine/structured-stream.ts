@@ -11,6 +11,22 @@ import type {
   StructuredStream,
 } from './types.ts';
 
+/** The one response of a request that failed before it started. */
+export function failedBeforeStart<T>(
+  error: StructuredLLMError,
+  request: { readonly model?: string | undefined },
+): StreamingResponse<T> {
+  return {
+    partialResult: undefined,
+    isComplete: true,
+    progressPercent: 0,
+    rawChunks: undefined,
+    error,
+    attempt: 0,
+    model: request.model ?? '',
+  };
+}
+
 type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
 
 /** The user-facing handle of a running request. */
