@@ -61,4 +61,10 @@ describe('chunkText', () => {
     const text = JSON.stringify(sampleProfile);
     expect(chunkText(text, 10).join('')).toBe(text);
   });
+
+  it('rounds a fraction down, takes Infinity as one piece, and refuses NaN', () => {
+    expect(chunkText('abcde', 2.7)).toEqual(['ab', 'cd', 'e']);
+    expect(chunkText('abcde', Number.POSITIVE_INFINITY)).toEqual(['abcde']);
+    expect(() => chunkText('abcde', Number.NaN)).toThrow(RangeError);
+  });
 });
