@@ -24,7 +24,7 @@ import { builtInModels } from '../schema/json-schema-model.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
-import { Deadline, WaitTimer } from './timers.ts';
+import { WaitTimer } from './timers.ts';
 import type { StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface AttemptSettings<T> {
@@ -136,7 +136,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   else control.signal.addEventListener('abort', onRequestAbort, { once: true });
 
   const timeouts = request.timeouts ?? {};
-  const firstChunk = new Deadline(timeouts.firstChunkMs, () =>
+  const firstChunk = new WaitTimer(timeouts.firstChunkMs, () =>
     abortAttempt(
       new StructuredLLMError({
         category: 'timeout',
@@ -527,7 +527,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       return;
     }
     if (iterator === undefined) {
-      firstChunk.start();
+      firstChunk.begin();
       let started: Promise<AsyncIterable<ProviderPart>>;
       try {
         started = routed.provider.doStream(call);
@@ -658,7 +658,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   /** One non-streaming call: the whole text at once, then the same checks. */
   function generate(): void {
-    firstChunk.start();
+    firstChunk.begin();
     let generated: Promise<ProviderResult>;
     try {
       generated = routed.provider.doGenerate(call);

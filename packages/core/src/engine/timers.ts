@@ -5,43 +5,12 @@ interface TimerHost {
 }
 const host = globalThis as unknown as TimerHost;
 
-/** A restartable one-shot timer. */
-export class Deadline {
-  private handle: unknown = undefined;
-  private readonly ms: number | undefined;
-  private readonly onExpire: () => void;
-
-  constructor(ms: number | undefined, onExpire: () => void) {
-    this.ms = ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-    this.onExpire = onExpire;
-  }
-
-  get armed(): boolean {
-    return this.handle !== undefined;
-  }
-
-  start(): void {
-    if (this.ms === undefined) return;
-    this.stop();
-    this.handle = host.setTimeout(() => {
-      this.handle = undefined;
-      this.onExpire();
-    }, this.ms);
-  }
-
-  stop(): void {
-    if (this.handle === undefined) return;
-    host.clearTimeout(this.handle);
-    this.handle = undefined;
-  }
-}
-
 /**
- * Fires once a single wait has lasted `ms`. Waits begin and end on every chunk (one
- * per provider read), so one timer serves them all instead of a timer per chunk:
- * when it fires it reads the clock and either expires or sleeps for what the current
- * wait still has left. `Date.now` is the clock, as fake timers replace it together
- * with `setTimeout`.
+ * Fires once a single wait has lasted `ms` (the first chunk's, or each provider read's).
+ * Waits may begin and end on every chunk, so one timer serves them all instead of a
+ * timer per chunk: when it fires it reads the clock and either expires or sleeps for
+ * what the current wait still has left. `Date.now` is the clock, as fake timers
+ * replace it together with `setTimeout`.
  */
 export class WaitTimer {
   private handle: unknown = undefined;
