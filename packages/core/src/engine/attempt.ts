@@ -21,6 +21,7 @@ import {
   type ValidationResult,
 } from '../schema/index.ts';
 import { builtInModels } from '../schema/json-schema-model.ts';
+import { errorText } from '../values.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { TextExcerpt } from './text-excerpt.ts';
@@ -829,7 +830,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         ? thrown
         : new StructuredLLMError({
             category: 'unknown',
-            message: `Provider "${routed.provider.id}" failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+            message: `Provider "${routed.provider.id}" failed: ${errorText(thrown)}`,
             cause: thrown,
           });
     return new AttemptFailure(error, text.toString());

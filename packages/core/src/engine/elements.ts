@@ -2,6 +2,7 @@ import { StructuredLLMError } from '../errors/index.ts';
 import type { JsonPath } from '../json/index.ts';
 import type { Logger } from '../observe/index.ts';
 import type { JsonSchema, ValidationIssue } from '../schema/index.ts';
+import { errorText, isPromiseLike } from '../values.ts';
 import type { ElementErrorPolicy, ElementEvent } from './types.ts';
 
 /** Error code of a request that failed because of one invalid array element. */
@@ -280,8 +281,8 @@ export class ElementTracker {
     if (this.callback === undefined) return;
     try {
       const returned = this.callback(item);
-      if (returned !== undefined && typeof (returned as Promise<void>).then === 'function') {
-        (returned as Promise<void>).then(undefined, (error: unknown) => this.callbackError(error));
+      if (isPromiseLike(returned)) {
+        returned.then(undefined, (error: unknown) => this.callbackError(error));
       }
     } catch (error) {
       this.callbackError(error);
@@ -292,7 +293,7 @@ export class ElementTracker {
     if (this.callbackFailed) return;
     this.callbackFailed = true;
     this.logger.warn('onElement threw; the stream goes on and further errors are not reported', {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorText(error),
     });
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '../provider/index.ts';
 import { type CircuitBreaker, circuitOpenError, retryDelay, sleep } from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
+import { errorText } from '../values.ts';
 import {
   type AttemptEnd,
   AttemptFailure,
@@ -92,7 +93,7 @@ export async function* runRequest<T>(
         'progressCallback threw; the stream goes on and further errors are not reported',
         {
           requestId,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         },
       ),
     ...(hub.has('onProgressEvent')
@@ -201,7 +202,7 @@ export async function* runRequest<T>(
           ? thrown
           : new StructuredLLMError({
               category: 'unknown',
-              message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+              message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
               cause: thrown,
             });
         hooks.attempts.push({
@@ -410,7 +411,7 @@ export async function* runRequest<T>(
           // A custom estimator that fails to learn costs later estimates, never this value.
           logger.warn('progressEstimator.learn threw; the result is kept', {
             requestId,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorText(error),
           });
         }
         hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
@@ -463,7 +464,7 @@ export async function* runRequest<T>(
         ? thrown
         : new StructuredLLMError({
             category: 'unknown',
-            message: `The request failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+            message: `The request failed: ${errorText(thrown)}`,
             cause: thrown,
           }),
     );
@@ -481,7 +482,7 @@ export async function* runRequest<T>(
     } catch (error) {
       logger.warn(`Circuit breaker ${step} failed; the request goes on without the breaker`, {
         requestId,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
       return undefined;
     }

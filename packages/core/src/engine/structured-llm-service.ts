@@ -5,6 +5,7 @@ import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
 import { backoffDelay, type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
+import { errorText } from '../values.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
@@ -201,7 +202,7 @@ function checkRetryOptions(retry: RetryOptions | undefined): void {
   try {
     backoffDelay(1, retry);
   } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
+    problem = errorText(error);
   }
   const { maxRetries, maxRetryAfterMs } = retry;
   if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {

@@ -1,4 +1,5 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
 import type { ElementTracker } from './elements.ts';
 import type { RunnerItem } from './request-runner.ts';
@@ -290,7 +291,7 @@ function unexpected(error: unknown): StructuredLLMError {
   if (StructuredLLMError.is(error)) return error;
   return new StructuredLLMError({
     category: 'unknown',
-    message: `Internal error while streaming: ${error instanceof Error ? error.message : String(error)}`,
+    message: `Internal error while streaming: ${errorText(error)}`,
     cause: error,
   });
 }

@@ -1,3 +1,4 @@
+import { errorText } from '../values.ts';
 import { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
 import { causeWithoutSecrets, redactSecrets } from './redact-secrets.ts';
 import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
@@ -133,6 +134,6 @@ export function mapProviderError(
       code: 'malformed_event',
     });
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   return failed('network', `The ${label} connection failed: ${text}`);
 }

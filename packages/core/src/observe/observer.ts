@@ -2,6 +2,7 @@ import type { AttemptRecord, ErrorCategory, StructuredLLMError } from '../errors
 import type { ProgressEvent } from '../progress/index.ts';
 import type { FinishReason, OutputMode, Usage } from '../provider/index.ts';
 import type { BreakerState } from '../resilience/index.ts';
+import { errorText, isPromiseLike } from '../values.ts';
 
 /** Fields every observer event carries. */
 export interface RequestContext {
@@ -155,13 +156,8 @@ export function createObserverHub(
         try {
           const returned = fn.call(observer, event);
           // An async hook is not awaited, but its rejection is caught and reported like a throw.
-          if (
-            returned !== undefined &&
-            typeof (returned as PromiseLike<unknown> | null)?.then === 'function'
-          ) {
-            (returned as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-              hookFailed(observer, hook, error),
-            );
+          if (isPromiseLike(returned)) {
+            returned.then(undefined, (error: unknown) => hookFailed(observer, hook, error));
           }
         } catch (error) {
           hookFailed(observer, hook, error);
@@ -179,7 +175,7 @@ export function createObserverHub(
         {
           observer: observer.name,
           hook,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         },
       );
     } catch {

@@ -1,3 +1,4 @@
+import { isPromiseLike } from '../values.ts';
 import type {
   ProgressCallback,
   ProgressEvent,
@@ -153,8 +154,8 @@ export class ProgressTracker {
   private deliver(event: ProgressEvent): void {
     try {
       const result = (this.callback as ProgressCallback)(event);
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(undefined, (error: unknown) => this.callbackFailed(error));
+      if (isPromiseLike(result)) {
+        result.then(undefined, (error: unknown) => this.callbackFailed(error));
       }
     } catch (error) {
       this.callbackFailed(error);

@@ -1,4 +1,5 @@
 import { type ErrorCategory, StructuredLLMError } from '../errors/index.ts';
+import { isPromiseLike } from '../values.ts';
 import {
   type BreakerSnapshot,
   type BreakerState,
@@ -214,10 +215,6 @@ function outcomeStep(
 }
 
 function ignore(): void {}
-
-function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
 
 function requireInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {

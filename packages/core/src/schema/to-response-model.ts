@@ -1,3 +1,4 @@
+import { errorText, isPromiseLike } from '../values.ts';
 import { unsupportedSchema } from './compile-schema.ts';
 import type { JsonPath } from './json-schema.ts';
 import {
@@ -54,14 +55,6 @@ function fromStandardResult<T>(result: StandardResult<T>): ValidationResult<T> {
     message: issue.message,
   }));
   return { success: false, issues };
-}
-
-function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function fromStandardSchema<T>(
