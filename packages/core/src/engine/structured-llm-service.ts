@@ -3,7 +3,8 @@ import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
-import { backoffDelay, type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
+import { checkBackoffOptions } from '../resilience/backoff.ts';
+import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd } from './attempt.ts';
@@ -200,7 +201,7 @@ function checkRetryOptions(retry: RetryOptions | undefined): void {
   if (retry === undefined) return;
   let problem: string | undefined;
   try {
-    backoffDelay(1, retry);
+    checkBackoffOptions(retry);
   } catch (error) {
     problem = errorText(error);
   }

@@ -14,6 +14,11 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
   jitter: 'full',
 });
 
+/** Throws the `RangeError` a retry with these options would throw, at once. Internal. */
+export function checkBackoffOptions(options: BackoffOptions | undefined): void {
+  resolveBackoff(options);
+}
+
 function resolveBackoff(options: BackoffOptions | undefined): Required<BackoffOptions> {
   const resolved = { ...DEFAULT_BACKOFF, ...options };
   requireFiniteAtLeast('baseDelayMs', resolved.baseDelayMs, 0);
