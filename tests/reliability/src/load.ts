@@ -36,7 +36,7 @@ export interface LoadOptions {
   readonly fallbackFailShare: number;
   readonly seed: number;
   readonly breaker: {
-    readonly failureThreshold: number;
+    readonly minimumCalls: number;
     readonly cooldownMs: number;
     readonly halfOpenMaxProbes: number;
   };
@@ -52,7 +52,7 @@ export const DEFAULT_LOAD: LoadOptions = {
   outage: [0.3, 0.5],
   fallbackFailShare: 0.02,
   seed: 20_240_101,
-  breaker: { failureThreshold: 5, cooldownMs: 100, halfOpenMaxProbes: 2 },
+  breaker: { minimumCalls: 5, cooldownMs: 100, halfOpenMaxProbes: 2 },
   maxRetries: 2,
   deadlineMs: 120_000,
 };

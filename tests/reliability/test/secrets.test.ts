@@ -149,7 +149,7 @@ describe('secrets never leak', () => {
           const service = new StructuredLLMService({
             providers: [createProvider(name, server, SECRET)],
             retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetries: 1 },
-            breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+            breaker: { minimumCalls: 2, cooldownMs: 60_000 },
             logger: recordingLogger,
             observers: [
               prometheus,

@@ -8,7 +8,13 @@ import {
   type OutputMode,
   type RoutedModel,
 } from '../provider/index.ts';
-import { type CircuitBreaker, circuitOpenError, retryDelay, sleep } from '../resilience/index.ts';
+import {
+  type BreakerCall,
+  type CircuitBreaker,
+  circuitOpenError,
+  retryDelay,
+  sleep,
+} from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
 import {
@@ -230,8 +236,11 @@ export async function* runRequest<T>(
           yield endWith(abortError(control.signal.reason));
           return;
         }
+        // This attempt's admission by the breaker: how it ends is reported on it.
+        let admitted: BreakerCall | undefined;
         if (breaker !== undefined) {
           const decision = await breakerStep('acquire', () => breaker.acquire(key));
+          if (decision?.allowed === true) admitted = decision.call;
           if (decision?.allowed === false) {
             const refused = circuitOpenError(key, decision.retryInMs);
             logger.warn(refused.message, { requestId, model: requested });
@@ -303,12 +312,13 @@ export async function* runRequest<T>(
             message: error.message,
           };
           hooks.attempts.push(record);
-          if (breaker !== undefined) {
+          if (admitted !== undefined) {
+            const call = admitted;
             // The caller's own limits (an abort, timeouts.totalMs) say nothing of the provider.
             if (error.category === 'aborted' || error.code === 'total_timeout') {
-              await breakerStep('release', () => breaker.release(key));
+              await breakerStep('release', () => call.released());
             } else {
-              await breakerStep('recordFailure', () => breaker.recordFailure(key, error.category));
+              await breakerStep('recordFailure', () => call.failed(error.category));
             }
           }
           if (control.signal.aborted || error.category === 'aborted') {
@@ -403,8 +413,10 @@ export async function* runRequest<T>(
         }
 
         // Success.
-        if (breaker !== undefined)
-          await breakerStep('recordSuccess', () => breaker.recordSuccess(key));
+        if (admitted !== undefined) {
+          const call = admitted;
+          await breakerStep('recordSuccess', () => call.succeeded());
+        }
         try {
           env.estimator.learn(responseModel.name, outcome.chars);
         } catch (error) {

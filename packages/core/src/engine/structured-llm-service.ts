@@ -40,7 +40,7 @@ function isCircuitBreaker(value: unknown): value is CircuitBreaker {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as CircuitBreaker).acquire === 'function' &&
-    typeof (value as CircuitBreaker).recordFailure === 'function'
+    typeof (value as CircuitBreaker).onStateChange === 'function'
   );
 }
 

@@ -172,7 +172,13 @@ export interface StructuredLLMServiceOptions {
   /** Provider that serves models without a registered prefix. Default: the only provider, if there is one. */
   readonly defaultProvider?: string;
   readonly retry?: RetryOptions;
-  /** A breaker instance, options for the built-in one, or `false` for none. */
+  /**
+   * A breaker instance, options for the built-in one, or `false` for none. The built-in
+   * one opens when at least `failureRate` (0.5) of the calls ended in the last `windowMs`
+   * (30 s) failed, once `minimumCalls` (20) ended there, counting running calls as not
+   * failed (a few early resets among many healthy streams cannot open it); it refuses for
+   * `cooldownMs` (30 s), then lets `halfOpenMaxProbes` (1) probes decide.
+   */
   readonly breaker?:
     | CircuitBreaker
     | (CircuitBreakerOptions & { readonly store?: BreakerStore })

@@ -1,6 +1,7 @@
 import { type ErrorCategory, StructuredLLMError } from '../errors/index.ts';
 import { isPromiseLike } from '../values.ts';
 import {
+  type BreakerCounts,
   type BreakerSnapshot,
   type BreakerState,
   type BreakerStore,
@@ -8,8 +9,16 @@ import {
 } from './breaker-store.ts';
 
 export interface CircuitBreakerOptions {
-  /** Consecutive infrastructure failures that open it; default 5. */
-  readonly failureThreshold?: number;
+  /**
+   * Share of calls in the window that must have failed for it to open, in (0, 1]; default
+   * 0.5. Calls still running count as not failed: it opens only when the share would stay
+   * at or above this even if every running call succeeded.
+   */
+  readonly failureRate?: number;
+  /** Ended calls the window must hold before it can open; default 20. */
+  readonly minimumCalls?: number;
+  /** The sliding window, in ms; default 30_000. It slides in tenths (3 s by default). */
+  readonly windowMs?: number;
   /** open → half_open after this; default 30_000. */
   readonly cooldownMs?: number;
   /** Concurrent trial calls while half-open; default 1. */
@@ -29,31 +38,32 @@ export interface BreakerStateChange {
   readonly retryInMs?: number;
 }
 
+/**
+ * One admitted call. Report how it ended exactly once; later reports are ignored.
+ */
+export interface BreakerCall {
+  /** The provider answered: counts as a success. */
+  succeeded(): Promise<void>;
+  /**
+   * The call failed with this category. Only infrastructure failures count as failures (see
+   * countsAsBreakerFailure); any other category ends the call like `released`.
+   */
+  failed(category: ErrorCategory): Promise<void>;
+  /** The call ended without saying anything about the provider (e.g. aborted by its user). */
+  released(): Promise<void>;
+}
+
 export type BreakerDecision =
-  | { readonly allowed: true; readonly state: BreakerState }
+  | { readonly allowed: true; readonly state: BreakerState; readonly call: BreakerCall }
   | { readonly allowed: false; readonly state: 'open' | 'half_open'; readonly retryInMs: number };
 
 export interface CircuitBreaker {
   /**
    * Asks to make a call for `key` (provider+model, e.g. 'openai:gpt-4o'). Moves open →
    * half_open once the cooldown has passed; in half_open lets at most halfOpenMaxProbes
-   * calls through. Every allowed call must end in exactly one recordSuccess,
-   * recordFailure or release.
+   * calls through. An allowed call comes with a `BreakerCall` to report its end on.
    */
   acquire(key: string): Promise<BreakerDecision>;
-  /** The call succeeded: closes a half-open breaker, resets the failure count. */
-  recordSuccess(key: string): Promise<void>;
-  /**
-   * The call failed with this category. Only infrastructure failures count (see
-   * countsAsBreakerFailure); others just release a half-open probe slot without counting.
-   * A failure in half_open reopens it (new cooldown).
-   */
-  recordFailure(key: string, category: ErrorCategory): Promise<void>;
-  /**
-   * A call that was acquired ended without an outcome that says anything about the
-   * provider (e.g. aborted by the user): releases a half-open probe slot.
-   */
-  release(key: string): Promise<void>;
   state(key: string): Promise<BreakerState>;
   /**
    * Subscribe to transitions; returns an unsubscribe function. Listener errors are caught
@@ -94,123 +104,111 @@ export function circuitOpenError(key: string, retryInMs: number): StructuredLLME
 }
 
 interface BreakerSettings {
-  readonly failureThreshold: number;
+  readonly failureRate: number;
+  readonly minimumCalls: number;
+  readonly windowMs: number;
+  /** A tenth of the window, rounded up to whole ms: the step the window slides by. */
+  readonly bucketMs: number;
   readonly cooldownMs: number;
   readonly halfOpenMaxProbes: number;
 }
 
+/** Buckets per window. */
+const BUCKETS = 10;
+
 /** How a call ended, as far as the breaker cares. */
 type Outcome = 'success' | 'failure' | 'neutral';
 
-/** A pure transition: the snapshot to write (undefined = unchanged) and what to answer. */
-interface Step<R> {
-  readonly next: BreakerSnapshot | undefined;
-  readonly result: R;
+/** What the breaker remembers of an admitted call, to count its end where it belongs. */
+interface Admission {
+  readonly key: string;
+  /** The bucket its admission was counted in (as running). */
+  readonly bucket: string;
+  /** The half-open episode (its openedAt) it probes, if it was a probe. */
+  readonly episode: number | undefined;
 }
 
 /** A snapshot with every field the transitions read made explicit. */
 interface Normalized {
   readonly state: BreakerState;
-  readonly consecutiveFailures: number;
   readonly openedAt: number;
   /** When it last opened, if it ever did (kept while closed: it names half-open episodes). */
   readonly lastOpenedAt: number | undefined;
+  readonly window: number;
   readonly probesInFlight: number;
 }
 
 function normalize(snapshot: BreakerSnapshot | undefined): Normalized {
   return {
     state: snapshot?.state ?? 'closed',
-    consecutiveFailures: snapshot?.consecutiveFailures ?? 0,
     // An opening time we do not know is treated as long past: let a probe find out.
     openedAt: snapshot?.openedAt ?? 0,
     lastOpenedAt: snapshot?.openedAt,
+    window: snapshot?.window ?? 0,
     probesInFlight: snapshot?.probesInFlight ?? 0,
   };
 }
 
-/** Closed with `consecutiveFailures`, remembering when it last opened. */
-function closed(current: Normalized, consecutiveFailures: number): BreakerSnapshot {
+/** Closed on a fresh window, remembering when it last opened. */
+function closed(current: Normalized, now: number): BreakerSnapshot {
+  // Strictly later than the window it leaves, even on a frozen clock.
+  const window = Math.max(now, current.window + 1);
   return current.lastOpenedAt === undefined
-    ? { state: 'closed', consecutiveFailures }
-    : { state: 'closed', consecutiveFailures, openedAt: current.lastOpenedAt };
+    ? { state: 'closed', window }
+    : { state: 'closed', openedAt: current.lastOpenedAt, window };
 }
 
 function opened(current: Normalized, now: number): BreakerSnapshot {
   return {
     state: 'open',
-    consecutiveFailures: current.consecutiveFailures + 1,
     // Strictly later than every earlier opening, even on a frozen clock and even after it
     // closed in between: the opening time also names the half-open episode probes belong
     // to, and a probe still running from an earlier episode must not count in a later one.
     openedAt: current.lastOpenedAt === undefined ? now : Math.max(now, current.lastOpenedAt + 1),
+    window: current.window,
   };
 }
 
-function acquireStep(
-  snapshot: BreakerSnapshot | undefined,
-  now: number,
-  settings: BreakerSettings,
-): Step<BreakerDecision> {
-  const current = normalize(snapshot);
-  if (current.state === 'closed') {
-    return { next: undefined, result: { allowed: true, state: 'closed' } };
-  }
-  if (current.state === 'open') {
-    const remaining = current.openedAt + settings.cooldownMs - now;
-    if (remaining > 0) {
-      return {
-        next: undefined,
-        result: { allowed: false, state: 'open', retryInMs: Math.ceil(remaining) },
-      };
-    }
-  }
-  const probes = current.state === 'open' ? 0 : current.probesInFlight;
-  if (probes >= settings.halfOpenMaxProbes) {
-    // When the running probes will finish is unknown; a cooldown is the honest order of size.
-    const refused: BreakerDecision = {
-      allowed: false,
-      state: 'half_open',
-      retryInMs: settings.cooldownMs,
-    };
-    return { next: undefined, result: refused };
-  }
-  return {
-    next: {
-      state: 'half_open',
-      consecutiveFailures: current.consecutiveFailures,
-      openedAt: current.openedAt,
-      probesInFlight: probes + 1,
-    },
-    result: { allowed: true, state: 'half_open' },
-  };
+/**
+ * The window says the provider is failing: enough ended calls, and a failure share at or
+ * above the threshold even if every running call succeeds.
+ */
+function tripped(counts: BreakerCounts, settings: BreakerSettings): boolean {
+  if (counts.calls < settings.minimumCalls || counts.failures === 0) return false;
+  const total = counts.calls + Math.max(0, counts.inFlight);
+  return counts.failures / total >= settings.failureRate;
 }
 
+/** Where an outcome leaves the breaker; undefined = unchanged. */
 function outcomeStep(
-  snapshot: BreakerSnapshot | undefined,
+  current: Normalized,
   outcome: Outcome,
-  wasProbe: boolean,
+  probe: boolean,
+  counts: () => Promise<BreakerCounts>,
   now: number,
   settings: BreakerSettings,
-): BreakerSnapshot | undefined {
-  const current = normalize(snapshot);
+): Promise<BreakerSnapshot | undefined> | BreakerSnapshot | undefined {
   switch (current.state) {
     case 'closed':
-      if (outcome === 'success')
-        return current.consecutiveFailures === 0 ? undefined : closed(current, 0);
-      if (outcome === 'neutral') return undefined;
-      if (current.consecutiveFailures + 1 >= settings.failureThreshold) {
-        return opened(current, now);
-      }
-      return closed(current, current.consecutiveFailures + 1);
+      return counts().then((window) =>
+        tripped(window, settings) ? opened(current, now) : undefined,
+      );
     case 'open':
-      // Calls that started before it opened say nothing new; the cooldown stands.
-      return undefined;
+      // A call that started before it opened and succeeds now: if the window, with it, no
+      // longer says the provider is failing, stop refusing a healthy provider.
+      if (outcome !== 'success') return undefined;
+      return counts().then((window) =>
+        window.calls >= settings.minimumCalls && !tripped(window, settings)
+          ? closed(current, now)
+          : undefined,
+      );
     case 'half_open':
-      if (outcome === 'success') return closed(current, 0);
+      // Any success is a full answer from the provider just now; only a probe's failure
+      // reopens it (older calls' failures belong to the outage that opened it).
+      if (outcome === 'success') return closed(current, now);
+      if (!probe) return undefined;
       if (outcome === 'failure') return opened(current, now);
-      if (!wasProbe || current.probesInFlight === 0) return undefined;
-      return { ...current, probesInFlight: current.probesInFlight - 1 };
+      return { ...current, probesInFlight: Math.max(0, current.probesInFlight - 1) };
   }
 }
 
@@ -222,59 +220,56 @@ function requireInteger(name: string, value: number, min: number): void {
   }
 }
 
-/**
- * Which of this breaker's allowed calls are still running, per key, grouped by the
- * half-open episode (its openedAt) they probe, or NOT_A_PROBE.
- *
- * Outcomes name only a key, not a call, so a call that started while closed and ends during
- * half_open would otherwise free a probe slot it never held. Attributing each ending to a
- * non-probe first keeps the probe count an upper bound, and exact once all calls end.
- */
-const NOT_A_PROBE = 'none';
-type PermitGroup = number | typeof NOT_A_PROBE;
-
-function createPermitLedger() {
-  const byKey = new Map<string, Map<PermitGroup, number>>();
-  return {
-    add(key: string, group: PermitGroup): void {
-      const groups = byKey.get(key) ?? new Map<PermitGroup, number>();
-      groups.set(group, (groups.get(group) ?? 0) + 1);
-      byKey.set(key, groups);
-    },
-    /** Ends one running call; true when it must have been a probe of `episode`. */
-    take(key: string, episode: number | undefined): boolean {
-      const groups = byKey.get(key);
-      if (groups === undefined) return false;
-      const other = [...groups.keys()].find((group) => group !== episode);
-      const group = other ?? episode;
-      if (group === undefined) return false;
-      const left = (groups.get(group) ?? 0) - 1;
-      if (left > 0) groups.set(group, left);
-      else groups.delete(group);
-      if (groups.size === 0) byKey.delete(key);
-      return other === undefined;
-    },
-  };
-}
-
-export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
-  const settings: BreakerSettings = {
-    failureThreshold: options.failureThreshold ?? 5,
+function settingsFrom(options: CircuitBreakerOptions): BreakerSettings {
+  if ('failureThreshold' in options) {
+    throw new RangeError(
+      'failureThreshold was replaced by failureRate and minimumCalls: the breaker opens on a failure rate over a sliding window (windowMs), not on consecutive failures',
+    );
+  }
+  const windowMs = options.windowMs ?? 30_000;
+  const settings = {
+    failureRate: options.failureRate ?? 0.5,
+    minimumCalls: options.minimumCalls ?? 20,
+    windowMs,
+    bucketMs: Math.ceil(windowMs / BUCKETS),
     cooldownMs: options.cooldownMs ?? 30_000,
     halfOpenMaxProbes: options.halfOpenMaxProbes ?? 1,
   };
-  requireInteger('failureThreshold', settings.failureThreshold, 1);
+  const rate = settings.failureRate;
+  if (!(Number.isFinite(rate) && rate > 0 && rate <= 1)) {
+    throw new RangeError(`failureRate must be a number in (0, 1], got ${String(rate)}`);
+  }
+  requireInteger('minimumCalls', settings.minimumCalls, 1);
+  requireInteger('windowMs', settings.windowMs, 1);
   requireInteger('halfOpenMaxProbes', settings.halfOpenMaxProbes, 1);
   if (!Number.isFinite(settings.cooldownMs) || settings.cooldownMs < 0) {
     throw new RangeError(
       `cooldownMs must be a finite number >= 0, got ${String(settings.cooldownMs)}`,
     );
   }
+  return settings;
+}
+
+async function settled<T>(value: T | Promise<T>): Promise<T> {
+  return isPromiseLike(value) ? await value : value;
+}
+
+/**
+ * A circuit breaker per key that opens on a failure rate over a sliding time window.
+ *
+ * Calls are counted twice: as running from their admission (in the bucket of that
+ * moment) until they end, and as ended, with their outcome, in the bucket of their end.
+ * Running calls count as not failed, so a burst of early failures among many calls still
+ * running (a few resets among a thousand healthy streams) cannot open it; it opens once
+ * the failures are at least `failureRate` of ended plus running calls in the window.
+ */
+export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
+  const settings = settingsFrom(options);
+  const ttlMs = settings.windowMs + settings.bucketMs;
   const store = options.store ?? createInMemoryBreakerStore();
   // Looked up per call so fake clocks installed after creation still apply.
   const now = options.now ?? (() => Date.now());
   const listeners = new Set<{ readonly listener: (change: BreakerStateChange) => void }>();
-  const permits = createPermitLedger();
   const queues = new Map<string, Promise<unknown>>();
 
   /** Runs operations on one key one at a time, so an async store cannot interleave them. */
@@ -300,23 +295,27 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     }
   }
 
-  /**
-   * Reads, decides and writes back. With a synchronous store nothing awaits in between,
-   * which makes the step atomic even for breakers sharing the store.
-   */
-  async function update<R>(
+  /** The bucket of `at` in window `window`, and the ids of the whole window ending there. */
+  function bucketStart(at: number): number {
+    return Math.floor(at / settings.bucketMs) * settings.bucketMs;
+  }
+  function bucketId(window: number, start: number): string {
+    return `${window}:${start}`;
+  }
+  function windowIds(window: number, at: number): string[] {
+    const last = bucketStart(at);
+    return Array.from({ length: BUCKETS }, (_, i) =>
+      bucketId(window, last - i * settings.bucketMs),
+    );
+  }
+
+  async function write(
     key: string,
-    decide: (snapshot: BreakerSnapshot | undefined, at: number) => Step<R>,
-  ): Promise<Step<R>> {
-    const read = store.get(key);
-    const snapshot = isPromiseLike(read) ? await read : read;
-    const at = now();
-    const step = decide(snapshot, at);
-    const { next } = step;
-    if (next === undefined) return step;
-    const written = store.set(key, next);
-    if (isPromiseLike(written)) await written;
-    const from = snapshot?.state ?? 'closed';
+    from: BreakerState,
+    next: BreakerSnapshot,
+    at: number,
+  ): Promise<void> {
+    await settled(store.set(key, next));
     if (next.state !== from) {
       emit({
         key,
@@ -326,42 +325,84 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         ...(next.state === 'open' ? { retryInMs: settings.cooldownMs } : {}),
       });
     }
-    return step;
   }
 
-  function recordOutcome(key: string, outcome: Outcome): Promise<void> {
+  function admitted(admission: Admission, state: BreakerState): BreakerDecision {
+    let ended = false;
+    const end = (outcome: Outcome): Promise<void> => {
+      if (ended) return Promise.resolve();
+      ended = true;
+      return record(admission, outcome);
+    };
+    return {
+      allowed: true,
+      state,
+      call: {
+        succeeded: () => end('success'),
+        failed: (category) => end(countsAsBreakerFailure(category) ? 'failure' : 'neutral'),
+        released: () => end('neutral'),
+      },
+    };
+  }
+
+  function acquire(key: string): Promise<BreakerDecision> {
     return serialize(key, async () => {
-      await update(key, (snapshot, at) => {
-        const episode = snapshot?.state === 'half_open' ? normalize(snapshot).openedAt : undefined;
-        const wasProbe = permits.take(key, episode);
-        return { next: outcomeStep(snapshot, outcome, wasProbe, at, settings), result: undefined };
-      });
+      const snapshot = await settled(store.get(key));
+      const at = now();
+      const current = normalize(snapshot);
+      const bucket = bucketId(current.window, bucketStart(at));
+      if (current.state === 'closed') {
+        await settled(store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs));
+        return admitted({ key, bucket, episode: undefined }, 'closed');
+      }
+      if (current.state === 'open') {
+        const remaining = current.openedAt + settings.cooldownMs - at;
+        if (remaining > 0) {
+          return { allowed: false, state: 'open', retryInMs: Math.ceil(remaining) };
+        }
+      }
+      const probes = current.state === 'open' ? 0 : current.probesInFlight;
+      if (probes >= settings.halfOpenMaxProbes) {
+        // When the running probes will finish is unknown; a cooldown is the honest order of size.
+        return { allowed: false, state: 'half_open', retryInMs: settings.cooldownMs };
+      }
+      const next: BreakerSnapshot = {
+        state: 'half_open',
+        openedAt: current.openedAt,
+        window: current.window,
+        probesInFlight: probes + 1,
+      };
+      await write(key, current.state, next, at);
+      // Counted only once the store accepted the grant.
+      await settled(store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs));
+      return admitted({ key, bucket, episode: current.openedAt }, 'half_open');
+    });
+  }
+
+  function record(admission: Admission, outcome: Outcome): Promise<void> {
+    const { key } = admission;
+    return serialize(key, async () => {
+      const snapshot = await settled(store.get(key));
+      const at = now();
+      const current = normalize(snapshot);
+      await settled(
+        store.add(key, admission.bucket, { calls: 0, failures: 0, inFlight: -1 }, ttlMs),
+      );
+      if (outcome !== 'neutral') {
+        const delta = { calls: 1, failures: outcome === 'failure' ? 1 : 0, inFlight: 0 };
+        await settled(store.add(key, bucketId(current.window, bucketStart(at)), delta, ttlMs));
+      }
+      const probe = current.state === 'half_open' && admission.episode === current.openedAt;
+      const counts = (): Promise<BreakerCounts> =>
+        settled(store.sum(key, windowIds(current.window, at)));
+      const next = await settled(outcomeStep(current, outcome, probe, counts, at, settings));
+      if (next !== undefined) await write(key, current.state, next, at);
     });
   }
 
   return {
-    acquire: (key) =>
-      serialize(key, async () => {
-        const { next, result } = await update(key, (snapshot, at) =>
-          acquireStep(snapshot, at, settings),
-        );
-        // Recorded only once the store accepted the grant; a probe always writes a snapshot.
-        if (result.allowed) {
-          const episode = result.state === 'half_open' ? next?.openedAt : undefined;
-          permits.add(key, episode ?? NOT_A_PROBE);
-        }
-        return result;
-      }),
-    recordSuccess: (key) => recordOutcome(key, 'success'),
-    recordFailure: (key, category) =>
-      recordOutcome(key, countsAsBreakerFailure(category) ? 'failure' : 'neutral'),
-    release: (key) => recordOutcome(key, 'neutral'),
-    state: (key) =>
-      serialize(key, async () => {
-        const read = store.get(key);
-        const snapshot = isPromiseLike(read) ? await read : read;
-        return snapshot?.state ?? 'closed';
-      }),
+    acquire,
+    state: (key) => serialize(key, async () => (await settled(store.get(key)))?.state ?? 'closed'),
     onStateChange: (listener) => {
       const subscription = { listener };
       listeners.add(subscription);

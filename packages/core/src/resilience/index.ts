@@ -1,11 +1,13 @@
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
 export {
+  type BreakerCounts,
   type BreakerSnapshot,
   type BreakerState,
   type BreakerStore,
   createInMemoryBreakerStore,
 } from './breaker-store.ts';
 export {
+  type BreakerCall,
   type BreakerDecision,
   type BreakerStateChange,
   type CircuitBreaker,

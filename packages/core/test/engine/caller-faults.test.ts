@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   type BreakerStore,
+  createInMemoryBreakerStore,
   createProgressEstimator,
   type ProgressEventType,
 } from '../../src/index.ts';
@@ -20,10 +21,8 @@ const quietLogger = () => {
 
 describe('faults in the caller’s own parts', () => {
   it('a breaker store that fails leaves the request to go on without the breaker', async () => {
-    const store: BreakerStore = {
-      get: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
-      set: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
-    };
+    const outage = () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379'));
+    const store: BreakerStore = { get: outage, set: outage, add: outage, sum: outage };
     const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 16 }] });
     const { warn, logger } = quietLogger();
     const stream = service(provider, { breaker: { store }, logger }).routeStructuredStreaming({
@@ -34,11 +33,35 @@ describe('faults in the caller’s own parts', () => {
     expect(responses.at(-1)).toMatchObject({ isComplete: true, error: undefined });
     await expect(stream.result).resolves.toEqual(profile);
     expect(provider.calls).toHaveLength(1);
+    // Not admitted, so there is no call to report the success on.
     expect(warn.mock.calls.map((call) => call[0])).toEqual([
       'Circuit breaker acquire failed; the request goes on without the breaker',
-      'Circuit breaker recordSuccess failed; the request goes on without the breaker',
     ]);
     expect(warn.mock.calls[0]?.[1]).toMatchObject({ error: 'ECONNREFUSED 127.0.0.1:6379' });
+  });
+
+  it('a breaker store that fails after admitting the call leaves the value intact', async () => {
+    const memory = createInMemoryBreakerStore();
+    const store: BreakerStore = {
+      get: (key) => memory.get(key),
+      set: (key, snapshot) => memory.set(key, snapshot),
+      // Counting the call's end fails: the store went away while the call ran.
+      add: (key, bucket, delta, ttlMs) =>
+        delta.inFlight < 0
+          ? Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379'))
+          : memory.add(key, bucket, delta, ttlMs),
+      sum: (key, buckets) => memory.sum(key, buckets),
+    };
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 16 }] });
+    const { warn, logger } = quietLogger();
+    const value = await service(provider, { breaker: { store }, logger }).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+    });
+    expect(value).toEqual(profile);
+    expect(warn.mock.calls.map((call) => call[0])).toEqual([
+      'Circuit breaker recordSuccess failed; the request goes on without the breaker',
+    ]);
   });
 
   it.each<ProgressEventType>(['start', 'progress', 'complete'])(

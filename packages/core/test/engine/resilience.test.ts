@@ -297,7 +297,7 @@ describe('fallbacks and the circuit breaker', () => {
   it('skip a model whose breaker is open without calling it', async () => {
     const primary = createMockProvider({ id: 'a', responses: [{ error: { status: 500 } }] });
     const backup = createMockProvider({ id: 'b', responses: [{ json: profile }] });
-    const breaker = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    const breaker = createCircuitBreaker({ minimumCalls: 2, cooldownMs: 60_000 });
     const llm = service([primary, backup], { breaker });
     const request = {
       prompt: 'Ada',
@@ -317,7 +317,7 @@ describe('fallbacks and the circuit breaker', () => {
 
   it('does not count validation failures against the breaker', async () => {
     const provider = createMockProvider({ responses: [{ json: { wrong: true } }] });
-    const breaker = createCircuitBreaker({ failureThreshold: 1 });
+    const breaker = createCircuitBreaker({ minimumCalls: 1 });
     const llm = service(provider, { breaker });
     await expect(
       llm.routeStructured({ prompt: 'x', responseModel: profileModel, maxRetries: 2 }),
@@ -332,7 +332,7 @@ describe('fallbacks and the circuit breaker', () => {
     const provider = createMockProvider({
       responses: [{ json: profile, chunkSize: 4, delayMs: 10 }],
     });
-    const breaker = createCircuitBreaker({ failureThreshold: 1 });
+    const breaker = createCircuitBreaker({ minimumCalls: 1 });
     const llm = service(provider, { breaker });
     for (let i = 0; i < 2; i++) {
       const stream = llm.routeStructuredStreaming({
@@ -369,7 +369,7 @@ describe('fallbacks and the circuit breaker', () => {
       warn: (m: string) => void warnings.push(m),
       error() {},
     };
-    const llm = service(provider, { breaker: { failureThreshold: 1, cooldownMs: 30_000 }, logger });
+    const llm = service(provider, { breaker: { minimumCalls: 1, cooldownMs: 30_000 }, logger });
     await expect(
       llm.routeStructured({ prompt: 'x', responseModel: profileModel, maxRetries: 0 }),
     ).rejects.toMatchObject({ category: 'server' });

@@ -250,7 +250,7 @@ describe('retries and fallbacks', () => {
       service(provider, {
         observers: [observer],
         defaultModel: 'a/big',
-        breaker: createCircuitBreaker({ failureThreshold: 2 }),
+        breaker: createCircuitBreaker({ minimumCalls: 2 }),
       }).routeStructuredStreaming({
         prompt: 'x',
         responseModel: sampleProfileModel,
@@ -337,7 +337,7 @@ describe('failed requests', () => {
     const provider = createMockProvider({ responses: [{ error: { status: 500 } }] });
     const llm = service(provider, {
       observers: [observer],
-      breaker: createCircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 }),
+      breaker: createCircuitBreaker({ minimumCalls: 1, cooldownMs: 60_000 }),
     });
     await drain(
       llm.routeStructuredStreaming({

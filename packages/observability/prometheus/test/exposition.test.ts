@@ -31,7 +31,7 @@ async function realTraffic(metrics: PrometheusObserver): Promise<void> {
   });
   const llm = service([a, b], {
     observers: [metrics],
-    breaker: createCircuitBreaker({ failureThreshold: 2 }),
+    breaker: createCircuitBreaker({ minimumCalls: 2 }),
   });
   await drain(
     llm.routeStructuredStreaming({

@@ -341,7 +341,7 @@ describe('circuit breaker state', () => {
     const llm = service(provider, {
       observers: [metrics],
       defaultModel: 'a/big',
-      breaker: createCircuitBreaker({ failureThreshold: 2, cooldownMs: 10_000, now: () => clock }),
+      breaker: createCircuitBreaker({ minimumCalls: 2, cooldownMs: 10_000, now: () => clock }),
     });
     const gauge = `${P}circuit_breaker_state{provider="a",model="a/big"}`;
     await drain(
@@ -367,7 +367,7 @@ describe('circuit breaker state', () => {
     const provider = createMockProvider({ responses: [{ error: { status: 500 } }] });
     const llm = service(provider, {
       observers: [metrics],
-      breaker: createCircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 }),
+      breaker: createCircuitBreaker({ minimumCalls: 1, cooldownMs: 60_000 }),
     });
     const request = { prompt: 'x', responseModel: sampleProfileModel, maxRetries: 0 };
     await drain(llm.routeStructuredStreaming(request));
