@@ -17,7 +17,7 @@
  *   -->
  */
 
-export type BlockMode = 'run' | 'typecheck' | 'illustrative';
+type BlockMode = 'run' | 'typecheck' | 'illustrative';
 
 export interface DocBlock {
   /** The Markdown file, relative to the repository root. */
