@@ -21,7 +21,13 @@ function pnpm(args: readonly string[], cwd: string): string {
   if (execPath !== undefined && /pnpm/.test(execPath)) {
     return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
   }
-  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8' });
+  // Without the pnpm-only `npm_config_*` settings of a surrounding pnpm run: npx
+  // (npm) would warn "Unknown env config" for each.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.toLowerCase().startsWith('npm_config_')) env[name] = value;
+  }
+  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8', env });
 }
 
 interface PublishedPackage {
