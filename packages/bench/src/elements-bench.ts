@@ -10,7 +10,7 @@
  * full gc every 5,000 elements (what the request really keeps) and without gc
  * (live plus not yet collected garbage), relative to `heapUsed` before it started.
  *
- *   node --conditions=@structllm/source --expose-gc src/elements-bench.ts [--quick] [--json out.json]
+ *   node --conditions=@structllm/source --expose-gc src/elements-bench.ts [--quick] [--check] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -20,11 +20,12 @@ import {
   StructuredLLMService,
 } from '@structllm/core';
 import { seededRandom } from '@structllm/testing';
+import { reportGoals } from './goals.ts';
 import { collectGarbage, hasGc } from './heap.ts';
 import { measureInterleaved } from './measure.ts';
 import { benchFlags, replayProvider } from './replay.ts';
 
-const { quick, jsonOut } = benchFlags();
+const { quick, check: checkGoals, jsonOut } = benchFlags();
 
 const TARGET_BYTES = quick ? 20_000_000 : 100_000_000;
 const CHUNK_SIZE = 256;
@@ -251,12 +252,22 @@ const heapNote = hasGc() ? '' : ' (run with --expose-gc for the retained figure)
 console.log(
   `\nPeak heap growth while streaming: ${(peakRetained / MB).toFixed(1)} MB retained (after gc), ${(peakRaw / MB).toFixed(1)} MB including uncollected garbage${heapNote}`,
 );
-const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
-console.log(
-  `- ${verdict(hasGc() && peakRetained <= 32 * MB)} peak heap growth ≤ 32 MB: ${(peakRetained / MB).toFixed(1)} MB`,
-);
-console.log(
-  `- ${verdict(ratio <= 1.5)} elements() ≤ 1.5× the bare parser (+releaseLast): ×${ratio.toFixed(2)} (×${thinnedRatio.toFixed(2)} with streamingChunkSize ${THINNED})`,
+reportGoals(
+  [
+    {
+      name: 'peak heap growth ≤ 32 MB',
+      actual: hasGc()
+        ? `${(peakRetained / MB).toFixed(1)} MB`
+        : 'not measured (run with --expose-gc)',
+      pass: hasGc() ? peakRetained <= 32 * MB : undefined,
+    },
+    {
+      name: 'elements() ≤ 1.5× the bare parser (+releaseLast)',
+      actual: `×${ratio.toFixed(2)} (×${thinnedRatio.toFixed(2)} with streamingChunkSize ${THINNED})`,
+      pass: ratio <= 1.5,
+    },
+  ],
+  checkGoals,
 );
 if (jsonOut !== undefined) {
   writeFileSync(

@@ -4,7 +4,7 @@
  * progress, breaker, tracker) against the bare parser fed the same chunks, and
  * the fixed cost of a request (a tiny answer, no observers).
  *
- *   node --conditions=@structllm/source --expose-gc src/engine-bench.ts [--quick] [--json out.json]
+ *   node --conditions=@structllm/source --expose-gc src/engine-bench.ts [--quick] [--check] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -18,10 +18,11 @@ import {
 } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
 import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
+import { reportGoals } from './goals.ts';
 import { measureInterleaved } from './measure.ts';
 import { benchFlags, replayProvider } from './replay.ts';
 
-const { quick, jsonOut } = benchFlags();
+const { quick, check, jsonOut } = benchFlags();
 
 async function bareParser(chunks: readonly string[]): Promise<unknown> {
   // The same async delivery as the engine gets, so only the engine's work differs.
@@ -211,17 +212,27 @@ console.log(`| --- | ${rows.map(() => '---').join(' | ')} |`);
 console.log(
   `\nFixed cost per request (tiny answer, MockProvider, breaker and tracker on, no observers): ${perRequestUs.toFixed(1)} µs`,
 );
-const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
 const coarse = rows.find((row) => row.chunkSize === 64);
 const fine = rows.find((row) => row.chunkSize === 4);
-console.log(
-  `- ${verdict((coarse?.ratio ?? Infinity) <= 1.5)} 1 MB through the engine ≤ 1.5× the bare parser (64-char chunks): ×${coarse?.ratio.toFixed(2)}`,
-);
-console.log(
-  `- ${verdict((fine?.ratio ?? Infinity) <= 1.5)} the same with 4-char chunks (one partial per chunk): ×${fine?.ratio.toFixed(2)} (the relay floor alone: ×${fine?.relayRatio.toFixed(2)})`,
-);
-console.log(
-  `- ${verdict(perRequestUs <= 50)} fixed cost per request ≤ 50 µs: ${perRequestUs.toFixed(1)} µs`,
+reportGoals(
+  [
+    {
+      name: '1 MB through the engine ≤ 1.5× the bare parser (64-char chunks)',
+      actual: `×${coarse?.ratio.toFixed(2)}`,
+      pass: (coarse?.ratio ?? Number.POSITIVE_INFINITY) <= 1.5,
+    },
+    {
+      name: 'the same with 4-char chunks (one partial per chunk)',
+      actual: `×${fine?.ratio.toFixed(2)} (the relay floor alone: ×${fine?.relayRatio.toFixed(2)})`,
+      pass: (fine?.ratio ?? Number.POSITIVE_INFINITY) <= 1.5,
+    },
+    {
+      name: 'fixed cost per request ≤ 50 µs',
+      actual: `${perRequestUs.toFixed(1)} µs`,
+      pass: perRequestUs <= 50,
+    },
+  ],
+  check,
 );
 if (jsonOut !== undefined)
   writeFileSync(jsonOut, `${JSON.stringify({ rows, perRequestUs }, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * registered, and with an SDK recording spans and metrics), and with both; then
  * each observer's own cost per chunk, calling its `onChunk` hook directly.
  *
- *   node --conditions=@structllm/source --expose-gc src/observer-bench.ts [--quick] [--json out.json]
+ *   node --conditions=@structllm/source --expose-gc src/observer-bench.ts [--quick] [--check] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -18,10 +18,11 @@ import { createOpenTelemetryObserver } from '@structllm/otel';
 import { createPrometheusObserver } from '@structllm/prometheus';
 import { createMockProvider } from '@structllm/testing';
 import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
+import { reportGoals } from './goals.ts';
 import { measureInterleaved } from './measure.ts';
 import { benchFlags } from './replay.ts';
 
-const { quick, jsonOut } = benchFlags();
+const { quick, check, jsonOut } = benchFlags();
 
 /** A metric reader nobody collects from: the cost measured is recording, not exporting. */
 class IdleReader extends MetricReader {
@@ -175,7 +176,6 @@ for (const [name, ns] of Object.entries(hooks))
       : `- ${name}: ${ns.toFixed(1)} ns per chunk`,
   );
 
-const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
 const coarse = rows.find((row) => row.chunkSize === 64);
 const both = 'prometheus + otel + SDK';
 const coarseBase = coarse?.medians['no observer'] ?? Number.NaN;
@@ -188,11 +188,20 @@ const worstPerChunkUs = Math.max(
       row.chunks,
   ),
 );
-console.log(
-  `- ${verdict(addedPercent <= 5)} both observers add ≤ 5 % to the 1 MB stream (64-char chunks): ${addedPercent.toFixed(1)} %`,
-);
-console.log(
-  `- ${verdict(worstPerChunkUs <= 1)} both observers add ≤ 1 µs per chunk (end to end, worst chunk size): ${worstPerChunkUs.toFixed(3)} µs`,
+reportGoals(
+  [
+    {
+      name: 'both observers add ≤ 5 % to the 1 MB stream (64-char chunks)',
+      actual: `${addedPercent.toFixed(1)} %`,
+      pass: addedPercent <= 5,
+    },
+    {
+      name: 'both observers add ≤ 1 µs per chunk (end to end, worst chunk size)',
+      actual: `${worstPerChunkUs.toFixed(3)} µs`,
+      pass: worstPerChunkUs <= 1,
+    },
+  ],
+  check,
 );
 if (jsonOut !== undefined)
   writeFileSync(

@@ -4,7 +4,11 @@
  * every 4-character chunk. Prints a Markdown report to stdout (progress goes to
  * stderr).
  *
- *   node --conditions=@structllm/source --expose-gc src/parser-bench.ts [--json out.json] [--quick]
+ *   node --conditions=@structllm/source --expose-gc src/parser-bench.ts [--json out.json] [--quick] [--full] [--check]
+ *
+ * The two quadratic peers (they re-parse the accumulated text per chunk) run at
+ * 10 KB and 20 KB; `--full` also runs them at 100 KB, minutes each. `--check`
+ * exits 1 when a goal fails.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
@@ -12,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createJsonStreamParser } from '@structllm/core';
 import { type Contender, contenders, type RunResult, type StreamInput } from './contenders.ts';
 import { generateCatalogue, splitChunks } from './documents.ts';
+import { goalsExitCode } from './goals.ts';
 import { hasGc, retainedSizeOf } from './heap.ts';
 import {
   type BenchEntry,
@@ -34,6 +39,9 @@ import { assertSameValue } from './verify.ts';
 const CHUNK_SIZE = 4;
 /** A contender whose time grows faster than size^this between the probe and 100 KB is capped. */
 const SUPERLINEAR_EXPONENT = 1.5;
+const SMALL_LABEL = '100 KB';
+/** Where the quadratic peers stop without `--full`: at 100 KB they take seconds per document. */
+const CAPPED_LABEL = '20 KB';
 
 const { values: args } = parseArgs({
   // `pnpm bench -- --json x` forwards the `--` through the root script: ignore it.
@@ -41,20 +49,25 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
     'gc-between': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'Usage: node --conditions=@structllm/source --expose-gc src/parser-bench.ts [--json <file>] [--quick]\n' +
+    'Usage: node --conditions=@structllm/source --expose-gc src/parser-bench.ts [--json <file>] [--quick] [--full] [--check]\n' +
       '  --json <file>  also write the results as JSON\n' +
       '  --quick        fewer iterations (smoke test; figures are noisier)\n' +
+      `  --full         run the quadratic peers at ${SMALL_LABEL} too (minutes each), not only at ${CAPPED_LABEL}\n` +
+      '  --check        exit 1 when a goal fails\n' +
       '  --gc-between   full gc before every timed run instead of a steady-state heap\n',
   );
   process.exit(0);
 }
 const quick = args.quick;
+const full = args.full;
 const gcBetween = args['gc-between'];
 
 function log(message: string): void {
@@ -141,7 +154,8 @@ if (!hasGc()) log('warning: no --expose-gc; heap figures are skipped and runs ar
 
 log('generating documents');
 const probeDoc = prepare('10 KB', 10_000);
-const smallDoc = prepare('100 KB', 100_000);
+const smallDoc = prepare(SMALL_LABEL, 100_000);
+const cappedDoc = full ? smallDoc : prepare(CAPPED_LABEL, 20_000);
 const largeDoc = prepare('1 MB', 1_000_000);
 
 // 1. Scaling probe (also the warmup of the quadratic contenders).
@@ -151,23 +165,34 @@ const probe = await runSize(contenders, probeDoc, (c) =>
     : { warmup: 3, settle: 2, batch: 5, iterations: quick ? 5 : 15, maxTimeMs: 2_000 },
 );
 
-// 2. 100 KB. Quadratic contenders take seconds per document here: they are warm
-// from the probe, so their first timed run is also the one verified.
-const small = await runSize(contenders, smallDoc, (c) =>
-  c.quadratic
-    ? { warmup: 0, iterations: quick ? 1 : 3, batch: 1 }
-    : { warmup: 2, settle: 2, batch: 10, iterations: quick ? 5 : 20, maxTimeMs: 4_000 },
+// 2. 100 KB, and the quadratic contenders at 20 KB unless --full: at 100 KB they
+// take seconds per document. They are warm from the probe, so their first timed
+// run is also the one verified.
+const quadraticOptions = (): MeasureOptions => ({ warmup: 0, iterations: quick ? 1 : 3, batch: 1 });
+const small = await runSize(
+  contenders.filter((c) => full || !c.quadratic),
+  smallDoc,
+  (c) =>
+    c.quadratic
+      ? quadraticOptions()
+      : { warmup: 2, settle: 2, batch: 10, iterations: quick ? 5 : 20, maxTimeMs: 4_000 },
 );
+if (!full) {
+  const quadratic = contenders.filter((c) => c.quadratic);
+  for (const [id, result] of await runSize(quadratic, cappedDoc, quadraticOptions)) {
+    small.set(id, result);
+  }
+}
 
 // 3. Classify, then 1 MB for everything that is not capped.
 const growth = new Map<string, { exponent: number; timeRatio: number }>();
 for (const c of contenders) {
   const t10 = (probe.get(c.id) as SizeResult).measurement.median;
-  const t100 = (small.get(c.id) as SizeResult).measurement.median;
-  const timeRatio = t100 / t10;
+  const measured = small.get(c.id) as SizeResult;
+  const timeRatio = measured.measurement.median / t10;
   growth.set(c.id, {
     timeRatio,
-    exponent: Math.log(timeRatio) / Math.log(smallDoc.info.bytes / probeDoc.info.bytes),
+    exponent: Math.log(timeRatio) / Math.log(measured.bytes / probeDoc.info.bytes),
   });
 }
 const capped = (c: Contender): 'declared' | 'measured' | undefined => {
@@ -229,6 +254,7 @@ const results: BenchResults = {
     cpus: `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`,
     chunkSize: CHUNK_SIZE,
     quick,
+    full,
     gcBetween,
     elapsedMs: performance.now() - started,
     documents: { probe: probeDoc.info, small: smallDoc.info, large: largeDoc.info },
@@ -239,6 +265,8 @@ const results: BenchResults = {
 };
 
 process.stdout.write(renderReport(results));
+process.exitCode = goalsExitCode(results.goals, args.check);
+if (process.exitCode !== 0) log('--check: a goal failed');
 if (args.json !== undefined) {
   writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${args.json}`);

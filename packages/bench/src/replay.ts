@@ -5,13 +5,21 @@
  */
 import type { ProviderCall, ProviderPart, StructuredProvider } from '@structllm/core';
 
-/** `--quick` (a smoke run) and `--json <file>` (also write the figures there). */
+/**
+ * `--quick` (a smoke run), `--json <file>` (also write the figures there) and
+ * `--check` (exit 1 when a goal fails).
+ */
 export function benchFlags(argv: readonly string[] = process.argv.slice(2)): {
   readonly quick: boolean;
+  readonly check: boolean;
   readonly jsonOut: string | undefined;
 } {
   const at = argv.indexOf('--json');
-  return { quick: argv.includes('--quick'), jsonOut: at === -1 ? undefined : argv[at + 1] };
+  return {
+    quick: argv.includes('--quick'),
+    check: argv.includes('--check'),
+    jsonOut: at === -1 ? undefined : argv[at + 1],
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Renders a parser benchmark run as Markdown. */
+import { formatGoal } from './goals.ts';
 import type { BenchResults, ContenderResult, DocumentInfo, SizeResult } from './results.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -32,19 +33,23 @@ function row(
 ): string[] {
   const label = c.version === undefined ? c.name : `${c.name} ${c.version}`;
   const { small, probe } = results.meta.documents;
-  const smallMs = formatMs(c.small.measurement.median);
+  const at = c.small.document;
+  const smallMs =
+    at === small.label
+      ? formatMs(c.small.measurement.median)
+      : `not run (${formatMs(c.small.measurement.median)} at ${at}; \`--full\` runs it)`;
   if (c.large === undefined) {
     const baseSmall = base?.small.measurement.median;
     const why = c.capped === 'measured' ? 'quadratic, measured superlinear' : 'quadratic';
     return [
       label,
       smallMs,
-      `capped at 100 KB (${why})`,
-      `${integer.format(msPerMb(c.small))} (at 100 KB)`,
-      baseSmall === undefined
+      `capped at ${at} (${why})`,
+      `${integer.format(msPerMb(c.small))} (at ${at})`,
+      baseSmall === undefined || at !== small.label
         ? 'n/a'
-        : `${times(c.small.measurement.median / baseSmall)} (at 100 KB)`,
-      `n/a (${probe.label}→100 KB: ${times(c.probeTimeRatio)} for ${times(small.bytes / probe.bytes)} bytes)`,
+        : `${times(c.small.measurement.median / baseSmall)} (at ${at})`,
+      `n/a (${probe.label}→${at}: ${times(c.probeTimeRatio)} for ${times(c.small.bytes / probe.bytes)} bytes)`,
     ];
   }
   const baseLarge = base?.large?.measurement.median;
@@ -89,6 +94,7 @@ export function renderReport(results: BenchResults): string {
   out.push(
     `${meta.date} · Node ${meta.node} · ${meta.platform} · ${meta.cpus}` +
       `${meta.quick ? ' · --quick (fewer iterations)' : ''}` +
+      `${meta.full ? ' · --full' : ''}` +
       ` · ${meta.gcBetween ? 'full gc before every timed run' : 'full gc + 2 untimed settling runs before each batch of timed runs'}` +
       ` · ran in ${(meta.elapsedMs / 1000).toFixed(0)} s`,
     '',
@@ -121,10 +127,7 @@ export function renderReport(results: BenchResults): string {
   );
 
   out.push('### Goals for structllm', '');
-  for (const goal of goals) {
-    const verdict = goal.pass === undefined ? 'N/A ' : goal.pass ? 'PASS' : 'FAIL';
-    out.push(`- **${verdict}** ${goal.name}: ${goal.actual}`);
-  }
+  for (const goal of goals) out.push(formatGoal(goal));
   out.push('');
 
   const pc = ours.perChunk;
@@ -157,8 +160,8 @@ export function renderReport(results: BenchResults): string {
     const sizes = [c.small, c.large].filter((s): s is SizeResult => s !== undefined);
     const runs = sizes.map(describeRuns).join('; ');
     const growth =
-      `${probe.label}→100 KB: time ${times(c.probeTimeRatio)} for ` +
-      `${times(small.bytes / probe.bytes)} bytes, exponent ${c.probeExponent.toFixed(2)}`;
+      `${probe.label}→${c.small.document}: time ${times(c.probeTimeRatio)} for ` +
+      `${times(c.small.bytes / probe.bytes)} bytes, exponent ${c.probeExponent.toFixed(2)}`;
     const pkg = c.version === undefined ? '' : ` (${c.packageName}@${c.version})`;
     out.push(`- **${c.name}**${pkg}: ${c.perChunk}`, `  Runs: ${runs}. Growth ${growth}.`);
   }

@@ -2,6 +2,7 @@
  * The shape of a parser benchmark run (also what `--json` writes) and the
  * evaluation of structllm's goals against it.
  */
+import type { Goal } from './goals.ts';
 import type { Measurement } from './measure.ts';
 import type { PerChunkCost } from './stream-profile.ts';
 
@@ -34,10 +35,11 @@ export interface ContenderResult {
   readonly quadratic: boolean;
   /** Not run at 1 MB; `measured` when the 10 KB → 100 KB probe showed superlinear time. */
   readonly capped: 'declared' | 'measured' | undefined;
-  /** log(time ratio) / log(size ratio) between the probe and the 100 KB document: 1 linear, 2 quadratic. */
+  /** log(time ratio) / log(size ratio) between the probe and `small`: 1 linear, 2 quadratic. */
   readonly probeExponent: number;
   readonly probeTimeRatio: number;
   readonly probe: SizeResult;
+  /** At 100 KB; at 20 KB for a quadratic contender without `--full`. */
   readonly small: SizeResult;
   readonly large: SizeResult | undefined;
 }
@@ -51,13 +53,6 @@ export interface HeapResult {
   readonly ratio: number;
 }
 
-export interface Goal {
-  readonly name: string;
-  readonly actual: string;
-  /** `undefined` when it could not be evaluated (e.g. no `--expose-gc`). */
-  readonly pass: boolean | undefined;
-}
-
 export interface BenchResults {
   readonly meta: {
     readonly date: string;
@@ -66,6 +61,8 @@ export interface BenchResults {
     readonly cpus: string;
     readonly chunkSize: number;
     readonly quick: boolean;
+    /** `--full`: the quadratic peers ran at 100 KB too (else they stop at 20 KB). */
+    readonly full: boolean;
     /** Full gc before every timed run (`--gc-between`); otherwise before each batch, then settling runs. */
     readonly gcBetween: boolean;
     readonly elapsedMs: number;

@@ -1,47 +1,47 @@
 /**
- * The packages as users get them: `pnpm pack` each one (workspace ranges become
- * real versions), install the tarballs with plain npm into a project outside
+ * The packages as users get them: `pnpm pack` each one as `pnpm pack:all` does
+ * (workspace ranges become real versions), install the tarballs with plain npm into a project outside
  * the workspace, type-check a small program against the installed types, and
  * run it against the fake wire servers. Needs the packages built (`pnpm build`;
  * `pnpm test` builds them first) and the npm registry for third-party packages.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAll } from '../../../scripts/pack-all.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packageDirs = {
-  core: 'packages/core',
-  testing: 'packages/testing',
-  openai: 'packages/providers/openai',
-  anthropic: 'packages/providers/anthropic',
-  zod: 'packages/validators/zod',
-  valibot: 'packages/validators/valibot',
+const packageNames = {
+  core: '@structllm/core',
+  testing: '@structllm/testing',
+  openai: '@structllm/openai',
+  anthropic: '@structllm/anthropic',
+  zod: '@structllm/zod',
+  valibot: '@structllm/valibot',
 } as const;
-type PackageKey = keyof typeof packageDirs;
+type PackageKey = keyof typeof packageNames;
 
 const work = mkdtempSync(join(tmpdir(), 'structllm-packaging-'));
-const tarballs = new Map<PackageKey, string>();
+let tarballs = new Map<string, string>();
 
-/** pnpm as the test was started with (`pnpm test`), else the pinned version through npx. */
-function pnpm(args: string[], cwd: string): string {
-  const execPath = process.env.npm_execpath;
-  if (execPath !== undefined && /pnpm/.test(execPath)) {
-    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
-  }
-  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8' });
-}
-
-/** npm with the Node running the tests first on PATH, so installs and scripts use Node 24. */
+/**
+ * npm as a user runs it: the Node running the tests first on PATH (so installs
+ * and scripts use Node 24), and none of the `npm_config_*` settings pnpm passes
+ * to its scripts (npm warns "Unknown env config" for each pnpm-only one).
+ */
 function npm(args: string[], cwd: string): string {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.toLowerCase().startsWith('npm_config_')) env[name] = value;
+  }
   const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
   return execFileSync('npm', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, PATH: path, npm_config_audit: 'false', npm_config_fund: 'false' },
+    env: { ...env, PATH: path, npm_config_audit: 'false', npm_config_fund: 'false' },
   });
 }
 
@@ -89,23 +89,15 @@ function installed(dir: string): string[] {
 const tools = ['typescript@6.0.3', '@types/node@24.19.2'];
 
 beforeAll(() => {
-  for (const [key, dir] of Object.entries(packageDirs) as [PackageKey, string][]) {
-    const packageRoot = join(root, dir);
-    if (!existsSync(join(packageRoot, 'dist', 'index.js'))) {
-      throw new Error(`${dir} is not built: run \`pnpm build\` first (\`pnpm test\` does)`);
-    }
-    const out = pnpm(['pack', '--pack-destination', work], packageRoot).trim().split('\n');
-    const file = out.at(-1)?.trim();
-    if (file === undefined || !file.endsWith('.tgz')) throw new Error(`pnpm pack printed ${out}`);
-    tarballs.set(key, resolve(work, file));
-  }
+  // As `pnpm pack:all` does (without its build: \`pnpm test\` builds first).
+  tarballs = packAll(join(work, 'packs'));
 });
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const tgz = (...keys: PackageKey[]) => keys.map((key) => tarballs.get(key) as string);
+const tgz = (...keys: PackageKey[]) => keys.map((key) => tarballs.get(packageNames[key]) as string);
 
 describe('installed from tarballs with npm, outside the workspace', () => {
   it('core + openai + zod: typed result from the fake OpenAI server, and nothing else installed', () => {
