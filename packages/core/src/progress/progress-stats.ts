@@ -48,7 +48,7 @@ export interface InMemoryProgressStatsStore extends ProgressStatsStore {
 }
 
 /** Paths learned per response model at most: a bound on memory and on a stored entry's size. */
-export const MAX_LEARNED_PATHS = 256;
+const MAX_LEARNED_PATHS = 256;
 /** Answers longer than this teach only their total length (walking them would cost too much). */
 const MAX_WALKED_CHARS = 4_000_000;
 /** Learned means follow recent answers once there are this many. */

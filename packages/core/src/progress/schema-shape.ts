@@ -18,7 +18,7 @@ export interface ObjectShape {
   readonly chars: number;
 }
 
-export interface PropertyShape {
+interface PropertyShape {
   readonly name: string;
   readonly shape: Shape;
   readonly required: boolean;
@@ -37,13 +37,13 @@ export interface ArrayShape {
   readonly chars: number;
 }
 
-export interface LeafShape {
+interface LeafShape {
   readonly kind: 'leaf';
   /** Expected length of the value's JSON text (quotes included for strings). */
   readonly chars: number;
 }
 
-export interface UnionShape {
+interface UnionShape {
   readonly kind: 'union';
   readonly branches: readonly Shape[];
   readonly chars: number;
@@ -52,7 +52,7 @@ export interface UnionShape {
 /** Weight of an optional property in expected sizes: models leave many of them out. */
 export const OPTIONAL_PRESENCE = 0.5;
 /** Upper end of the prior on the length of arrays whose schema sets no `maxItems`. */
-export const UNBOUNDED_ITEMS = 24;
+const UNBOUNDED_ITEMS = 24;
 /** Expected element count of an unbounded array before any element is seen. */
 const UNBOUNDED_COUNT = 8;
 /** Deepest `$ref` chain followed; deeper (recursive) parts count as a small object. */
