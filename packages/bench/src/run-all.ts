@@ -14,6 +14,7 @@ const benches: readonly { readonly script: string; readonly gc: boolean }[] = [
   { script: 'engine-bench.ts', gc: true },
   { script: 'observer-bench.ts', gc: true },
   { script: 'elements-bench.ts', gc: true },
+  { script: 'progress-bench.ts', gc: false },
   { script: 'size-bench.ts', gc: false },
 ];
 const passed = new Set(['--quick', '--full', '--check']);

@@ -1,7 +1,12 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
 import type { ObserverHub } from '../observe/index.ts';
-import type { ProgressDetails, ProgressEstimator, ProgressTracker } from '../progress/index.ts';
+import {
+  type ProgressDetails,
+  type ProgressEstimator,
+  type ProgressTracker,
+  progressKey,
+} from '../progress/index.ts';
 import type {
   FinishReason,
   Message,
@@ -333,7 +338,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let responseId: string | undefined;
   let responseModelName: string | undefined;
   const chunkSize = Math.max(0, request.streamingChunkSize ?? 0);
-  const estimateKey = responseModel.name;
+  const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
 
   // Options of the growing-string check, reused for built-in models (they keep nothing of them).
   const growingCheck: { path: JsonPath; readonly complete: false } = { path: [], complete: false };
@@ -408,14 +413,22 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     }
   };
 
-  const progressNow = (): number =>
-    100 *
-    settings.estimator.estimate({
+  const progressNow = (): number => {
+    const estimate = settings.estimator.estimate({
       key: estimateKey,
       schema: responseModel.jsonSchema,
       receivedChars: text.length,
       partial: parser.value,
+      path: parser.path,
+      complete: parser.complete,
     });
+    if (typeof estimate === 'number') {
+      tracker.basis = 'learned';
+      return 100 * estimate;
+    }
+    tracker.basis = estimate.basis;
+    return 100 * estimate.fraction;
+  };
   // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
   // smooth to the eye, and a few hundred estimates per megabyte instead of one per chunk.
   let estimated = 0;

@@ -1,6 +1,6 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
-import { type ProgressEstimator, ProgressTracker } from '../progress/index.ts';
+import { type ProgressEstimator, ProgressTracker, progressKey } from '../progress/index.ts';
 import {
   type Message,
   type ModelRouter,
@@ -418,7 +418,12 @@ export async function* runRequest<T>(
           await breakerStep('recordSuccess', () => call.succeeded());
         }
         try {
-          env.estimator.learn(responseModel.name, outcome.chars);
+          // Released elements are gone from the value: then only its size is learned.
+          env.estimator.learn(
+            progressKey(responseModel.name, responseModel.jsonSchema),
+            outcome.chars,
+            hooks.elements?.active === true ? undefined : outcome.value,
+          );
         } catch (error) {
           // A custom estimator that fails to learn costs later estimates, never this value.
           logger.warn('progressEstimator.learn threw; the result is kept', {

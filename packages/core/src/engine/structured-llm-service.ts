@@ -95,7 +95,7 @@ export class StructuredLLMService {
       breaker: this.breaker,
       hub,
       logger,
-      estimator: options.progressEstimator ?? createProgressEstimator(),
+      estimator: options.progressEstimator ?? createProgressEstimator({ logger }),
       retry: options.retry ?? {},
       defaultModel: options.defaultModel,
       maxResponseChars: limits.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS,

@@ -1,7 +1,10 @@
 export {
   createProgressEstimator,
+  type ProgressBasis,
   type ProgressEstimate,
+  type ProgressEstimateResult,
   type ProgressEstimator,
+  type ProgressEstimatorOptions,
 } from './progress-estimator.ts';
 export type {
   ProgressCallback,
@@ -10,6 +13,15 @@ export type {
   ProgressFilter,
 } from './progress-event.ts';
 export { createProgressGate } from './progress-filter.ts';
+export { progressKey } from './progress-key.ts';
+export {
+  createInMemoryProgressStatsStore,
+  type InMemoryProgressStatsStore,
+  isProgressStats,
+  type PathStats,
+  type ProgressStats,
+  type ProgressStatsStore,
+} from './progress-stats.ts';
 export {
   type ProgressDetails,
   ProgressTracker,

@@ -6,6 +6,12 @@ export interface ProgressEvent {
   /** 0–100. Never decreases within an attempt; 100 only once the result is validated. */
   readonly progressPercent: number;
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * On `progress` events from the engine: what the percent rests on — `'schema'` (the
+   * schema alone: the first answers of a response model) or `'learned'` (sizes learned
+   * from earlier validated answers). A page may show an indeterminate bar while it is `'schema'`.
+   */
+  readonly estimate?: 'schema' | 'learned';
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
 }

@@ -36,6 +36,8 @@ export class ProgressTracker {
   private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
   private readonly now: () => number;
   private percent = 0;
+  /** What the percent of the next `progress` events rests on, when an estimator said so. */
+  basis: 'schema' | 'learned' | undefined;
   private reportedCallbackError = false;
   private finished = false;
 
@@ -132,10 +134,15 @@ export class ProgressTracker {
     progressPercent: number,
     data: Readonly<Record<string, unknown>> | undefined,
   ): ProgressEvent {
+    const basis = eventType === 'progress' ? this.basis : undefined;
     const event: ProgressEvent =
       data === undefined
-        ? { eventType, message, progressPercent, timestamp: this.now() }
-        : { eventType, message, progressPercent, data, timestamp: this.now() };
+        ? basis === undefined
+          ? { eventType, message, progressPercent, timestamp: this.now() }
+          : { eventType, message, progressPercent, estimate: basis, timestamp: this.now() }
+        : basis === undefined
+          ? { eventType, message, progressPercent, data, timestamp: this.now() }
+          : { eventType, message, progressPercent, data, estimate: basis, timestamp: this.now() };
     this.onEvent?.(event);
     if (this.callback !== undefined && this.admits(event)) this.deliver(event);
     return event;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  createInMemoryProgressStatsStore,
   createProgressEstimator,
   type Observer,
   type ProgressEvent,
@@ -213,31 +214,109 @@ describe('ProgressTracker.reportProgress', () => {
   });
 });
 
-describe('progress estimator', () => {
-  it('uses schema coverage before it has history, then the learned size', () => {
-    const estimator = createProgressEstimator();
-    const schema = profileModel.jsonSchema;
-    const early = estimator.estimate({
-      key: 'p',
-      schema,
-      receivedChars: 20,
-      partial: { name: 'Ada' },
+describe('progress estimates through the engine', () => {
+  it('say they rest on the schema for the first answer of a model, then on learned sizes', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    const llm = service(provider);
+    const bases = async (): Promise<Set<string | undefined>> => {
+      const events: ProgressEvent[] = [];
+      await llm.routeStructured({
+        prompt: 'Ada',
+        responseModel: profileModel,
+        progressCallback: (event) => void events.push(event),
+      });
+      const progress = events.filter((event) => event.eventType === 'progress');
+      expect(progress.length).toBeGreaterThan(3);
+      // Lifecycle events carry no basis: their percent is no estimate.
+      for (const event of events) {
+        if (event.eventType !== 'progress') expect(event.estimate).toBeUndefined();
+      }
+      return new Set(progress.map((event) => event.estimate));
+    };
+    expect(await bases()).toEqual(new Set(['schema']));
+    expect(await bases()).toEqual(new Set(['learned']));
+  });
+
+  it('a custom estimator returning a bare number is reported as learned', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    const events: ProgressEvent[] = [];
+    await service(provider, {
+      progressEstimator: { estimate: ({ receivedChars }) => receivedChars / 1000, learn() {} },
+    }).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      progressCallback: (event) => void events.push(event),
     });
-    const later = estimator.estimate({
-      key: 'p',
-      schema,
-      receivedChars: 60,
-      partial: { name: 'Ada', age: 3, tags: [] },
+    const progress = events.filter((event) => event.eventType === 'progress');
+    expect(progress.every((event) => event.estimate === 'learned')).toBe(true);
+  });
+
+  it('a store holding corrupt statistics costs a warning, never the request', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    const warn = vi.fn();
+    const logger = { debug() {}, info() {}, warn, error() {} };
+    const store = { get: () => ({ version: 1, count: 'many', meanChars: -4, paths: 7 }), set() {} };
+    const events: ProgressEvent[] = [];
+    const result = await service(provider, {
+      logger,
+      progressEstimator: createProgressEstimator({ store: store as never, logger }),
+    }).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      progressCallback: (event) => void events.push(event),
     });
-    expect(later).toBeGreaterThan(early);
-    estimator.learn('p', 200);
-    expect(estimator.estimate({ key: 'p', schema, receivedChars: 100, partial: {} })).toBeCloseTo(
-      0.35,
-      2,
+    expect(result).toEqual(profile);
+    expect(warn).toHaveBeenCalledWith(
+      'Ignored stored progress statistics that are corrupt or of another version',
+      expect.objectContaining({ key: expect.stringContaining(profileModel.name) }),
     );
-    expect(
-      estimator.estimate({ key: 'p', schema, receivedChars: 10_000, partial: {} }),
-    ).toBeLessThan(1);
+    const progress = events.filter((event) => event.eventType === 'progress');
+    expect(progress.every((event) => event.estimate === 'schema')).toBe(true);
+  });
+
+  it('what one service learned warms another through a shared store', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, chunkSize: 4 }] });
+    const shared = createInMemoryProgressStatsStore();
+    await service(provider, {
+      progressEstimator: createProgressEstimator({ store: shared }),
+    }).routeStructured({ prompt: 'Ada', responseModel: profileModel });
+    // Persisted as JSON and restored in a new process.
+    const restored = createInMemoryProgressStatsStore({
+      initial: JSON.parse(JSON.stringify(shared.snapshot())) as Record<string, unknown>,
+    });
+    const events: ProgressEvent[] = [];
+    await service(provider, {
+      progressEstimator: createProgressEstimator({ store: restored }),
+    }).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      progressCallback: (event) => void events.push(event),
+    });
+    const progress = events.filter((event) => event.eventType === 'progress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((event) => event.estimate === 'learned')).toBe(true);
+  });
+
+  it('progress stays monotonic, below 100 until validated, over any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (chunkSize) => {
+        const provider = createMockProvider({ responses: [{ json: profile, chunkSize }] });
+        const llm = service(provider);
+        for (let run = 0; run < 2; run++) {
+          let previous = 0;
+          for await (const response of llm.routeStructuredStreaming({
+            prompt: 'Ada',
+            responseModel: profileModel,
+          })) {
+            expect(response.progressPercent).toBeGreaterThanOrEqual(previous);
+            if (!response.isComplete) expect(response.progressPercent).toBeLessThan(100);
+            else expect(response.progressPercent).toBe(100);
+            previous = response.progressPercent;
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 

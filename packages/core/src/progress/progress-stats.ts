@@ -1,0 +1,186 @@
+/**
+ * What the progress estimator learns from validated answers, per response model:
+ * plain JSON, so an application can persist it (a file, a database) or share it
+ * between replicas (a Redis store), and a restarted process starts warm.
+ */
+export interface ProgressStats {
+  /** Format version; other versions are ignored when loaded. */
+  readonly version: 1;
+  /** Validated answers learned from. */
+  readonly count: number;
+  /** Mean length of a validated answer's JSON text, in characters. */
+  readonly meanChars: number;
+  /**
+   * Per value path (`products.*.name`: property names, `*` for array elements):
+   * the mean JSON length of the value there, and for arrays their mean element count.
+   */
+  readonly paths: Readonly<Record<string, PathStats>>;
+}
+
+export interface PathStats {
+  /** Values seen at this path. */
+  readonly count: number;
+  /** Mean length of their JSON text. */
+  readonly chars: number;
+  /** Arrays: mean number of elements. */
+  readonly items?: number;
+  /** Arrays: the most elements seen (fading by 5 % with each later answer). */
+  readonly itemsMax?: number;
+}
+
+/**
+ * Where learned statistics live. Reads and writes may be synchronous or return
+ * promises (a shared store); the estimator caches what it read, never waits for
+ * the store on the hot path, and a store that fails or returns something that
+ * is not {@link ProgressStats} costs a logged warning, never a request.
+ */
+export interface ProgressStatsStore {
+  get(key: string): ProgressStats | undefined | Promise<ProgressStats | undefined>;
+  set(key: string, stats: ProgressStats): void | Promise<void>;
+}
+
+/** The default store: a bounded map in this process, with a snapshot to persist and restore. */
+export interface InMemoryProgressStatsStore extends ProgressStatsStore {
+  get(key: string): ProgressStats | undefined;
+  set(key: string, stats: ProgressStats): void;
+  /** Every entry, as plain JSON (`JSON.stringify` it to save). */
+  snapshot(): Record<string, ProgressStats>;
+}
+
+/** Paths learned per response model at most: a bound on memory and on a stored entry's size. */
+const MAX_LEARNED_PATHS = 256;
+/** Answers longer than this teach only their total length (walking them would cost too much). */
+const MAX_WALKED_CHARS = 4_000_000;
+/** Learned means follow recent answers once there are this many. */
+const MEMORY = 10;
+
+export function createInMemoryProgressStatsStore(
+  options: {
+    readonly initial?: Readonly<Record<string, unknown>>;
+    readonly maxEntries?: number;
+  } = {},
+): InMemoryProgressStatsStore {
+  const maxEntries = options.maxEntries ?? 1000;
+  const entries = new Map<string, ProgressStats>();
+  for (const [key, value] of Object.entries(options.initial ?? {})) {
+    if (isProgressStats(value)) entries.set(key, value);
+  }
+  return {
+    get: (key) => entries.get(key),
+    set(key, stats) {
+      entries.delete(key);
+      entries.set(key, stats);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    },
+    snapshot: () => Object.fromEntries(entries),
+  };
+}
+
+/** True for a value this version can use: a corrupt or foreign entry is not one. */
+export function isProgressStats(value: unknown): value is ProgressStats {
+  if (typeof value !== 'object' || value === null) return false;
+  const stats = value as Record<string, unknown>;
+  if (stats.version !== 1 || !positive(stats.count) || !positive(stats.meanChars)) return false;
+  const paths = stats.paths;
+  if (typeof paths !== 'object' || paths === null || Array.isArray(paths)) return false;
+  const entries = Object.entries(paths);
+  if (entries.length > MAX_LEARNED_PATHS) return false;
+  for (const [, path] of entries) {
+    if (typeof path !== 'object' || path === null) return false;
+    const { count, chars, items, itemsMax } = path as Record<string, unknown>;
+    if (!positive(count) || !finiteAtLeastZero(chars)) return false;
+    if (items !== undefined && !finiteAtLeastZero(items)) return false;
+    if (itemsMax !== undefined && !finiteAtLeastZero(itemsMax)) return false;
+  }
+  return true;
+}
+
+/** `stats` (or nothing) with one more validated answer of `finalChars` characters, `value` parsed from it. */
+export function learnAnswer(
+  stats: ProgressStats | undefined,
+  finalChars: number,
+  value: unknown,
+): ProgressStats {
+  const count = (stats?.count ?? 0) + 1;
+  const meanChars = blend(stats?.meanChars, finalChars, count);
+  const paths: Record<string, PathStats> = { ...stats?.paths };
+  if (value !== undefined && finalChars <= MAX_WALKED_CHARS) {
+    const samples = new Map<string, Sample>();
+    sizeOf(value, '', samples, 0);
+    for (const [path, sample] of samples) {
+      const known = paths[path];
+      if (known === undefined && Object.keys(paths).length >= MAX_LEARNED_PATHS) continue;
+      const n = (known?.count ?? 0) + 1;
+      const chars = blend(known?.chars, sample.chars / sample.n, n);
+      paths[path] =
+        sample.items >= 0
+          ? {
+              count: n,
+              chars,
+              items: blend(known?.items, sample.items / sample.n, n),
+              itemsMax: Math.max(sample.itemsMax, 0.95 * (known?.itemsMax ?? 0)),
+            }
+          : { count: n, chars };
+    }
+  }
+  return { version: 1, count, meanChars, paths };
+}
+
+/** A running mean that favours recent answers once there are a few. */
+function blend(mean: number | undefined, sample: number, count: number): number {
+  if (mean === undefined) return sample;
+  return mean + (sample - mean) / Math.min(count, MEMORY);
+}
+
+interface Sample {
+  n: number;
+  chars: number;
+  /** Sum of element counts (arrays), or -1. */
+  items: number;
+  itemsMax: number;
+}
+
+/** The JSON length of `value`, recording each path's mean size (and element count) in `samples`. */
+function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, depth: number): number {
+  let chars: number;
+  let items = -1;
+  if (depth > 32 || typeof value !== 'object' || value === null) {
+    chars = JSON.stringify(value)?.length ?? 0;
+  } else if (Array.isArray(value)) {
+    const inner = path === '' ? '*' : `${path}.*`;
+    chars = 1 + Math.max(1, value.length);
+    for (const element of value) chars += sizeOf(element, inner, samples, depth + 1);
+    items = value.length;
+  } else {
+    chars = 1;
+    let keys = 0;
+    for (const key of Object.keys(value)) {
+      keys++;
+      const inner = path === '' ? key : `${path}.${key}`;
+      chars +=
+        key.length + 4 + sizeOf((value as Record<string, unknown>)[key], inner, samples, depth + 1);
+    }
+    if (keys === 0) chars = 2;
+  }
+  if (path !== '') {
+    const sample = samples.get(path);
+    if (sample === undefined) samples.set(path, { n: 1, chars, items, itemsMax: items });
+    else {
+      sample.n++;
+      sample.chars += chars;
+      if (items >= 0) {
+        sample.items = Math.max(0, sample.items) + items;
+        sample.itemsMax = Math.max(sample.itemsMax, items);
+      }
+    }
+  }
+  return chars;
+}
+
+function positive(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+function finiteAtLeastZero(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
