@@ -1,4 +1,14 @@
+import { compileSchema } from '../schema/compile-schema.ts';
 import type { JsonSchema } from '../schema/index.ts';
+import {
+  type SchemaNode,
+  TYPE_ARRAY,
+  TYPE_INTEGER,
+  TYPE_NULL,
+  TYPE_NUMBER,
+  TYPE_OBJECT,
+  TYPE_STRING,
+} from '../schema/schema-node.ts';
 
 /**
  * What a schema says about the size of an answer, compiled once per schema for the
@@ -55,8 +65,8 @@ export const OPTIONAL_PRESENCE = 0.5;
 const UNBOUNDED_ITEMS = 24;
 /** Expected element count of an unbounded array before any element is seen. */
 const UNBOUNDED_COUNT = 8;
-/** Deepest `$ref` chain followed; deeper (recursive) parts count as a small object. */
-const MAX_REF_DEPTH = 4;
+/** Deepest nesting of schemas followed; deeper parts count as a small object. */
+const MAX_DEPTH = 64;
 
 const FORMAT_CHARS: Readonly<Record<string, number>> = {
   date: 12,
@@ -84,112 +94,81 @@ const LONG_STRING = 160;
 const shapes = new WeakMap<object, Shape>();
 const ANY: LeafShape = { kind: 'leaf', chars: 16 };
 
-/** The shape of a schema (cached per schema object). */
+/** The shape of a schema (cached per schema object); a schema the validator cannot compile has none to speak of. */
 export function shapeOf(schema: JsonSchema): Shape {
   if (typeof schema !== 'object' || schema === null) return ANY;
   let shape = shapes.get(schema);
   if (shape === undefined) {
-    shape = new ShapeBuilder(schema).build(schema, undefined, 0);
+    try {
+      shape = shapeOfNode(compileSchema(schema), undefined, new Set());
+    } catch {
+      shape = ANY;
+    }
     shapes.set(schema, shape);
   }
   return shape;
 }
 
-class ShapeBuilder {
-  private readonly refs = new Map<string, Shape>();
-  private readonly root: Readonly<Record<string, unknown>>;
-
-  constructor(root: Readonly<Record<string, unknown>>) {
-    this.root = root;
-  }
-
-  build(schema: unknown, name: string | undefined, refDepth: number): Shape {
-    if (typeof schema !== 'object' || schema === null) return ANY;
-    const node = schema as Readonly<Record<string, unknown>>;
-    if (typeof node.$ref === 'string') return this.ref(node.$ref, name, refDepth);
-    const branches = (Array.isArray(node.anyOf) ? node.anyOf : node.oneOf) as unknown;
-    if (Array.isArray(branches) && branches.length > 0) {
-      const built = branches
-        .filter((branch) => !isNullSchema(branch))
-        .map((branch) => this.build(branch, name, refDepth));
-      if (built.length === 0) return { kind: 'leaf', chars: 4 };
-      if (built.length === 1) return built[0] as Shape;
-      const chars = built.reduce((sum, branch) => sum + branch.chars, 0) / built.length;
-      return { kind: 'union', branches: built, chars };
-    }
-    if (Array.isArray(node.allOf) && node.allOf.length > 0) {
-      return this.build(Object.assign({}, ...node.allOf, { allOf: undefined }), name, refDepth);
-    }
-    const type = primaryType(node);
-    if (type === 'object') return this.object(node, refDepth);
-    if (type === 'array') return this.array(node, name, refDepth);
-    return { kind: 'leaf', chars: leafChars(node, type, name) };
-  }
-
-  private ref(target: string, name: string | undefined, refDepth: number): Shape {
-    const known = this.refs.get(target);
-    if (known !== undefined) return known;
-    if (refDepth >= MAX_REF_DEPTH) return { kind: 'leaf', chars: 60 };
-    const resolved = resolvePointer(this.root, target);
-    const shape = this.build(resolved, name, refDepth + 1);
-    this.refs.set(target, shape);
-    return shape;
-  }
-
-  private object(node: Readonly<Record<string, unknown>>, refDepth: number): ObjectShape {
-    const declared = isRecord(node.properties) ? node.properties : {};
-    const required = new Set(Array.isArray(node.required) ? node.required : []);
-    const properties: PropertyShape[] = [];
-    const byName = new Map<string, number>();
-    let chars = 2;
-    for (const name of Object.keys(declared)) {
-      const shape = this.build(declared[name], name, refDepth);
-      const isRequired = required.has(name);
-      const keyChars = name.length + 4;
-      byName.set(name, properties.length);
-      properties.push({ name, shape, required: isRequired, keyChars });
-      chars += (keyChars + shape.chars) * (isRequired ? 1 : OPTIONAL_PRESENCE);
-    }
-    const additional = node.additionalProperties;
-    const extra =
-      additional === false || (additional === undefined && properties.length > 0)
-        ? undefined
-        : this.build(
-            additional === true || additional === undefined ? {} : additional,
-            undefined,
-            refDepth,
-          );
-    // A map-like object (no declared properties): a few entries.
-    if (properties.length === 0 && extra !== undefined) chars += 3 * (12 + extra.chars);
-    return { kind: 'object', properties, byName, extra, chars };
-  }
-
-  private array(
-    node: Readonly<Record<string, unknown>>,
-    name: string | undefined,
-    refDepth: number,
-  ): ArrayShape {
-    const items = this.build(
-      isRecord(node.items)
-        ? node.items
-        : Array.isArray(node.prefixItems)
-          ? node.prefixItems[0]
-          : {},
-      name,
-      refDepth,
+/** Recursive schemas are cyclic graphs of nodes: a node met again on the way down counts as a small object. */
+function shapeOfNode(node: SchemaNode, name: string | undefined, open: Set<SchemaNode>): Shape {
+  if (open.has(node) || open.size > MAX_DEPTH) return { kind: 'leaf', chars: 60 };
+  open.add(node);
+  try {
+    const alternatives = (node.anyOf ?? node.oneOf)?.branches.filter(
+      (branch) => branch.types !== TYPE_NULL,
     );
-    const minItems = nonNegative(node.minItems) ?? 0;
-    const maxItems = nonNegative(node.maxItems) ?? Number.POSITIVE_INFINITY;
-    const count = expectedCount(minItems, maxItems, 0);
-    return {
-      kind: 'array',
-      items,
-      minItems,
-      maxItems,
-      count,
-      chars: 2 + count * (items.chars + 1),
-    };
+    if (alternatives !== undefined && alternatives.length > 0) {
+      const branches = alternatives.map((branch) => shapeOfNode(branch, name, open));
+      if (branches.length === 1) return branches[0] as Shape;
+      const chars = branches.reduce((sum, branch) => sum + branch.chars, 0) / branches.length;
+      return { kind: 'union', branches, chars };
+    }
+    // `$ref` (and allOf) beside nothing else: the shape of what it points at.
+    const target = node.allOf[0];
+    if (target !== undefined && node.types === undefined && node.properties === undefined) {
+      return shapeOfNode(target, name, open);
+    }
+    const types = node.types ?? (node.properties !== undefined ? TYPE_OBJECT : 0);
+    if (types & TYPE_OBJECT) return objectShape(node, open);
+    if (types & TYPE_ARRAY || node.items !== undefined) return arrayShape(node, name, open);
+    return { kind: 'leaf', chars: leafChars(node, types, name) };
+  } finally {
+    open.delete(node);
   }
+}
+
+function objectShape(node: SchemaNode, open: Set<SchemaNode>): ObjectShape {
+  const required = new Set(node.required);
+  const properties: PropertyShape[] = [];
+  const byName = new Map<string, number>();
+  let chars = 2;
+  for (const [name, child] of node.properties ?? []) {
+    const shape = shapeOfNode(child, name, open);
+    const isRequired = required.has(name);
+    const keyChars = name.length + 4;
+    byName.set(name, properties.length);
+    properties.push({ name, shape, required: isRequired, keyChars });
+    chars += (keyChars + shape.chars) * (isRequired ? 1 : OPTIONAL_PRESENCE);
+  }
+  const extra =
+    node.additionalProperties?.never === true ||
+    (node.extraKeysUnspecified && properties.length > 0)
+      ? undefined
+      : node.additionalProperties === undefined
+        ? ANY
+        : shapeOfNode(node.additionalProperties, undefined, open);
+  // A map-like object (no declared properties): a few entries.
+  if (properties.length === 0 && extra !== undefined) chars += 3 * (12 + extra.chars);
+  return { kind: 'object', properties, byName, extra, chars };
+}
+
+function arrayShape(node: SchemaNode, name: string | undefined, open: Set<SchemaNode>): ArrayShape {
+  const item = node.items ?? node.prefixItems[0];
+  const items = item === undefined ? ANY : shapeOfNode(item, name, open);
+  const minItems = node.minItems ?? 0;
+  const maxItems = node.maxItems ?? Number.POSITIVE_INFINITY;
+  const count = expectedCount(minItems, maxItems, 0);
+  return { kind: 'array', items, minItems, maxItems, count, chars: 2 + count * (items.chars + 1) };
 }
 
 /**
@@ -219,77 +198,34 @@ export function logUniformMean(low: number, ceiling: number, started: number): n
   return Math.max(started + 0.5, (ceiling - low) / Math.log(ceiling / low));
 }
 
-function leafChars(
-  node: Readonly<Record<string, unknown>>,
-  type: string | undefined,
-  name: string | undefined,
-): number {
-  const choices = Array.isArray(node.enum) ? node.enum : 'const' in node ? [node.const] : undefined;
+function leafChars(node: SchemaNode, types: number, name: string | undefined): number {
+  const choices =
+    node.enumeration ?? (node.constant === undefined ? undefined : [node.constant.value]);
   if (choices !== undefined && choices.length > 0) {
     let sum = 0;
     for (const choice of choices) sum += JSON.stringify(choice)?.length ?? 4;
     return sum / choices.length;
   }
-  switch (type) {
-    case 'integer':
-    case 'number': {
-      const max = typeof node.maximum === 'number' ? Math.abs(node.maximum) : undefined;
-      const digits = max === undefined ? 4 : Math.max(1, Math.ceil(Math.log10(max + 1)) - 0.5);
-      return type === 'number' && max === undefined ? 5 : digits;
-    }
-    case 'boolean':
-      return 5;
-    case 'null':
-      return 4;
-    case 'string': {
-      const format = typeof node.format === 'string' ? FORMAT_CHARS[node.format] : undefined;
-      if (format !== undefined) return format;
-      const min = nonNegative(node.minLength) ?? 0;
-      const max = nonNegative(node.maxLength);
-      const typical =
-        name === undefined
-          ? SHORT_STRING
-          : LONG_TEXT.test(name)
-            ? LONG_STRING
-            : MEDIUM_TEXT.test(name)
-              ? MEDIUM_STRING
-              : SHORT_STRING;
-      if (max !== undefined) return 2 + Math.max(min, Math.min(max, (min + max) / 2, typical * 2));
-      return 2 + Math.max(min, typical);
-    }
-    default:
-      return 16;
+  if (types & TYPE_STRING) {
+    const format = node.format === undefined ? undefined : FORMAT_CHARS[node.format];
+    if (format !== undefined) return format;
+    const min = node.minLength ?? 0;
+    const max = node.maxLength;
+    const typical =
+      name === undefined
+        ? SHORT_STRING
+        : LONG_TEXT.test(name)
+          ? LONG_STRING
+          : MEDIUM_TEXT.test(name)
+            ? MEDIUM_STRING
+            : SHORT_STRING;
+    if (max !== undefined) return 2 + Math.max(min, Math.min(max, (min + max) / 2, typical * 2));
+    return 2 + Math.max(min, typical);
   }
-}
-
-function primaryType(node: Readonly<Record<string, unknown>>): string | undefined {
-  const type = node.type;
-  if (typeof type === 'string') return type;
-  if (Array.isArray(type)) return type.find((t) => t !== 'null') as string | undefined;
-  if (isRecord(node.properties)) return 'object';
-  if (node.items !== undefined || node.prefixItems !== undefined) return 'array';
-  return undefined;
-}
-
-function isNullSchema(schema: unknown): boolean {
-  return isRecord(schema) && schema.type === 'null';
-}
-
-function resolvePointer(root: unknown, pointer: string): unknown {
-  if (!pointer.startsWith('#')) return {};
-  let node = root;
-  for (const raw of pointer.slice(1).split('/').slice(1)) {
-    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!isRecord(node)) return {};
-    node = node[part];
+  if (types & (TYPE_INTEGER | TYPE_NUMBER)) {
+    const max = node.maximum === undefined ? undefined : Math.abs(node.maximum.value);
+    if (max === undefined) return types & TYPE_INTEGER ? 4 : 5;
+    return Math.max(1, Math.ceil(Math.log10(max + 1)) - 0.5);
   }
-  return node;
-}
-
-function nonNegative(value: unknown): number | undefined {
-  return typeof value === 'number' && value >= 0 ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return types === TYPE_NULL ? 4 : types !== 0 && types < TYPE_INTEGER ? 5 : 16;
 }
