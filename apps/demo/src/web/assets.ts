@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 
 /** A file the page loads, read on its first request and kept. */
-export interface Asset {
+interface Asset {
   readonly contentType: string;
   readonly body: string;
 }

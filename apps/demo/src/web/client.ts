@@ -650,7 +650,11 @@ function setStatus(next: RunStatus): void {
   byId<HTMLButtonElement>('pause').disabled = next !== 'streaming';
   byId<HTMLButtonElement>('resume').disabled = next !== 'paused';
   byId<HTMLButtonElement>('cancel').disabled = !running;
-  if (TERMINAL.includes(next)) byId('wait').textContent = '';
+  byId('error').dataset.status = next;
+  if (TERMINAL.includes(next)) {
+    byId('wait').textContent = '';
+    viewBox.dataset.ended = next;
+  } else delete viewBox.dataset.ended;
 }
 
 function setProgress(percent: number): void {

@@ -110,7 +110,8 @@ button:disabled { opacity: 0.45; cursor: default; }
 .stats dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 #wait { color: var(--warn); font-size: 13px; margin: 8px 0 0; }
 #wait:empty { display: none; }
-#error { color: var(--bad); font-weight: 600; overflow-wrap: anywhere; }
+#error { color: var(--bad); font-weight: 600; overflow-wrap: anywhere; margin-top: 10px; }
+#error[data-status="cancelled"] { color: var(--off); }
 #error:empty { display: none; }
 
 .chart { margin-top: 12px; min-height: 170px; position: relative; }
@@ -150,6 +151,9 @@ button:disabled { opacity: 0.45; cursor: default; }
 .ok { display: inline-grid; place-items: center; flex: none; width: 16px; height: 16px; border-radius: 50%; background: var(--ok-soft); color: var(--ok); font-size: 10px; font-weight: 800; visibility: hidden; }
 .ok::before { content: "✓"; }
 [data-state="final"] > .ok { visibility: visible; }
+/* A run that ended: what never arrived stays a still placeholder, and no caret blinks. */
+#view[data-ended] [data-state="pending"] > .v { animation: none; opacity: 0.6; }
+#view[data-ended] [data-state="writing"] > .v::after { display: none; }
 @keyframes shine { to { background-position: -200% 0; } }
 @keyframes blink { 50% { opacity: 0; } }
 @keyframes rise { from { opacity: 0; transform: translateY(6px); } }
@@ -177,6 +181,7 @@ button:disabled { opacity: 0.45; cursor: default; }
 
 .catalogue-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; margin-bottom: 14px; }
 .catalogue-head h3 { font-size: 19px; }
+.catalogue-head .field > .k { width: auto; }
 .products { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .product { border: 1px solid var(--border); border-radius: 10px; padding: 12px; display: grid; gap: 8px; align-content: start; background: var(--surface); animation: rise 220ms ease-out; min-width: 0; }
 .product[data-state="final"] { border-color: color-mix(in srgb, var(--ok) 40%, var(--border)); }
