@@ -757,6 +757,10 @@ form.addEventListener('submit', async (event) => {
   setStatus('starting');
   setProgress(0);
   chart.reset();
+  // In one column (a phone) the progress is below the form: bring it into view.
+  if (matchMedia('(max-width: 900px)').matches) {
+    byId('progress-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
   byId('attempt').textContent = '1';
   byId('chunks').textContent = '0';
   byId('elapsed').textContent = seconds(0);

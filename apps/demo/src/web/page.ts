@@ -26,7 +26,7 @@ const STYLE = `
 :root {
   color-scheme: light dark;
   --bg: #f4f6fb; --surface: #ffffff; --surface-2: #f1f4f9; --border: #dde3ee;
-  --text: #172033; --muted: #5b6679; --faint: #8a94a7;
+  --text: #172033; --muted: #5b6679; --faint: #6b7588;
   --accent: #2f5fd0; --accent-soft: #e6edfc; --on-accent: #ffffff;
   --ok: #15803d; --ok-soft: #dcf5e6; --bad: #c62828; --bad-soft: #fde3e3;
   --warn: #b45309; --warn-soft: #fdf0d9; --fallback: #7c3aed; --fallback-soft: #efe7fd;
