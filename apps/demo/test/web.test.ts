@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, connectBackend } from '../src/backend.ts';
@@ -39,6 +40,81 @@ async function watchProgress(page: Page): Promise<void> {
 
 const progressSeen = (page: Page) =>
   page.evaluate(() => [...((window as Watched).__progress ?? [])]);
+
+/** Screenshots kept for a person to look at (git-ignored). */
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+
+type Recorder = Window & { __seen?: Record<string, unknown> };
+
+/**
+ * Watches the page from the inside, synchronously with each change: what the
+ * bar says the moment the status turns complete, whether cards were shown
+ * while the status still said streaming, the stats when a retry is listed.
+ */
+async function record(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, unknown> = {};
+    (window as Recorder).__seen = seen;
+    const status = () => document.getElementById('status')?.dataset.status;
+    const bar = document.getElementById('bar') as HTMLElement;
+    const fill = document.getElementById('fill') as HTMLElement;
+    let maxStreamingRows = 0;
+    new MutationObserver(() => {
+      const now = status();
+      if (now === 'complete' && seen.atComplete === undefined) {
+        seen.atComplete = {
+          valueNow: Number(bar.getAttribute('aria-valuenow')),
+          widthRatio: fill.getBoundingClientRect().width / bar.clientWidth,
+          computedWidth: getComputedStyle(fill).width,
+        };
+      }
+      const finalField = document.querySelector('#view [data-state="final"]');
+      if (finalField !== null && seen.firstFinalFieldWhile === undefined) {
+        seen.firstFinalFieldWhile = now;
+      }
+      const cards = document.querySelectorAll('#view .product').length;
+      if (cards > 0 && seen.firstCardWhile === undefined) seen.firstCardWhile = now;
+      if (now === 'streaming') seen.cardsWhileStreaming = cards;
+      if (
+        document.querySelector('#events li[data-type="retry"]') !== null &&
+        seen.atRetry === undefined
+      ) {
+        seen.atRetry = {
+          attempt: document.getElementById('attempt')?.textContent,
+          valueNow: Number(bar.getAttribute('aria-valuenow')),
+        };
+      }
+      const streamingRows = document.querySelectorAll(
+        '#batch-bars .batch-row[data-status="streaming"]',
+      ).length;
+      maxStreamingRows = Math.max(maxStreamingRows, streamingRows);
+      seen.maxStreamingRows = maxStreamingRows;
+    }).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
+  });
+}
+
+const recorded = (page: Page) => page.evaluate(() => ({ ...(window as Recorder).__seen }));
+
+/** The page never scrolls sideways. */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+}
+
+/** The [r, g, b] of a computed CSS colour. */
+function rgb(colour: string): [number, number, number] {
+  const match = colour.match(/rgba?\((\d+), (\d+), (\d+)/);
+  if (match === null) throw new Error(`not an rgb colour: ${colour}`);
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
 
 const progressNow = async (page: Page) => Number(await page.getAttribute('#bar', 'aria-valuenow'));
 
@@ -154,7 +230,9 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
     await page.fill('#max-retries', '0');
     await page.click('#run');
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
-    expect(await page.textContent('#events')).toMatch(/fallback: .*anthropic\/claude-haiku-4-5/);
+    expect(await page.textContent('#events li[data-type="fallback"]')).toMatch(
+      /to anthropic\/claude-haiku-4-5/,
+    );
     expect(await page.textContent('#model-shown')).toBe('anthropic/claude-haiku-4-5');
     UserProfile.parse(await resultOf(page));
     await page.close();
@@ -235,6 +313,245 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
     }
   });
 
+  for (const viewport of [
+    { width: 1280, height: 900 },
+    { width: 390, height: 844 },
+  ]) {
+    describe(`at ${viewport.width}×${viewport.height}`, () => {
+      let consoleErrors: string[] = [];
+
+      async function openAt(): Promise<Page> {
+        consoleErrors = [];
+        const page = await browser.newPage({ viewport });
+        page.on('console', (message) => {
+          if (message.type() === 'error') consoleErrors.push(message.text());
+        });
+        page.on('pageerror', (error) => consoleErrors.push(error.message));
+        await page.goto(web.url);
+        await record(page);
+        return page;
+      }
+
+      async function shoot(page: Page, name: string): Promise<void> {
+        await mkdir(ARTIFACTS, { recursive: true });
+        await page.screenshot({
+          path: join(ARTIFACTS, `${name}-${viewport.width}.png`),
+          fullPage: true,
+        });
+      }
+
+      async function finishPage(page: Page): Promise<void> {
+        await expectNoSidewaysScroll(page);
+        await page.close();
+        expect(consoleErrors).toEqual([]);
+      }
+
+      it('fills the profile card in while streaming, and the bar is at 100 the moment it says complete', async () => {
+        const page = await openAt();
+        await page.click('#run');
+        await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+        const seen = await recorded(page);
+        expect(seen.firstFinalFieldWhile).toBe('streaming');
+        expect(seen.atComplete).toMatchObject({ valueNow: 100 });
+        expect((seen.atComplete as { widthRatio: number }).widthRatio).toBeGreaterThan(0.99);
+        // Every field arrived and is marked validated; the card shows the result.
+        const profile = UserProfile.parse(await resultOf(page));
+        expect(await page.locator('#view [data-state="pending"]').count()).toBe(0);
+        expect(await page.locator('#view [data-state="writing"]').count()).toBe(0);
+        expect(await page.textContent('.profile h3 .v')).toBe(profile.name);
+        expect(await page.locator('.profile .chip[data-state="final"]').count()).toBe(
+          profile.skills.length,
+        );
+        // Raw JSON is one toggle away.
+        expect(await page.isVisible('#result')).toBe(false);
+        await page.click('#tab-json');
+        expect(await page.isVisible('#result')).toBe(true);
+        expect(await page.isVisible('#view')).toBe(false);
+        await page.click('#tab-view');
+        await shoot(page, 'profile');
+        await finishPage(page);
+      });
+
+      it('shows product cards one by one while the catalogue streams', async () => {
+        const page = await openAt();
+        await page.selectOption('#schema', 'catalogue');
+        await page.click('#run');
+        await page.waitForFunction(
+          () => document.querySelectorAll('#view .product[data-state="final"]').length >= 3,
+          undefined,
+          { timeout: 15_000 },
+        );
+        await shoot(page, 'catalogue-streaming');
+        await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+        const seen = await recorded(page);
+        expect(seen.firstCardWhile).toBe('streaming');
+        expect(seen.cardsWhileStreaming).toBeGreaterThan(0);
+        const catalogue = ProductCatalogue.parse(await resultOf(page));
+        expect(await page.locator('#view .product').count()).toBe(catalogue.products.length);
+        expect(await page.locator('#view .product[data-state="final"]').count()).toBe(24);
+        expect(await page.textContent('.product[data-index="0"] h4 .v')).toBe(
+          catalogue.products[0]?.name,
+        );
+        await shoot(page, 'catalogue');
+        await finishPage(page);
+      });
+
+      it('shows the report as sections', async () => {
+        const page = await openAt();
+        await page.selectOption('#schema', 'report');
+        await page.click('#run');
+        await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+        const report = QuarterlyReport.parse(await resultOf(page));
+        expect(await page.locator('.report-section').count()).toBe(report.sections.length);
+        expect(await page.textContent('.report-section h4 .v')).toBe(report.sections[0]?.heading);
+        expect(await page.locator('.report-section .metric').count()).toBe(
+          report.sections.reduce((sum, section) => sum + section.metrics.length, 0),
+        );
+        expect(await page.locator('.report .sev').count()).toBe(report.risks.length);
+        await shoot(page, 'report');
+        await finishPage(page);
+      });
+
+      it('charts progress with uPlot, marks the retry, and the stats follow the retry at once', async () => {
+        const page = await openAt();
+        expect(await page.locator('#chart .uplot canvas').count()).toBe(1);
+        // A rate limit: the engine waits 300 ms before attempt 2.
+        await page.selectOption('#fault', 'rate-limit');
+        await page.click('#run');
+        await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+        const seen = await recorded(page);
+        // The moment the retry is listed, the stats say attempt 2 and progress restarts.
+        expect(seen.atRetry).toEqual({ attempt: '2', valueNow: 0 });
+        expect(await page.locator('#chart .marker[data-type="retry"]').count()).toBe(1);
+        expect(await page.getAttribute('#chart .marker[data-type="retry"]', 'title')).toMatch(
+          /after rate_limit \(attempt 2\)/,
+        );
+        await shoot(page, 'retry');
+        await finishPage(page);
+      });
+
+      it('shows a failure at 0% with the bar red', async () => {
+        const page = await openAt();
+        await page.selectOption('#fault', 'server-error');
+        await page.fill('#max-retries', '0');
+        await page.click('#run');
+        await page.waitForSelector('#status[data-status="failed"]', { timeout: 20_000 });
+        expect(await progressNow(page)).toBe(0);
+        expect(await page.textContent('#error')).toMatch(/^server: /);
+        const [r, g, b] = rgb(
+          await page.$eval('#bar', (bar) => getComputedStyle(bar).borderTopColor),
+        );
+        expect(r - Math.max(g, b)).toBeGreaterThan(100);
+        await shoot(page, 'failed');
+        await finishPage(page);
+      });
+
+      it('gives a cancelled run a style of its own', async () => {
+        const page = await openAt();
+        await page.selectOption('#schema', 'catalogue');
+        await page.click('#run');
+        await page.waitForFunction(
+          () => Number(document.getElementById('bar')?.getAttribute('aria-valuenow')) > 5,
+          undefined,
+          { timeout: 15_000 },
+        );
+        await page.click('#cancel');
+        await page.waitForSelector('#status[data-status="cancelled"]', { timeout: 10_000 });
+        expect(await page.getAttribute('#bar', 'data-status')).toBe('cancelled');
+        // The bar's and the status label's look in each state: a cancelled run looks like no other,
+        // the bar and the label each (not like an idle one either).
+        const looks = await page.evaluate(() => {
+          const bar = document.getElementById('bar') as HTMLElement;
+          const fill = document.getElementById('fill') as HTMLElement;
+          const pill = document.getElementById('status') as HTMLElement;
+          const look = (status: string) => {
+            bar.dataset.status = status;
+            pill.dataset.status = status;
+            const b = getComputedStyle(bar);
+            const f = getComputedStyle(fill);
+            const p = getComputedStyle(pill);
+            return {
+              bar: [
+                b.borderTopColor,
+                b.borderTopStyle,
+                b.backgroundColor,
+                f.backgroundImage,
+                f.backgroundColor,
+              ].join(' '),
+              label: [p.color, p.backgroundColor, p.borderTopColor, p.borderTopStyle].join(' '),
+            };
+          };
+          const result = Object.fromEntries(
+            ['idle', 'streaming', 'paused', 'complete', 'failed', 'cancelled'].map((s) => [
+              s,
+              look(s),
+            ]),
+          );
+          look('cancelled');
+          return result;
+        });
+        const cancelled = looks.cancelled;
+        for (const status of ['idle', 'streaming', 'paused', 'complete', 'failed']) {
+          expect(cancelled?.bar).not.toBe(looks[status]?.bar);
+          expect(cancelled?.label).not.toBe(looks[status]?.label);
+        }
+        await shoot(page, 'cancelled');
+        await finishPage(page);
+      });
+
+      it('runs a batch: one bar per request, each completing', async () => {
+        const page = await openAt();
+        await page.fill('#batch-count', '4');
+        await page.fill('#batch-concurrency', '2');
+        await page.click('#batch-run');
+        await page.waitForSelector('#batch-summary:not(:empty)', { timeout: 20_000 });
+        expect(await page.textContent('#batch-summary')).toMatch(/^4 of 4 complete in \d+\.\d s$/);
+        expect(await page.locator('#batch-bars .batch-row').count()).toBe(4);
+        expect(
+          await page.$$eval('#batch-bars [role="progressbar"]', (bars) =>
+            bars.map((bar) => bar.getAttribute('aria-valuenow')),
+          ),
+        ).toEqual(['100.0', '100.0', '100.0', '100.0']);
+        expect(await page.locator('#batch-bars .batch-row[data-status="complete"]').count()).toBe(
+          4,
+        );
+        const seen = await recorded(page);
+        // concurrency 2: never more than two bars moving at once.
+        expect(seen.maxStreamingRows).toBeGreaterThan(0);
+        expect(seen.maxStreamingRows).toBeLessThanOrEqual(2);
+        await shoot(page, 'batch');
+        await finishPage(page);
+      });
+    });
+  }
+
+  it('serves the icon, uPlot and the page module; refuses a bad batch', async () => {
+    const icon = await fetch(`${web.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    const uplot = await fetch(`${web.url}/assets/uplot.js`);
+    expect(uplot.status).toBe(200);
+    expect(await uplot.text()).toContain('uPlot');
+    const client = await fetch(`${web.url}/assets/client.js`);
+    expect(client.headers.get('content-type')).toContain('text/javascript');
+    // Types stripped: what the browser gets is JavaScript.
+    expect(await client.text()).not.toMatch(/import type|: HTMLElement\b/);
+    expect((await fetch(`${web.url}/assets/secrets.txt`)).status).toBe(404);
+    for (const [body, error] of [
+      [{ count: 9 }, 'count must be a whole number from 1 to 8'],
+      [{ concurrency: 0 }, 'concurrency must be a whole number from 1 to 8'],
+      [{ schema: 'invoice' }, 'unknown schema "invoice"'],
+    ] as const) {
+      const refused = await fetch(`${web.url}/api/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error });
+    }
+  });
+
   it('lists the catalogue items as they arrive, each once across a retry', async () => {
     const page = await openPage();
     // Only a schema whose bulk is one array can be listed item by item.
@@ -249,13 +566,13 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
       (window as Window & { __itemsAtRetry?: number[] }).__itemsAtRetry = seen;
       new MutationObserver(() => {
         if (document.querySelector('#events li[data-type="retry"]') !== null && seen.length === 0) {
-          seen.push(document.querySelectorAll('#items li').length);
+          seen.push(document.querySelectorAll('#view .product').length);
         }
       }).observe(document.getElementById('events') as HTMLElement, { childList: true });
     });
     await page.click('#run');
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
-    const indices = await page.$$eval('#items li', (items) =>
+    const indices = await page.$$eval('#view .product', (items) =>
       items.map((item) => Number((item as HTMLElement).dataset.index)),
     );
     expect(indices).toEqual(Array.from({ length: 24 }, (_, index) => index));
@@ -264,7 +581,13 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
     );
     expect(atRetry).toBeGreaterThan(0);
     expect(atRetry).toBeLessThan(24);
-    expect(await page.textContent('#items li[data-index="3"]')).toMatch(/^#3.+ [$€£][\d,]+\.\d\d$/);
+    // Each product is a card, complete and validated when it arrives.
+    expect(await page.textContent('.product[data-index="3"] .n')).toBe('#3');
+    expect(await page.textContent('.product[data-index="3"] h4')).toMatch(/\w/);
+    expect(await page.textContent('.product[data-index="3"] .price')).toMatch(
+      /^[$€£][\d,]+\.\d\d$/,
+    );
+    expect(await page.locator('#view .product[data-state="final"]').count()).toBe(24);
     expect(await page.textContent('#items-count')).toBe(
       '24 items, each listed once as it arrived; none kept (the result holds the array empty)',
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import {
+  type BatchStream,
   type ElementEvent,
   type ProgressEvent,
   StructuredLLMError,
@@ -20,7 +21,14 @@ import {
   isFault,
   startSimulatedModel,
 } from '../simulated/simulated-model.ts';
+import { loadAsset } from './assets.ts';
 import { renderPage } from './page.ts';
+import type {
+  BatchDoneMessage,
+  BatchItemMessage,
+  LifecycleMessage,
+  ResponseMessage,
+} from './protocol.ts';
 
 export interface WebServerOptions {
   readonly backend: Backend;
@@ -60,7 +68,48 @@ interface RunBody {
   elements?: unknown;
 }
 
+interface BatchBody {
+  schema?: unknown;
+  model?: unknown;
+  fault?: unknown;
+  count?: unknown;
+  concurrency?: unknown;
+}
+
+interface Batch {
+  readonly stream: BatchStream<unknown>;
+  readonly count: number;
+  started: boolean;
+  close(): Promise<void>;
+}
+
+/** The page's batch panel: at most this many requests in one batch. */
+const MAX_BATCH = 8;
+
 class BadInput extends Error {}
+
+function wholeNumber(value: unknown, field: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new BadInput(`${field} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** The lifecycle event as the page gets it: the attempt and model a retry or fallback moves to. */
+function lifecycleMessage(event: ProgressEvent): LifecycleMessage {
+  const data = event.data ?? {};
+  const model = typeof data.to === 'string' ? data.to : data.model;
+  return {
+    eventType: event.eventType,
+    message: event.message,
+    progressPercent: event.progressPercent,
+    timestamp: event.timestamp,
+    ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
+    ...(typeof model === 'string' ? { model } : {}),
+    ...(typeof data.delayMs === 'number' ? { delayMs: data.delayMs } : {}),
+  };
+}
 
 function text(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -98,7 +147,28 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return { service, close: () => simulated.close() };
   }
 
+  function faultOf(value: unknown): FaultName | undefined {
+    const name = text(value, 'fault');
+    if (name === undefined) return undefined;
+    if (!isFault(name)) throw new BadInput(`unknown fault "${name}"`);
+    if (backend.kind !== 'simulated')
+      throw new BadInput('faults need the embedded simulated model');
+    return name;
+  }
+
+  const batches = new Map<string, Batch>();
   const app = new Hono();
+
+  // The browser module, uPlot from node_modules, and the icon (browsers ask for /favicon.ico).
+  app.get('/assets/:name', async (c) => {
+    const asset = loadAsset(c.req.param('name'));
+    if (asset === undefined) return c.notFound();
+    const { contentType, body } = await asset;
+    c.header('content-type', contentType);
+    c.header('cache-control', 'no-cache');
+    return c.body(body);
+  });
+  app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
   app.get('/', (c) =>
     c.html(
@@ -120,6 +190,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
                 label: `${fault}: ${FAULT_DESCRIPTIONS[fault]}`,
               }))
             : [],
+        maxBatch: MAX_BATCH,
       }),
     ),
   );
@@ -149,17 +220,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           throw new BadInput('elements must be true or false');
         elements = body.elements;
       }
-      if (body.maxRetries !== undefined && body.maxRetries !== null) {
-        if (
-          typeof body.maxRetries !== 'number' ||
-          !Number.isInteger(body.maxRetries) ||
-          body.maxRetries < 0 ||
-          body.maxRetries > 10
-        ) {
-          throw new BadInput('maxRetries must be a whole number from 0 to 10');
-        }
-        maxRetries = body.maxRetries;
-      }
+      maxRetries = wholeNumber(body.maxRetries, 'maxRetries', 0, 10);
       schemaId = text(body.schema, 'schema') ?? 'profile';
       prompt = text(body.prompt, 'prompt');
       model = text(body.model, 'model') ?? backend.defaultModel;
@@ -167,14 +228,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name !== '');
-      const faultName = text(body.fault, 'fault');
-      if (faultName !== undefined) {
-        if (!isFault(faultName)) throw new BadInput(`unknown fault "${faultName}"`);
-        if (backend.kind !== 'simulated') {
-          throw new BadInput('faults need the embedded simulated model');
-        }
-        fault = faultName;
-      }
+      fault = faultOf(body.fault);
     } catch (error) {
       if (error instanceof BadInput) return c.json({ error: error.message }, 400);
       throw error;
@@ -209,12 +263,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           }),
       progressCallback: (event: ProgressEvent) => {
         if (event.eventType === 'progress') return;
-        runs.get(id)?.send?.('event', {
-          eventType: event.eventType,
-          message: event.message,
-          progressPercent: event.progressPercent,
-          timestamp: event.timestamp,
-        });
+        runs.get(id)?.send?.('event', lifecycleMessage(event));
       },
     });
     runs.set(id, { id, stream, started: false, send: undefined, close });
@@ -255,14 +304,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           if (response.isComplete || response.attempt !== lastAttempt || now - lastSent >= 40) {
             lastSent = now;
             lastAttempt = response.attempt;
-            send('response', {
+            const message: ResponseMessage = {
               attempt: response.attempt,
               model: response.model,
               progressPercent: response.progressPercent,
               chunks,
               elapsedMs: now - startedAt,
+              isComplete: response.isComplete && response.error === undefined,
               partialResult: response.partialResult,
-            });
+            };
+            send('response', message);
           }
           if (response.isComplete) {
             const attempts = run.stream.attempts;
@@ -313,6 +364,108 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   control('resume');
   control('cancel');
 
+  // The batch panel: n variants of the prompt through routeStructuredBatch, one bar each.
+  app.post('/api/batches', async (c) => {
+    let body: BatchBody;
+    try {
+      body = (await c.req.json()) as BatchBody;
+    } catch {
+      return c.json({ error: 'the body must be JSON' }, 400);
+    }
+    let count: number;
+    let concurrency: number;
+    let model: string;
+    let fault: FaultName | undefined;
+    let schemaId: string;
+    try {
+      count = wholeNumber(body.count, 'count', 1, MAX_BATCH) ?? 4;
+      concurrency = wholeNumber(body.concurrency, 'concurrency', 1, MAX_BATCH) ?? 2;
+      model = text(body.model, 'model') ?? backend.defaultModel;
+      schemaId = text(body.schema, 'schema') ?? 'profile';
+      fault = faultOf(body.fault);
+    } catch (error) {
+      if (error instanceof BadInput) return c.json({ error: error.message }, 400);
+      throw error;
+    }
+    const schema = findSchema(schemaId);
+    if (schema === undefined) return c.json({ error: `unknown schema "${schemaId}"` }, 400);
+    const { service, close } = await serviceFor(fault);
+    const responseModel = responseModelFor(schema);
+    const stream = service.routeStructuredBatch(
+      Array.from({ length: count }, (_, index) => ({
+        prompt: `${schema.defaultPrompt} (variant ${index + 1} of ${count})`,
+        responseModel,
+        model,
+        timeouts: backend.timeouts,
+      })),
+      { concurrency },
+    );
+    const id = randomUUID();
+    batches.set(id, { stream, count, started: false, close });
+    setTimeout(() => {
+      const batch = batches.get(id);
+      if (batch !== undefined && !batch.started) {
+        batches.delete(id);
+        batch.stream.abort(new Error('nobody listened'));
+        void batch.close();
+      }
+    }, 60_000).unref();
+    return c.json({ id, count, concurrency, schema: schema.id, model }, 201);
+  });
+
+  app.get('/api/batches/:id/events', (c) => {
+    const id = c.req.param('id');
+    const batch = batches.get(id);
+    if (batch === undefined || batch.started) return c.json({ error: 'no such batch' }, 404);
+    batch.started = true;
+    return streamSSE(c, async (sse) => {
+      let chain = Promise.resolve();
+      const send = (event: string, data: BatchItemMessage | BatchDoneMessage) => {
+        const payload = JSON.stringify(data);
+        chain = chain.then(() => sse.writeSSE({ event, data: payload })).catch(() => {});
+      };
+      sse.onAbort(() => batch.stream.abort(new Error('the page went away')));
+      const startedAt = Date.now();
+      const lastSent = new Map<number, { at: number; attempt: number }>();
+      try {
+        for await (const response of batch.stream) {
+          const now = Date.now();
+          const last = lastSent.get(response.index);
+          if (
+            response.isComplete ||
+            last === undefined ||
+            last.attempt !== response.attempt ||
+            now - last.at >= 40
+          ) {
+            lastSent.set(response.index, { at: now, attempt: response.attempt });
+            send('item', {
+              index: response.index,
+              status: !response.isComplete
+                ? 'streaming'
+                : response.error === undefined
+                  ? 'complete'
+                  : 'failed',
+              progressPercent: response.progressPercent,
+              attempt: response.attempt,
+              ...(response.error === undefined ? {} : { category: response.error.category }),
+            });
+          }
+        }
+        const results = await batch.stream.results;
+        const fulfilled = results.filter((result) => result.status === 'fulfilled').length;
+        send('done', {
+          elapsedMs: Date.now() - startedAt,
+          fulfilled,
+          rejected: results.length - fulfilled,
+        });
+      } finally {
+        await chain;
+        batches.delete(id);
+        await batch.close();
+      }
+    });
+  });
+
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () =>
@@ -333,6 +486,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         await run.close();
       }
       runs.clear();
+      for (const batch of batches.values()) {
+        batch.stream.abort(new Error('server closing'));
+        await batch.close();
+      }
+      batches.clear();
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close(() => resolve());
