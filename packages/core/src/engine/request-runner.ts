@@ -126,7 +126,8 @@ export async function* runRequest<T>(
   let lastProvider: string | undefined;
   let lastPartial: unknown;
   const breaker = env.breaker;
-  const maxRetries = Math.max(0, request.maxRetries ?? env.retry.maxRetries ?? 3);
+  // Checked when the request was made: an integer >= 0.
+  const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
   const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
 
   /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
