@@ -129,6 +129,11 @@ export async function* runRequest<T>(
   // Checked when the request was made: an integer >= 0.
   const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
   const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
+  // A hard bound on tries, whatever the loop below counts: every model's first try, its
+  // retries, its output mode degradations and a refusal by its breaker.
+  const attemptCeiling = models.length * (maxRetries + OUTPUT_MODE_DEGRADATION.length + 2);
+  /** Wait before the next try (a backoff delay); there is always at least a macrotask. */
+  let delayMs = 0;
 
   /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
   let settled = false;
@@ -227,9 +232,27 @@ export async function* runRequest<T>(
       let messages: readonly Message[] = baseMessages;
 
       for (let retry = 0; ; ) {
+        if (attempt > 0) {
+          // Between tries, even without a delay, the event loop runs (a macrotask): a run of
+          // instant failures never starves timers and I/O.
+          try {
+            await sleep(delayMs, control.signal);
+          } catch {
+            yield endWith(abortError(control.signal.reason));
+            return;
+          }
+          delayMs = 0;
+        }
         if (control.signal.aborted) {
           yield endWith(abortError(control.signal.reason));
           return;
+        }
+        if (attempt >= attemptCeiling) {
+          logger.warn('request stopped at its attempt ceiling', {
+            requestId,
+            attempts: attempt,
+          });
+          break nextModel;
         }
         if (breaker !== undefined) {
           const decision = await breakerStep('acquire', () => breaker.acquire(key));
@@ -361,7 +384,7 @@ export async function* runRequest<T>(
           if (reasked)
             messages = reaskMessages(baseMessages, failure.text, error, responseModel.name);
           // A re-ask is a new question, not an overloaded server: no backoff for it.
-          const delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
+          delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
           record.delayMs = delayMs;
           tracker.restart(
             'retry',
@@ -390,14 +413,6 @@ export async function* runRequest<T>(
             category: error.category,
             delayMs,
           });
-          if (delayMs > 0) {
-            try {
-              await sleep(delayMs, control.signal);
-            } catch {
-              yield endWith(abortError(control.signal.reason));
-              return;
-            }
-          }
           continue;
         } finally {
           run.close();
