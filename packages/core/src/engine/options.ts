@@ -198,6 +198,7 @@ export function checkRequest<T>(
 
 const RETRY_RULES: Readonly<Record<string, Rule>> = {
   maxRetries: integerAtLeast(0),
+  maxLimitReasks: integerAtLeast(0),
   maxRetryAfterMs: numberAtLeast(0),
   random: fn,
 };

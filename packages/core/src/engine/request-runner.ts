@@ -68,6 +68,11 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
+/** Default of `retry.maxLimitReasks`. */
+const DEFAULT_MAX_LIMIT_REASKS = 1;
+/** The codes of an answer that broke one of the service's `limits`. */
+const LIMIT_CODES: ReadonlySet<string> = new Set(['length_limit', 'depth_limit', 'chunk_limit']);
+
 /**
  * Runs a request to the end: attempts with retries on each model, then the
  * fallback models, yielding every partial response and one final response.
@@ -129,6 +134,7 @@ export async function* runRequest<T>(
   // Checked when the request was made: an integer >= 0.
   const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
   const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
+  const maxLimitReasks = env.retry.maxLimitReasks ?? DEFAULT_MAX_LIMIT_REASKS;
   // A hard bound on tries, whatever the loop below counts: every model's first try, its
   // retries, its output mode degradations and a refusal by its breaker.
   const attemptCeiling = models.length * (maxRetries + OUTPUT_MODE_DEGRADATION.length + 2);
@@ -230,6 +236,7 @@ export async function* runRequest<T>(
         responseModel.jsonSchema,
       );
       let messages: readonly Message[] = baseMessages;
+      let limitReasks = 0;
 
       for (let retry = 0; ; ) {
         if (attempt > 0) {
@@ -369,7 +376,14 @@ export async function* runRequest<T>(
           }
           const tooLongToWait =
             error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs;
-          if (!error.retryable || retry >= maxRetries || tooLongToWait) {
+          // An answer over a limit is costly to pull again: re-asked at most maxLimitReasks times.
+          const overLimit = error.code !== undefined && LIMIT_CODES.has(error.code);
+          if (
+            !error.retryable ||
+            retry >= maxRetries ||
+            tooLongToWait ||
+            (overLimit && limitReasks >= maxLimitReasks)
+          ) {
             logger.debug('model exhausted', {
               requestId,
               model: requested,
@@ -380,6 +394,7 @@ export async function* runRequest<T>(
             break nextModel;
           }
           retry++;
+          if (overLimit) limitReasks++;
           const reasked = error.category === 'parse' || error.category === 'validation';
           if (reasked)
             messages = reaskMessages(baseMessages, failure.text, error, responseModel.name);

@@ -78,3 +78,63 @@ describe('bounded retries', () => {
     );
   });
 });
+
+describe('limit errors', () => {
+  const long = { json: { ...profile, name: 'A'.repeat(500) } } satisfies MockResponse;
+  const deep = { text: `${'['.repeat(50)}${']'.repeat(50)}` } satisfies MockResponse;
+
+  it.each([
+    ['length_limit', long, { maxResponseChars: 200 }],
+    ['depth_limit', deep, { maxDepth: 20 }],
+    ['chunk_limit', long, { maxChunks: 10 }],
+  ] as const)(
+    '%s is re-asked once by default, then the next model is tried',
+    async (code, answer, limits) => {
+      const provider = createMockProvider({ responses: [answer] });
+      const error = await failureOf(
+        service(provider, { breaker: false, limits }).routeStructured({
+          prompt: 'Ada',
+          responseModel: profileModel,
+          fallbackModels: ['mock/model-b'],
+        }),
+      );
+      expect(error).toMatchObject({ category: 'parse', code });
+      expect(provider.calls.map((call) => call.model)).toEqual([
+        'model-a',
+        'model-a',
+        'model-b',
+        'model-b',
+      ]);
+    },
+  );
+
+  it.each([
+    [0, 1],
+    [2, 3],
+    [5, 4], // still within maxRetries (3 by default)
+  ])('retry.maxLimitReasks: %i makes %i calls', async (maxLimitReasks, calls) => {
+    const provider = createMockProvider({ responses: [long] });
+    const error = await failureOf(
+      service(provider, {
+        breaker: false,
+        limits: { maxResponseChars: 200 },
+        retry: { baseDelayMs: 0, maxLimitReasks },
+      }).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    );
+    expect(error.code).toBe('length_limit');
+    expect(provider.calls).toHaveLength(calls);
+  });
+
+  it('a limit re-ask leaves the other retries: a shorter answer after it is still taken', async () => {
+    const provider = createMockProvider({
+      responses: [long, unavailable, long, { json: profile }],
+    });
+    const value = await service(provider, {
+      breaker: false,
+      limits: { maxResponseChars: 200 },
+      retry: { baseDelayMs: 0, maxLimitReasks: 2 },
+    }).routeStructured({ prompt: 'Ada', responseModel: profileModel });
+    expect(value).toEqual(profile);
+    expect(provider.calls).toHaveLength(4);
+  });
+});

@@ -243,6 +243,7 @@ describe('request options', () => {
 describe('service options', () => {
   it.each([
     ['retry', { maxRetries: Number.NaN }, 'maxRetries must be an integer >= 0, got NaN'],
+    ['retry', { maxLimitReasks: -1 }, 'maxLimitReasks must be an integer >= 0, got -1'],
     ['retry', { maxRetryAfterMs: '60' }, 'maxRetryAfterMs must be a number >= 0, got "60"'],
     ['retry', { random: 0.5 }, 'random must be a function, got 0.5'],
     ['retry', 3, 'must be an object, got 3'],
