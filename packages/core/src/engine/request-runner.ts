@@ -21,6 +21,7 @@ import {
 import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
+import { WaitTimer } from './timers.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface RunnerEnvironment {
@@ -108,21 +109,18 @@ export async function* runRequest<T>(
   });
 
   const totalMs = request.timeouts?.totalMs;
-  let totalTimer: ReturnType<typeof setTimeout> | undefined;
-  if (totalMs !== undefined && Number.isFinite(totalMs)) {
-    totalTimer = setTimeout(
-      () =>
-        control.abort(
-          new StructuredLLMError({
-            category: 'timeout',
-            code: 'total_timeout',
-            retryable: false,
-            message: `The request did not finish within timeouts.totalMs (${totalMs} ms)`,
-          }),
-        ),
-      totalMs,
-    );
-  }
+  // One wait for the whole request (none when totalMs is unset or Infinity).
+  const totalTimer = new WaitTimer(totalMs, () =>
+    control.abort(
+      new StructuredLLMError({
+        category: 'timeout',
+        code: 'total_timeout',
+        retryable: false,
+        message: `The request did not finish within timeouts.totalMs (${totalMs} ms)`,
+      }),
+    ),
+  );
+  totalTimer.begin();
 
   const models = primary === undefined ? [] : [primary, ...(request.fallbackModels ?? [])];
   let attempt = 0;
@@ -500,7 +498,7 @@ export async function* runRequest<T>(
           }),
     );
   } finally {
-    if (totalTimer !== undefined) clearTimeout(totalTimer);
+    totalTimer.stop();
   }
 
   /**

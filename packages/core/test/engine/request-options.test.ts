@@ -172,6 +172,17 @@ describe('request options', () => {
     expect(provider.calls[0]).toMatchObject({ temperature: 0, maxOutputTokens: 1 });
   });
 
+  it('takes timeouts above 2^31 - 1 ms as long waits, not as timers that fire at once', async () => {
+    const provider = createMockProvider({ responses: [{ json: profile, firstChunkDelayMs: 20 }] });
+    const value = await service(provider).routeStructured({
+      prompt: 'Ada',
+      responseModel: profileModel,
+      timeouts: { firstChunkMs: 2 ** 32, idleMs: 2 ** 32, totalMs: 2 ** 32 },
+    });
+    expect(value).toEqual(profile);
+    expect(provider.calls).toHaveLength(1);
+  });
+
   it.each([
     [undefined, 'undefined'],
     [null, 'null'],
