@@ -337,7 +337,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let finishReason: FinishReason | undefined;
   let responseId: string | undefined;
   let responseModelName: string | undefined;
-  const chunkSize = Math.max(0, request.streamingChunkSize ?? 0);
+  // Checked when the request was made: a number >= 0.
+  const chunkSize = request.streamingChunkSize ?? 0;
   const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
 
   // Options of the growing-string check, reused for built-in models (they keep nothing of them).

@@ -1,4 +1,5 @@
 import { StructuredLLMError } from '../errors/index.ts';
+import { requestError } from './options.ts';
 import { abortError } from './stream-control.ts';
 import { failedBeforeStart } from './structured-stream.ts';
 import type {
@@ -62,6 +63,13 @@ export function runBatch<T>(
   options: BatchOptions,
   open: (request: StreamingStructuredRequest<T>) => StructuredStream<T>,
 ): BatchStream<T> {
+  if (!Array.isArray(requests)) {
+    throw new StructuredLLMError({
+      category: 'bad_request',
+      code: 'invalid_options',
+      message: `routeStructuredBatch needs an array of requests, got ${requests === null ? 'null' : typeof requests}`,
+    });
+  }
   const requested = options.concurrency ?? 4;
   if (typeof requested !== 'number' || !(requested >= 1)) {
     throw new StructuredLLMError({
@@ -95,11 +103,17 @@ export function runBatch<T>(
       await channel.push({ ...failedBeforeStart<T>(error, request), index });
       return;
     }
-    const signal =
-      request.signal === undefined
-        ? controller.signal
-        : AbortSignal.any([request.signal, controller.signal]);
-    const stream = open({ ...request, signal });
+    // A request that cannot run gets its one failing response from the service, like any failure.
+    const stream =
+      requestError(request) !== undefined
+        ? open(request)
+        : open({
+            ...request,
+            signal:
+              request.signal === undefined
+                ? controller.signal
+                : AbortSignal.any([request.signal, controller.signal]),
+          });
     for await (const response of stream) {
       await channel.push({ ...response, index });
       if (response.isComplete) {

@@ -54,15 +54,6 @@ export function resolveElementPath(
 ): JsonPath | undefined {
   const given = parseElementPath(elementPath);
   if (given === undefined) return schemaType(schema) === 'array' ? [] : undefined;
-  for (const segment of given) {
-    if (typeof segment !== 'string' || segment === '') {
-      throw new StructuredLLMError({
-        category: 'bad_request',
-        code: 'invalid_element_path',
-        message: `elementPath must name object keys (got ${JSON.stringify(elementPath)})`,
-      });
-    }
-  }
   const type = schemaType(schemaAt(schema, given));
   const isArray =
     type === undefined || type === 'array' || (Array.isArray(type) && type.includes('array'));

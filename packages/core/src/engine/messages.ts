@@ -1,23 +1,19 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import type { StructuredLLMError } from '../errors/index.ts';
 import type { Message, OutputMode } from '../provider/index.ts';
 import type { JsonSchema } from '../schema/index.ts';
 
 const ROLES = new Set(['system', 'user', 'assistant']);
 
-/** A prompt is a string or a list of `{ role, content }` messages; anything else is the caller's mistake. */
-export function checkPrompt(prompt: unknown): void {
-  if (typeof prompt === 'string') return;
-  const problem = !Array.isArray(prompt)
-    ? `must be a string or an array of messages, got ${prompt === null ? 'null' : typeof prompt}`
-    : prompt.length === 0
-      ? 'has no messages'
-      : promptMessageProblem(prompt);
-  if (problem === undefined) return;
-  throw new StructuredLLMError({
-    category: 'bad_request',
-    code: 'invalid_options',
-    message: `The request's prompt ${problem}`,
-  });
+/**
+ * What is wrong with a prompt ("has no messages"), if anything: a prompt is a string
+ * or a list of `{ role, content }` messages; anything else is the caller's mistake.
+ */
+export function promptProblem(prompt: unknown): string | undefined {
+  if (typeof prompt === 'string') return undefined;
+  if (!Array.isArray(prompt)) {
+    return `must be a string or an array of messages, got ${prompt === null ? 'null' : typeof prompt}`;
+  }
+  return prompt.length === 0 ? 'has no messages' : promptMessageProblem(prompt);
 }
 
 function promptMessageProblem(messages: readonly unknown[]): string | undefined {

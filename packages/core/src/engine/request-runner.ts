@@ -27,6 +27,7 @@ import {
 import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
+import { WaitTimer } from './timers.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface RunnerEnvironment {
@@ -74,6 +75,11 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
+/** Default of `retry.maxLimitReasks`. */
+const DEFAULT_MAX_LIMIT_REASKS = 1;
+/** The codes of an answer that broke one of the service's `limits`. */
+const LIMIT_CODES: ReadonlySet<string> = new Set(['length_limit', 'depth_limit', 'chunk_limit']);
+
 /**
  * Runs a request to the end: attempts with retries on each model, then the
  * fallback models, yielding every partial response and one final response.
@@ -109,21 +115,18 @@ export async function* runRequest<T>(
   });
 
   const totalMs = request.timeouts?.totalMs;
-  let totalTimer: ReturnType<typeof setTimeout> | undefined;
-  if (totalMs !== undefined && Number.isFinite(totalMs)) {
-    totalTimer = setTimeout(
-      () =>
-        control.abort(
-          new StructuredLLMError({
-            category: 'timeout',
-            code: 'total_timeout',
-            retryable: false,
-            message: `The request did not finish within timeouts.totalMs (${totalMs} ms)`,
-          }),
-        ),
-      totalMs,
-    );
-  }
+  // One wait for the whole request (none when totalMs is unset or Infinity).
+  const totalTimer = new WaitTimer(totalMs, () =>
+    control.abort(
+      new StructuredLLMError({
+        category: 'timeout',
+        code: 'total_timeout',
+        retryable: false,
+        message: `The request did not finish within timeouts.totalMs (${totalMs} ms)`,
+      }),
+    ),
+  );
+  totalTimer.begin();
 
   const models = primary === undefined ? [] : [primary, ...(request.fallbackModels ?? [])];
   let attempt = 0;
@@ -132,8 +135,15 @@ export async function* runRequest<T>(
   let lastProvider: string | undefined;
   let lastPartial: unknown;
   const breaker = env.breaker;
-  const maxRetries = Math.max(0, request.maxRetries ?? env.retry.maxRetries ?? 3);
+  // Checked when the request was made: an integer >= 0.
+  const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
   const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
+  const maxLimitReasks = env.retry.maxLimitReasks ?? DEFAULT_MAX_LIMIT_REASKS;
+  // A hard bound on tries, whatever the loop below counts: every model's first try, its
+  // retries, its output mode degradations and a refusal by its breaker.
+  const attemptCeiling = models.length * (maxRetries + OUTPUT_MODE_DEGRADATION.length + 2);
+  /** Wait before the next try (a backoff delay); there is always at least a macrotask. */
+  let delayMs = 0;
 
   /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
   let settled = false;
@@ -230,11 +240,30 @@ export async function* runRequest<T>(
         responseModel.jsonSchema,
       );
       let messages: readonly Message[] = baseMessages;
+      let limitReasks = 0;
 
       for (let retry = 0; ; ) {
+        if (attempt > 0) {
+          // Between tries, even without a delay, the event loop runs (a macrotask): a run of
+          // instant failures never starves timers and I/O.
+          try {
+            await sleep(delayMs, control.signal);
+          } catch {
+            yield endWith(abortError(control.signal.reason));
+            return;
+          }
+          delayMs = 0;
+        }
         if (control.signal.aborted) {
           yield endWith(abortError(control.signal.reason));
           return;
+        }
+        if (attempt >= attemptCeiling) {
+          logger.warn('request stopped at its attempt ceiling', {
+            requestId,
+            attempts: attempt,
+          });
+          break nextModel;
         }
         // This attempt's admission by the breaker: how it ends is reported on it.
         let admitted: BreakerCall | undefined;
@@ -355,7 +384,14 @@ export async function* runRequest<T>(
           }
           const tooLongToWait =
             error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs;
-          if (!error.retryable || retry >= maxRetries || tooLongToWait) {
+          // An answer over a limit is costly to pull again: re-asked at most maxLimitReasks times.
+          const overLimit = error.code !== undefined && LIMIT_CODES.has(error.code);
+          if (
+            !error.retryable ||
+            retry >= maxRetries ||
+            tooLongToWait ||
+            (overLimit && limitReasks >= maxLimitReasks)
+          ) {
             logger.debug('model exhausted', {
               requestId,
               model: requested,
@@ -366,11 +402,12 @@ export async function* runRequest<T>(
             break nextModel;
           }
           retry++;
+          if (overLimit) limitReasks++;
           const reasked = error.category === 'parse' || error.category === 'validation';
           if (reasked)
             messages = reaskMessages(baseMessages, failure.text, error, responseModel.name);
           // A re-ask is a new question, not an overloaded server: no backoff for it.
-          const delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
+          delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
           record.delayMs = delayMs;
           tracker.restart(
             'retry',
@@ -399,14 +436,6 @@ export async function* runRequest<T>(
             category: error.category,
             delayMs,
           });
-          if (delayMs > 0) {
-            try {
-              await sleep(delayMs, control.signal);
-            } catch {
-              yield endWith(abortError(control.signal.reason));
-              return;
-            }
-          }
           continue;
         } finally {
           run.close();
@@ -486,7 +515,7 @@ export async function* runRequest<T>(
           }),
     );
   } finally {
-    if (totalTimer !== undefined) clearTimeout(totalTimer);
+    totalTimer.stop();
   }
 
   /**

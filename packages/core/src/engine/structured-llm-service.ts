@@ -3,21 +3,18 @@ import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
-import { checkBackoffOptions } from '../resilience/backoff.ts';
 import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
-import { errorText } from '../values.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
-import { checkPrompt } from './messages.ts';
+import { checkRequest, checkServiceOptions } from './options.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
 import { failedBeforeStart, StructuredStreamImpl } from './structured-stream.ts';
 import type {
   BatchOptions,
   BatchStream,
-  RetryOptions,
   StreamingStructuredRequest,
   StructuredLLMServiceOptions,
   StructuredStream,
@@ -63,7 +60,7 @@ export class StructuredLLMService {
         message: 'new StructuredLLMService({ providers: [...] }) needs at least one provider',
       });
     }
-    checkRetryOptions(options.retry);
+    checkServiceOptions(options);
     const logger = safeLogger(options.logger);
     this.logger = logger;
     this.router = createModelRouter(options.providers, options.defaultProvider);
@@ -107,11 +104,11 @@ export class StructuredLLMService {
 
   /** Starts a request and returns its stream of partial responses. Nothing runs until you iterate it or await its result. */
   routeStructuredStreaming<T>(request: StreamingStructuredRequest<T>): StructuredStream<T> {
-    const control = new StreamControl(request.signal);
     let responseModel: ResponseModel<T>;
     let elements: ElementTracker | undefined;
     try {
-      checkPrompt(request.prompt);
+      // Every option is checked before anything runs: a bad one never reaches a provider.
+      checkRequest(request);
       responseModel = toResponseModel(request.responseModel, {
         ...(request.schemaName === undefined ? {} : { name: request.schemaName }),
         ...(request.schemaDescription === undefined
@@ -122,7 +119,7 @@ export class StructuredLLMService {
       });
       elements = this.elementTracker(request, responseModel);
     } catch (thrown) {
-      // An unusable schema fails the request like any other cause: one final error response.
+      // An unusable request fails like any other cause: one final error response.
       const error = StructuredLLMError.is(thrown)
         ? thrown
         : new StructuredLLMError({
@@ -130,10 +127,11 @@ export class StructuredLLMService {
             message: String(thrown),
             cause: thrown,
           });
-      return new StructuredStreamImpl<T>(control, (stream) =>
+      return new StructuredStreamImpl<T>(new StreamControl(undefined), (stream) =>
         failedRequest(stream, error, request),
       );
     }
+    const control = new StreamControl(request.signal);
     return new StructuredStreamImpl<T>(
       control,
       (stream) =>
@@ -163,19 +161,11 @@ export class StructuredLLMService {
       }
       return undefined;
     }
-    const policy = request.elementErrors ?? 'reask';
-    if (policy !== 'reask' && policy !== 'skip' && policy !== 'stop') {
-      throw new StructuredLLMError({
-        category: 'bad_request',
-        code: 'invalid_options',
-        message: `elementErrors must be 'reask', 'skip' or 'stop' (got ${JSON.stringify(policy)})`,
-      });
-    }
     return new ElementTracker(
       path,
       {
         retain: request.retainElements !== false,
-        policy,
+        policy: request.elementErrors ?? 'reask',
         callback: request.onElement as ElementCallback | undefined,
       },
       this.logger,
@@ -194,28 +184,4 @@ export class StructuredLLMService {
   ): BatchStream<T> {
     return runBatch(requests, options, (request) => this.routeStructuredStreaming(request));
   }
-}
-
-/** Bad retry options fail at construction, not at the first retry (which may be in production). */
-function checkRetryOptions(retry: RetryOptions | undefined): void {
-  if (retry === undefined) return;
-  let problem: string | undefined;
-  try {
-    checkBackoffOptions(retry);
-  } catch (error) {
-    problem = errorText(error);
-  }
-  const { maxRetries, maxRetryAfterMs } = retry;
-  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-    problem ??= `maxRetries must be an integer >= 0, got ${String(maxRetries)}`;
-  }
-  if (maxRetryAfterMs !== undefined && !(maxRetryAfterMs >= 0)) {
-    problem ??= `maxRetryAfterMs must be a number >= 0, got ${String(maxRetryAfterMs)}`;
-  }
-  if (problem === undefined) return;
-  throw new StructuredLLMError({
-    category: 'bad_request',
-    code: 'invalid_options',
-    message: `new StructuredLLMService({ retry }): ${problem}`,
-  });
 }

@@ -12,11 +12,12 @@ import type {
   StructuredStream,
 } from './types.ts';
 
-/** The one response of a request that failed before it started. */
+/** The one response of a request that failed before it started (the request may be anything a caller passed). */
 export function failedBeforeStart<T>(
   error: StructuredLLMError,
-  request: { readonly model?: string | undefined },
+  request: unknown,
 ): StreamingResponse<T> {
+  const model = (request as { readonly model?: unknown } | null | undefined)?.model;
   return {
     partialResult: undefined,
     isComplete: true,
@@ -24,7 +25,7 @@ export function failedBeforeStart<T>(
     rawChunks: undefined,
     error,
     attempt: 0,
-    model: request.model ?? '',
+    model: typeof model === 'string' ? model : '',
   };
 }
 

@@ -9,6 +9,19 @@ afterEach(() => {
 });
 
 describe('WaitTimer', () => {
+  it('waits more than 2^31 - 1 ms (where a plain timer fires at once)', () => {
+    const expired = vi.fn();
+    const timer = new WaitTimer(2 ** 32, expired);
+    timer.begin();
+    vi.advanceTimersByTime(2 ** 31);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(2 ** 32 - 2 ** 31 - 1);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(expired).toHaveBeenCalledTimes(1);
+    timer.stop();
+  });
+
   it('expires once one wait has lasted ms', () => {
     const expired = vi.fn();
     const timer = new WaitTimer(1000, expired);

@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '../resilience/sleep.ts';
+
 // Core runs in browsers and Node alike: reach the timer functions through globalThis.
 interface TimerHost {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -46,7 +48,8 @@ export class WaitTimer {
   }
 
   private arm(ms: number): void {
-    this.handle = host.setTimeout(this.fire, ms);
+    // A longer timer would fire at once; this one fires early and sleeps for the rest.
+    this.handle = host.setTimeout(this.fire, Math.min(ms, MAX_TIMER_MS));
   }
 
   private readonly fire = (): void => {

@@ -150,6 +150,13 @@ export interface StructuredStream<T> extends AsyncIterable<StreamingResponse<T>>
 export interface RetryOptions extends BackoffOptions {
   /** Default `maxRetries` for requests that do not set one. Default 3. */
   readonly maxRetries?: number;
+  /**
+   * Re-asks of a model whose answer broke a limit (`limits.maxResponseChars`,
+   * `limits.maxDepth`, `limits.maxChunks`: codes `length_limit`, `depth_limit`,
+   * `chunk_limit`), within `maxRetries`. Default 1: an oversized answer is pulled
+   * at most twice from each model.
+   */
+  readonly maxLimitReasks?: number;
   /** A server's retry-after longer than this is not waited for: the next model is tried. Default 60 s. */
   readonly maxRetryAfterMs?: number;
   /** Random source for jitter (tests inject). */

@@ -9,7 +9,7 @@ interface TimerHost {
 const host = globalThis as unknown as TimerHost;
 
 /** Timers overflow above 2^31 - 1 ms and fire at once, so longer waits are chained. */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 function abortedError(signal: AbortSignal): StructuredLLMError {
   return new StructuredLLMError({

@@ -174,6 +174,8 @@ describe('timeouts', () => {
     });
     const result = stream.result;
     await vi.advanceTimersByTimeAsync(2000);
+    // The retry follows a macrotask (a timer of 0 ms, at least 1 ms under fake timers).
+    await vi.advanceTimersByTimeAsync(1);
     await expect(result).resolves.toEqual(profile);
     expect(stream.attempts[0]).toMatchObject({ category: 'timeout' });
     expect(provider.calls[0]?.signal.aborted).toBe(true);
