@@ -326,3 +326,14 @@ describe('a terminal that reports no size', { timeout: 30_000 }, () => {
     expect(tty.written()).toContain('2 requests: 2 complete, 0 failed');
   });
 });
+
+describe('--help', { timeout: 30_000 }, () => {
+  it('says how --batch, --fault and pnpm -s behave', async () => {
+    const result = await runDemoInProcess(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: pnpm -s demo [options]');
+    expect(result.stdout).toContain('at most 1000');
+    expect(result.stdout).toContain("fail each request's first call");
+    expect(result.stdout).toContain('130 interrupted');
+  });
+});

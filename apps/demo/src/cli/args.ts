@@ -54,7 +54,7 @@ const OPTIONS = {
 } as const;
 
 /** The most requests one `--batch` runs: every request keeps its view and result until the end. */
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
 /** The example schemas `--elements` works with: those whose bulk is one array. */
 const ELEMENT_SCHEMAS = EXAMPLE_SCHEMAS.filter((schema) => schema.elements !== undefined).map(
@@ -63,11 +63,14 @@ const ELEMENT_SCHEMAS = EXAMPLE_SCHEMAS.filter((schema) => schema.elements !== u
 
 export const HELP = `structllm demo: stream typed, validated structured output from an LLM.
 
-Usage: pnpm demo [options]
-       pnpm demo --web [--port 3000]
+Usage: pnpm -s demo [options]
+       pnpm -s demo --web [--port 3000]
+(-s keeps pnpm's banner off stdout and its ELIFECYCLE line off stderr.)
 
-With no API key the demo runs an embedded simulated model: a fake
-OpenAI-compatible server on 127.0.0.1, reached through @structllm/openai.
+With no API key the demo runs an embedded simulated model: fake OpenAI,
+Anthropic and OpenRouter servers on 127.0.0.1, reached through the real
+providers; they serve openai/<model>, anthropic/<model> and
+openrouter/<vendor>/<model>.
 Set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY to use real
 models, or --base-url for Ollama, vLLM or LM Studio.
 
@@ -106,7 +109,9 @@ Output
       --port <n>             web page port (default 3000; 0 picks a free one)
   -h, --help                 this help
 
-Exit codes: 0 success, 1 the request failed (the error category is printed), 2 bad flags.`;
+Exit codes: 0 success (also when stdout is closed early, as by | head), 1 the request
+failed (the error category is printed) or --web could not listen, 2 bad flags or a
+model the simulated servers do not serve, 130 interrupted (Ctrl-C; one summary line).`;
 
 function integer(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;

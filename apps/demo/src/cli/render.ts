@@ -53,7 +53,7 @@ export interface Output {
 }
 
 /** Columns and rows to draw in: a terminal that reports 0 or nothing (some CI ptys) gets 80 × 24. */
-export function screenSize(out: Output): { readonly columns: number; readonly rows: number } {
+function screenSize(out: Output): { readonly columns: number; readonly rows: number } {
   const columns = out.columns !== undefined && out.columns > 0 ? out.columns : 80;
   const rows = out.rows !== undefined && out.rows > 0 ? out.rows : 24;
   return { columns, rows };

@@ -62,7 +62,7 @@ export interface SimulatedModelOptions {
 }
 
 /** One of the fake servers, as the demo describes it. */
-export interface SimulatedServer {
+interface SimulatedServer {
   /** The provider id, the prefix of the models it serves: `openai`. */
   readonly provider: 'openai' | 'anthropic' | 'openrouter';
   /** `fake OpenAI-compatible server` */
