@@ -25,7 +25,7 @@ export interface BackendOptions {
   readonly baseURL?: string;
   /** Key for `baseURL`, if the server wants one. */
   readonly apiKey?: string;
-  /** Faults the simulated model injects into the first requests. */
+  /** Faults the simulated model injects: every request meets them, in order, on its first calls. */
   readonly faults?: readonly FaultName[];
   /** Simulated model: real milliseconds between chunks. */
   readonly paceMs?: number;
@@ -73,7 +73,7 @@ export async function connectBackend(options: BackendOptions = {}): Promise<Back
   const env = options.env ?? process.env;
   if (usesSimulatedModel(options)) {
     const simulated = await startSimulatedModel({
-      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      ...(options.faults === undefined ? {} : { faultsPerRequest: options.faults }),
       ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }),
     });
     return {

@@ -104,8 +104,8 @@ export interface RunningDemo {
   readonly output: () => { readonly stdout: string; readonly stderr: string };
   /** Resolves with the first match of `pattern` in stdout. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** SIGTERM (the CLI closes its server), then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (the CLI closes its server), or the given signal, then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts the CLI on the pinned Node and leaves it running. */
@@ -149,8 +149,8 @@ export function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): Runn
         });
         check();
       }),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       const code = await exited;
       clearTimeout(timer);

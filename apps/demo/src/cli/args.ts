@@ -53,6 +53,9 @@ const OPTIONS = {
   pace: { type: 'string' },
 } as const;
 
+/** The most requests one `--batch` runs: every request keeps its view and result until the end. */
+const MAX_BATCH = 1000;
+
 /** The example schemas `--elements` works with: those whose bulk is one array. */
 const ELEMENT_SCHEMAS = EXAMPLE_SCHEMAS.filter((schema) => schema.elements !== undefined).map(
   (schema) => schema.id,
@@ -60,11 +63,14 @@ const ELEMENT_SCHEMAS = EXAMPLE_SCHEMAS.filter((schema) => schema.elements !== u
 
 export const HELP = `structllm demo: stream typed, validated structured output from an LLM.
 
-Usage: pnpm demo [options]
-       pnpm demo --web [--port 3000]
+Usage: pnpm -s demo [options]
+       pnpm -s demo --web [--port 3000]
+(-s keeps pnpm's banner off stdout and its ELIFECYCLE line off stderr.)
 
-With no API key the demo runs an embedded simulated model: a fake
-OpenAI-compatible server on 127.0.0.1, reached through @structllm/openai.
+With no API key the demo runs an embedded simulated model: fake OpenAI,
+Anthropic and OpenRouter servers on 127.0.0.1, reached through the real
+providers; they serve openai/<model>, anthropic/<model> and
+openrouter/<vendor>/<model>.
 Set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY to use real
 models, or --base-url for Ollama, vLLM or LM Studio.
 
@@ -76,14 +82,16 @@ Request
       --chunk-size <chars>   minimum new characters between two partials (default 0: every chunk)
       --no-stream            one non-streaming call per attempt
       --max-retries <n>      retries per model after the first try (default 3)
-      --batch <n>            run n requests (variants of the prompt)
+      --batch <n>            run n requests (variants of the prompt; at most ${MAX_BATCH}), each
+                             result printed as it completes
       --concurrency <k>      requests streaming at once in a batch (default 2)
       --elements             print each array element as it arrives, once, and keep none
                              (--schema ${ELEMENT_SCHEMAS.join(' | ')} only; not with --batch or --web)
 
 Simulated model (no key)
-      --fault <name>         inject a failure into the first request, to watch recovery;
-                             repeat for the following requests:
+      --fault <name>         fail each request's first call, to watch it recover (with --batch,
+                             every request); repeat to fail its retries too (--fault a
+                             --fault b: first call a, second call b, third call succeeds):
 ${FAULTS.map((fault) => `                               ${fault.padEnd(16)} ${FAULT_DESCRIPTIONS[fault]}`).join('\n')}
       --pace <ms>            milliseconds between chunks (default 6)
       --simulated            use the simulated model even when API keys are set
@@ -101,7 +109,9 @@ Output
       --port <n>             web page port (default 3000; 0 picks a free one)
   -h, --help                 this help
 
-Exit codes: 0 success, 1 the request failed (the error category is printed), 2 bad flags.`;
+Exit codes: 0 success (also when stdout is closed early, as by | head), 1 the request
+failed (the error category is printed) or --web could not listen, 2 bad flags or a
+model the simulated servers do not serve, 130 interrupted (Ctrl-C; one summary line).`;
 
 function integer(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -110,6 +120,45 @@ function integer(flag: string, value: string | undefined, min: number): number |
     throw usageError(`--${flag} takes a whole number ≥ ${min}, got "${value}"`);
   }
   return parsed;
+}
+
+function batchSize(value: string | undefined): number | undefined {
+  const size = integer('batch', value, 1);
+  if (size !== undefined && size > MAX_BATCH) {
+    throw usageError(
+      `--batch takes at most ${MAX_BATCH} requests, got ${size}: run several batches for more`,
+    );
+  }
+  return size;
+}
+
+const SHORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(OPTIONS).flatMap(([name, option]) =>
+    'short' in option ? [[`-${option.short}`, `--${name}`]] : [],
+  ),
+);
+
+/**
+ * `--batch -3` as `--batch=-3`: a value that looks like a negative number is a
+ * value (which the checks below then refuse with the demo's own message), not
+ * an unknown option.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const long = Object.hasOwn(SHORT_NAMES, arg) ? (SHORT_NAMES[arg] as string) : arg;
+    const name = long.startsWith('--') ? long.slice(2) : '';
+    const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as keyof typeof OPTIONS] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${long}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function list(values: readonly string[] | undefined): string[] {
@@ -121,7 +170,7 @@ function list(values: readonly string[] | undefined): string[] {
 
 function parseValues(argv: readonly string[]) {
   return parseArgs({
-    args: [...argv],
+    args: joinNegativeValues(argv),
     options: OPTIONS,
     allowNegative: true,
     strict: true,
@@ -180,7 +229,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     stream: values.stream !== false,
     faults: faults as FaultName[],
     maxRetries: integer('max-retries', values['max-retries'], 0),
-    batch: integer('batch', values.batch, 1),
+    batch: batchSize(values.batch),
     concurrency: integer('concurrency', values.concurrency, 1) ?? 2,
     json: values.json === true,
     elements,

@@ -10,7 +10,8 @@ export interface RequestView {
   attempt: number;
   model: string;
   partial: unknown;
-  status: 'waiting' | 'streaming' | 'paused' | 'complete' | 'failed';
+  /** `cancelled`: ended by Ctrl-C (or SIGTERM), reported by one summary line instead of a failure. */
+  status: 'waiting' | 'streaming' | 'paused' | 'complete' | 'failed' | 'cancelled';
   startedAt: number | undefined;
   endedAt: number | undefined;
   error: StructuredLLMError | undefined;
@@ -46,8 +47,16 @@ export function newView(index: number, model: string): RequestView {
 export interface Output {
   write(text: string): unknown;
   readonly isTTY?: boolean;
-  readonly columns?: number;
-  readonly rows?: number;
+  /** 0 or undefined in some CI terminals: see `screenSize`. */
+  readonly columns?: number | undefined;
+  readonly rows?: number | undefined;
+}
+
+/** Columns and rows to draw in: a terminal that reports 0 or nothing (some CI ptys) gets 80 × 24. */
+function screenSize(out: Output): { readonly columns: number; readonly rows: number } {
+  const columns = out.columns !== undefined && out.columns > 0 ? out.columns : 80;
+  const rows = out.rows !== undefined && out.rows > 0 ? out.rows : 24;
+  return { columns, rows };
 }
 
 /** Colours only for a terminal, and not when NO_COLOR is set (picocolors' own check looks at process.stdout). */
@@ -63,7 +72,7 @@ export interface Renderer {
   note(view: RequestView, event: ProgressEvent, detail?: string): void;
   /** `--elements`: one element arrived, as a line (printed once, kept on screen). */
   element(view: RequestView, line: string): void;
-  /** Every request ended. */
+  /** Every request ended (or was cancelled): what is left to print. */
   finish(views: readonly RequestView[]): void;
 }
 
@@ -101,16 +110,39 @@ function elementsSummary(view: RequestView, display: ElementsDisplay, width: num
   return `${count} ${display.noun} printed as they arrived, each once${replaced}; none kept (retainElements: false), so the result holds the array empty: ${preview(view.partial, width)}`;
 }
 
+/**
+ * The attempts of a failed request. The error's message is left to the one
+ * `error: failed [category]: …` line on stderr; an attempt's message shows here
+ * only when it differs from it (an earlier, different failure).
+ */
 function failureLines(view: RequestView): string[] {
   const error = view.error;
   if (error === undefined) return [];
-  const lines = [`error [${error.category}]: ${error.message}`];
+  const tries = error.attempts.length;
+  const lines = [
+    `error [${error.category}]${tries === 0 ? '' : ` after ${tries} attempt${tries === 1 ? '' : 's'}`}`,
+  ];
   for (const attempt of error.attempts) {
+    const message =
+      attempt.message === undefined || attempt.message === error.message
+        ? ''
+        : ` — ${attempt.message}`;
     lines.push(
-      `  attempt ${attempt.attempt} on ${attempt.model}: ${attempt.category ?? 'ok'}${attempt.message === undefined ? '' : ` — ${attempt.message}`}`,
+      `  attempt ${attempt.attempt} on ${attempt.model}: ${attempt.category ?? 'ok'}${message}`,
     );
   }
   return lines;
+}
+
+/** The line ending a batch that ran to its end (an interrupted one gets the interruption's line instead). */
+function batchSummary(views: readonly RequestView[]): string | undefined {
+  if (views.some((view) => !isFinal(view))) return undefined;
+  const failed = views.filter((view) => view.status === 'failed').length;
+  return `${views.length} requests: ${views.length - failed} complete, ${failed} failed`;
+}
+
+function isFinal(view: RequestView): boolean {
+  return view.status === 'complete' || view.status === 'failed';
 }
 
 /** Live redraw in a terminal: a progress bar per request and the growing object (log-update, picocolors). */
@@ -125,10 +157,24 @@ export function createTtyRenderer(
   },
 ): Renderer {
   const colors = colorsFor(out, options.env ?? {});
-  const log = createLogUpdate(out as NodeJS.WriteStream, { showCursor: false });
+  // log-update wraps to `columns` and draws nothing when `rows` is 0: give it a sane size.
+  const screen = {
+    isTTY: true,
+    get columns() {
+      return screenSize(out).columns;
+    },
+    get rows() {
+      return screenSize(out).rows;
+    },
+    write: (text: string) => out.write(text),
+  };
+  const log = createLogUpdate(screen as unknown as NodeJS.WriteStream, { showCursor: false });
   const now = options.now ?? Date.now;
+  /** The requests on the live frame: with --batch, only those still running. */
   const views = new Map<number, RequestView>();
   const notes: string[] = [];
+  /** --batch: requests whose result is printed, and how many ended each way. */
+  const printed = new Set<number>();
   let last = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -146,15 +192,26 @@ export function createTtyRenderer(
         ? colors.yellow(' paused')
         : view.status === 'failed'
           ? colors.red(` ${view.error?.category ?? 'failed'}`)
-          : '';
+          : view.status === 'cancelled'
+            ? colors.yellow(' cancelled')
+            : '';
     return `${label(view, options.batch)}${color('█'.repeat(filled))}${colors.dim('░'.repeat(width - filled))} ${view.percent.toFixed(0).padStart(3)}%  ${colors.dim(elapsed(view, now()))}  ${view.chunks} chunks  ${colors.dim('attempt')} ${view.attempt} ${colors.dim('·')} ${colors.magenta(view.model)}${state}`;
   };
 
+  /** --batch: the result line of one request, printed once it ended. */
+  const resultLine = (view: RequestView): string =>
+    view.status === 'complete'
+      ? `${colors.green('✔')} ${label(view, true)}${preview(view.partial, screenSize(out).columns - 8)}`
+      : `${colors.red('✖')} ${label(view, true)}${failureLines(view).join('\n')}`;
+
   const frame = (): string => {
-    const rows = out.rows ?? 24;
+    const rows = screenSize(out).rows;
     const lines: string[] = [];
     const ordered = [...views.values()].sort((a, b) => a.index - b.index);
-    for (const view of ordered) lines.push(bar(view));
+    const room = Math.max(1, rows - 6);
+    for (const view of ordered.slice(0, room)) lines.push(bar(view));
+    if (ordered.length > room) lines.push(colors.dim(`… ${ordered.length - room} more streaming`));
+    if (options.batch) lines.push(colors.dim(`${printed.size} done`));
     for (const note of notes.slice(-4)) lines.push(note);
     if (options.elements !== undefined) {
       const view = ordered[0];
@@ -186,6 +243,16 @@ export function createTtyRenderer(
 
   return {
     update(view) {
+      if (options.batch && isFinal(view)) {
+        // Printed above the live frame as soon as it ends; the frame keeps the running ones.
+        views.delete(view.index);
+        if (printed.has(view.index) || finished) return;
+        printed.add(view.index);
+        log.persist(resultLine(view));
+        draw();
+        return;
+      }
+      if (view.status === 'cancelled') return;
       views.set(view.index, view);
       // Redraw at most every 40 ms; the terminal cannot show more.
       if (now() - last >= 40) draw();
@@ -207,12 +274,21 @@ export function createTtyRenderer(
     finish(all) {
       if (timer !== undefined) clearTimeout(timer);
       finished = true;
-      for (const view of all) views.set(view.index, view);
-      const lines = all.map(bar);
-      log(lines.concat(notes.slice(-8)).join('\n'));
+      if (options.batch) {
+        // Each result is already printed; what was running when Ctrl-C came is left out.
+        const unprinted = all.filter((view) => isFinal(view) && !printed.has(view.index));
+        for (const view of unprinted) log.persist(resultLine(view));
+        log.clear();
+        log.done();
+        const summary = batchSummary(all);
+        if (summary !== undefined) out.write(`${summary}\n`);
+        return;
+      }
+      log(all.map(bar).concat(notes.slice(-8)).join('\n'));
       log.done();
-      const width = (out.columns ?? 80) - 8;
+      const width = screenSize(out).columns - 8;
       for (const view of all) {
+        if (view.status === 'cancelled') continue;
         if (options.elements !== undefined) {
           const summary = elementsSummary(view, options.elements, Math.max(80, width * 2));
           out.write(
@@ -221,14 +297,9 @@ export function createTtyRenderer(
               : `${colors.red('✖')} ${failureLines(view).join('\n')}\n${summary}\n`,
           );
         } else if (view.status === 'complete') {
-          if (options.batch)
-            out.write(`${colors.green('✔')} ${label(view, true)}${preview(view.partial, width)}\n`);
-          else
-            out.write(`${JSON.stringify(view.partial, null, 2)}\n${colors.green('✔ complete')}\n`);
+          out.write(`${JSON.stringify(view.partial, null, 2)}\n${colors.green('✔ complete')}\n`);
         } else {
-          out.write(
-            `${colors.red('✖')} ${label(view, options.batch)}${failureLines(view).join('\n')}\n`,
-          );
+          out.write(`${colors.red('✖')} ${failureLines(view).join('\n')}\n`);
         }
       }
     },
@@ -247,10 +318,32 @@ export function createPlainRenderer(
 ): Renderer {
   const now = options.now ?? Date.now;
   const shown = new Map<number, { step: number; attempt: number }>();
+  const printed = new Set<number>();
   const line = (view: RequestView) =>
     `${label(view, options.batch)}[${view.percent.toFixed(0).padStart(3)}%] ${elapsed(view, now())} ${view.chunks} chunks, attempt ${view.attempt}, ${view.model}`;
+  const result = (view: RequestView) => {
+    if (printed.has(view.index)) return;
+    printed.add(view.index);
+    if (view.status === 'complete') {
+      out.write(`${line(view)} complete\n`);
+      out.write(
+        options.elements !== undefined
+          ? `${elementsSummary(view, options.elements, 400)}\n`
+          : options.batch
+            ? `${label(view, true)}${preview(view.partial, 200)}\n`
+            : `${JSON.stringify(view.partial, null, 2)}\n`,
+      );
+    } else {
+      out.write(`${label(view, options.batch)}${failureLines(view).join('\n')}\n`);
+      if (options.elements !== undefined) {
+        out.write(`${elementsSummary(view, options.elements, 400)}\n`);
+      }
+    }
+  };
   return {
     update(view) {
+      // --batch: each result as soon as its request ends.
+      if (options.batch && isFinal(view)) return result(view);
       if (options.elements !== undefined) return;
       if (view.status !== 'streaming' && view.status !== 'paused') return;
       const step = Math.floor(view.percent / 10);
@@ -269,23 +362,9 @@ export function createPlainRenderer(
       out.write(`${text}\n`);
     },
     finish(all) {
-      for (const view of all) {
-        if (view.status === 'complete') {
-          out.write(`${line(view)} complete\n`);
-          out.write(
-            options.elements !== undefined
-              ? `${elementsSummary(view, options.elements, 400)}\n`
-              : options.batch
-                ? `${label(view, true)}${preview(view.partial, 200)}\n`
-                : `${JSON.stringify(view.partial, null, 2)}\n`,
-          );
-        } else {
-          out.write(`${label(view, options.batch)}${failureLines(view).join('\n')}\n`);
-          if (options.elements !== undefined) {
-            out.write(`${elementsSummary(view, options.elements, 400)}\n`);
-          }
-        }
-      }
+      for (const view of all) if (isFinal(view)) result(view);
+      const summary = options.batch ? batchSummary(all) : undefined;
+      if (summary !== undefined) out.write(`${summary}\n`);
     },
   };
 }

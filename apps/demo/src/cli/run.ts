@@ -8,6 +8,7 @@ import {
 } from '@structllm/core';
 import { type Backend, connectBackend, createService, type Env, isUsageError } from '../backend.ts';
 import { responseModelFor } from '../schemas.ts';
+import { SIMULATED_MODEL_FORMS } from '../simulated/simulated-model.ts';
 import { startWebServer } from '../web/server.ts';
 import { type CliOptions, HELP, parseCliArgs } from './args.ts';
 import { elementLine } from './elements.ts';
@@ -32,6 +33,62 @@ export interface CliIo {
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+/** Cancelled by Ctrl-C (128 + SIGINT), as shells report it. */
+const EXIT_INTERRUPTED = 130;
+
+/** Percentages to one decimal in `--json`: `0.1`, not `0.05995502249156459`. */
+function percentJson(percent: number): number {
+  return Math.round(percent * 10) / 10;
+}
+
+/** Listening failed (`EADDRINUSE`, …): one line saying what to do. */
+function listenProblem(port: number, thrown: unknown): string {
+  const code = (thrown as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return `port ${port} is already in use: pick another with --port <n>, or --port 0 for a free one`;
+  }
+  if (code === 'EACCES') {
+    return `no permission to listen on port ${port}: pick one above 1023 with --port <n>, or --port 0 for a free one`;
+  }
+  return `cannot serve the page on port ${port}: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+}
+
+/**
+ * In simulated mode, the model and fallbacks must be ones a fake server serves:
+ * otherwise the request would silently go to the fake OpenAI server under a
+ * name nothing serves.
+ */
+function unservedModel(options: CliOptions, backend: Backend, model: string): string | undefined {
+  const simulated = backend.simulated;
+  if (simulated === undefined) return undefined;
+  const flags: Array<[string, string]> = [
+    ['--model', model],
+    ...options.fallbackModels.map((name): [string, string] => ['--fallback', name]),
+  ];
+  for (const [flag, name] of flags) {
+    if (simulated.serverFor(name) === undefined) {
+      return `${flag} "${name}": no simulated server serves it. The simulated servers serve ${SIMULATED_MODEL_FORMS}; set an API key (or --base-url) for real models`;
+    }
+  }
+  return undefined;
+}
+
+/** The first line: what really serves the request's model. */
+function backendLine(backend: Backend, model: string): string {
+  const server = backend.simulated?.serverFor(model);
+  if (server === undefined) return backend.description;
+  return `embedded simulated model (no API key): a ${server.name} at ${server.baseURL}, reached through ${server.packageName}`;
+}
+
+/** The model line, with the server of each fallback when it is another one. */
+function modelLine(options: CliOptions, backend: Backend, model: string): string {
+  const primary = backend.simulated?.serverFor(model);
+  const fallbacks = options.fallbackModels.map((name) => {
+    const server = backend.simulated?.serverFor(name);
+    return server === undefined || server === primary ? name : `${name} (${server.name})`;
+  });
+  return `model ${model}${fallbacks.length > 0 ? `, fallbacks ${fallbacks.join(', ')}` : ''}; schema ${options.schema.id}${options.stream ? '' : '; not streaming'}`;
+}
 
 function toError(thrown: unknown): StructuredLLMError {
   return StructuredLLMError.is(thrown)
@@ -72,6 +129,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return isUsageError(error) ? EXIT_USAGE : EXIT_FAILED;
   }
   try {
+    if (!options.web) {
+      const unserved = unservedModel(options, backend, options.model ?? backend.defaultModel);
+      if (unserved !== undefined) {
+        io.stderr.write(`error: ${unserved}\n`);
+        return EXIT_USAGE;
+      }
+    }
     return options.web
       ? await serveWeb(options, backend, io)
       : await runRequests(options, backend, io);
@@ -84,11 +148,17 @@ async function serveWeb(options: CliOptions, backend: Backend, io: CliIo): Promi
   if (options.faults.length > 0) {
     io.stderr.write('note: --fault is chosen per run in the web page\n');
   }
-  const web = await startWebServer({
-    backend,
-    port: options.port,
-    ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }),
-  });
+  let web: Awaited<ReturnType<typeof startWebServer>>;
+  try {
+    web = await startWebServer({
+      backend,
+      port: options.port,
+      ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }),
+    });
+  } catch (thrown) {
+    io.stderr.write(`error: ${listenProblem(options.port, thrown)}\n`);
+    return EXIT_FAILED;
+  }
   const colors = colorsFor(io.stdout, io.env);
   io.stdout.write(
     `Using ${backend.description}\nstructllm demo page: ${colors.cyan(web.url)}  (metrics: ${web.url}/metrics; Ctrl-C to stop)\n`,
@@ -110,8 +180,11 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
   const header = options.json ? io.stderr : out;
   const colors = colorsFor(header, io.env);
   header.write(
-    `${colors.bold('Using')} ${backend.description}\n${colors.dim(`model ${model}${options.fallbackModels.length > 0 ? `, fallbacks ${options.fallbackModels.join(', ')}` : ''}; schema ${options.schema.id}${options.stream ? '' : '; not streaming'}`)}\n`,
+    `${colors.bold('Using')} ${backendLine(backend, model)}\n${colors.dim(modelLine(options, backend, model))}\n`,
   );
+  const interrupted = () => io.signal?.aborted === true;
+  const failureLine = (view: RequestView) =>
+    `error: ${batch ? `request #${view.index + 1} ` : ''}failed [${view.error?.category ?? 'unknown'}]: ${view.error?.message ?? 'no result'}\n`;
 
   const views: RequestView[] = Array.from({ length: count }, (_, index) => newView(index, model));
   // --elements (single request only, checked by the parser): where the array is and what it holds.
@@ -130,11 +203,8 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
     const view = views[index];
     if (view === undefined) return;
     if (event.eventType === 'start') view.startedAt ??= Date.now();
-    if (
-      event.eventType === 'retry' ||
-      event.eventType === 'fallback' ||
-      event.eventType === 'error'
-    ) {
+    // A failure is printed once, when the request ends; after Ctrl-C only the summary line.
+    if ((event.eventType === 'retry' || event.eventType === 'fallback') && !interrupted()) {
       const delivered = event.data?.deliveredElements;
       const detail =
         elements !== undefined && typeof delivered === 'number' && delivered > 0
@@ -171,6 +241,12 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
       view.status = response.error === undefined ? 'complete' : 'failed';
       view.error = response.error;
       view.elementCount = response.elementCount;
+      if (response.error?.category === 'aborted' && interrupted()) {
+        // Ctrl-C: not a failure to report one by one; the summary line counts it.
+        view.status = 'cancelled';
+        return;
+      }
+      if (batch && view.status === 'failed') io.stderr.write(failureLine(view));
     }
     if (options.json && elements !== undefined) {
       // One line per element (written by onElement), then this summary.
@@ -194,7 +270,7 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
           index,
           attempt: response.attempt,
           model: response.model,
-          progressPercent: response.progressPercent,
+          progressPercent: percentJson(response.progressPercent),
           isComplete: response.isComplete,
           partialResult: response.partialResult,
           ...(response.error === undefined ? {} : { error: response.error.toJSON() }),
@@ -250,13 +326,36 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
   }
   renderer?.finish(views);
 
+  const cancelled = views.filter(
+    (view) => view.status === 'cancelled' || view.status === 'waiting',
+  );
+  if (cancelled.length > 0) {
+    io.stderr.write(`${interruptionLine(views, cancelled.length, elements?.noun)}\n`);
+    return EXIT_INTERRUPTED;
+  }
   const failed = views.filter((view) => view.status !== 'complete');
   if (failed.length === 0) return EXIT_OK;
-  for (const view of failed) {
-    const error = view.error;
-    io.stderr.write(
-      `error: ${batch ? `request #${view.index + 1} ` : ''}failed [${error?.category ?? 'unknown'}]: ${error?.message ?? 'no result'}\n`,
-    );
-  }
+  if (!batch) for (const view of failed) io.stderr.write(failureLine(view));
   return EXIT_FAILED;
+}
+
+/** The one line a Ctrl-C ends with: how far the run got. */
+function interruptionLine(
+  views: readonly RequestView[],
+  cancelled: number,
+  noun: string | undefined,
+): string {
+  if (views.length > 1) {
+    const complete = views.filter((view) => view.status === 'complete').length;
+    const failed = views.filter((view) => view.status === 'failed').length;
+    return `interrupted: ${complete + failed} of ${views.length} requests ended (${complete} complete, ${failed} failed), ${cancelled} cancelled`;
+  }
+  const view = views[0];
+  if (view === undefined) return 'interrupted';
+  const seconds =
+    view.startedAt === undefined
+      ? ''
+      : `, ${(((view.endedAt ?? Date.now()) - view.startedAt) / 1000).toFixed(1)}s`;
+  const printed = noun === undefined ? '' : `; ${view.elementsPrinted} ${noun} printed`;
+  return `interrupted at ${view.percent.toFixed(0)}% (attempt ${view.attempt}, ${view.model}${seconds}): cancelled${printed}`;
 }

@@ -43,8 +43,15 @@ export function isFault(name: string): name is FaultName {
 }
 
 export interface SimulatedModelOptions {
-  /** Faults for the next requests, in order (each request takes one). */
+  /** Faults for the next HTTP calls, in order (each call takes one, whatever request it belongs to). */
   readonly faults?: readonly FaultName[];
+  /**
+   * Faults every request meets, in order, on its own first calls: the first
+   * call of each request fails with the first fault, its retry with the second,
+   * and so on. A request is told apart by its prompt (the first user message),
+   * so each request of a batch meets them all.
+   */
+  readonly faultsPerRequest?: readonly FaultName[];
   /**
    * Real milliseconds between chunks. Default: the `STRUCTLLM_DEMO_PACE_MS`
    * environment variable, else 6, less for long answers (about 2.5 s per answer at most).
@@ -54,9 +61,22 @@ export interface SimulatedModelOptions {
   readonly chunkChars?: number;
 }
 
+/** One of the fake servers, as the demo describes it. */
+interface SimulatedServer {
+  /** The provider id, the prefix of the models it serves: `openai`. */
+  readonly provider: 'openai' | 'anthropic' | 'openrouter';
+  /** `fake OpenAI-compatible server` */
+  readonly name: string;
+  readonly baseURL: string;
+  /** The structllm package that reaches it: `@structllm/openai`. */
+  readonly packageName: string;
+}
+
 export interface SimulatedModel {
   /** The fake OpenAI server's base URL (what `createOpenAIProvider({ baseURL })` gets). */
   readonly baseURL: string;
+  /** The fake server that serves `model` (`openai/…`, `anthropic/…`, `openrouter/<vendor>/<model>`), if one does. */
+  serverFor(model: string): SimulatedServer | undefined;
   /** `openai` (gpt-4o-mini…), `anthropic` (claude-…) and `openrouter` (vendor/model) providers on the fake servers. */
   readonly providers: readonly StructuredProvider[];
   /** Requests served so far, over every dialect. */
@@ -80,6 +100,39 @@ function firstUserText(body: unknown): string {
       (message as { role?: unknown }).role === 'user',
   ) as { content?: unknown } | undefined;
   return typeof user?.content === 'string' ? user.content : JSON.stringify(user?.content ?? '');
+}
+
+/** The prompt a call carries, the same in every dialect (a string, or text blocks): which request it belongs to. */
+function promptOf(body: unknown): string {
+  const text = firstUserText(body);
+  try {
+    const blocks: unknown = JSON.parse(text);
+    if (Array.isArray(blocks)) {
+      return blocks
+        .map((block: unknown) =>
+          typeof block === 'object' && block !== null && 'text' in block
+            ? String((block as { text: unknown }).text)
+            : '',
+        )
+        .join('');
+    }
+  } catch {
+    // A plain string prompt.
+  }
+  return text;
+}
+
+/** The models the simulated servers serve, for messages: `openai/<model>`, … */
+export const SIMULATED_MODEL_FORMS =
+  'openai/<model> (e.g. openai/gpt-4o-mini), anthropic/<model> (e.g. anthropic/claude-haiku-4-5) and openrouter/<vendor>/<model> (e.g. openrouter/meta-llama/llama-3.1-70b-instruct)';
+
+/** Which fake server serves a model name, by its prefix; undefined when none does. */
+function providerOf(model: string): SimulatedServer['provider'] | undefined {
+  const [prefix, ...rest] = model.split('/');
+  if (rest.some((part) => part.trim() === '')) return undefined;
+  if ((prefix === 'openai' || prefix === 'anthropic') && rest.length === 1) return prefix;
+  if (prefix === 'openrouter' && rest.length === 2) return prefix;
+  return undefined;
 }
 
 /** Top-level properties that identify the demo's example schemas when a request carries no name. */
@@ -172,6 +225,9 @@ export async function startSimulatedModel(
   options: SimulatedModelOptions = {},
 ): Promise<SimulatedModel> {
   const faults: FaultName[] = [...(options.faults ?? [])];
+  const perRequest = options.faultsPerRequest ?? [];
+  /** Calls served so far per prompt, for `faultsPerRequest`. */
+  const callsPerPrompt = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const envPace = Number.parseInt(process.env.STRUCTLLM_DEMO_PACE_MS ?? '', 10);
   const paceMs =
@@ -193,7 +249,13 @@ export async function startSimulatedModel(
         outputTokens: Math.ceil(length / 4),
       },
     };
-    const fault = faults.shift();
+    let fault = faults.shift();
+    if (fault === undefined && perRequest.length > 0) {
+      const prompt = promptOf(request.body);
+      const calls = callsPerPrompt.get(prompt) ?? 0;
+      callsPerPrompt.set(prompt, calls + 1);
+      fault = perRequest[calls];
+    }
     return fault === undefined ? answer : faultScript(fault, answer, chunks);
   };
 
@@ -208,8 +270,33 @@ export async function startSimulatedModel(
   }
   const [openai, anthropic, openrouter] = servers as [WireServer, WireServer, WireServer];
 
+  const described: Record<SimulatedServer['provider'], SimulatedServer> = {
+    openai: {
+      provider: 'openai',
+      name: 'fake OpenAI-compatible server',
+      baseURL: openai.baseURL,
+      packageName: '@structllm/openai',
+    },
+    anthropic: {
+      provider: 'anthropic',
+      name: 'fake Anthropic server',
+      baseURL: anthropic.baseURL,
+      packageName: '@structllm/anthropic',
+    },
+    openrouter: {
+      provider: 'openrouter',
+      name: 'fake OpenRouter server',
+      baseURL: openrouter.baseURL,
+      packageName: '@structllm/openrouter',
+    },
+  };
+
   return {
     baseURL: openai.baseURL,
+    serverFor: (model) => {
+      const provider = providerOf(model);
+      return provider === undefined ? undefined : described[provider];
+    },
     providers: [
       // The injected faults are deliberate: keep the SDK from also logging them to the console.
       createOpenAIProvider({
