@@ -66,7 +66,10 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
  * as `classify` describes them (HTTP statuses with `retry-after`, 400s about the
  * output mode as `unsupported_mode`, mid-stream error events as `stream_error`);
  * a `SyntaxError` is a malformed event; anything else a `network` failure.
- * Messages are redacted; a cause whose chain mentions a secret is dropped.
+ * Messages are redacted; the cause is never the SDK's error itself but its
+ * plain, redacted copy ({@link causeWithoutSecrets}): name, message, stack,
+ * status, type/code, request id and `retry-after`, without the response
+ * headers and body a server may have echoed the key into.
  */
 export function mapProviderError(
   error: unknown,
