@@ -8,6 +8,7 @@ import {
   mapProviderError,
   type ProviderFailure,
   StructuredLLMError,
+  unexpectedAnswerError,
 } from '../src/index.ts';
 
 const KEY = 'sk-acme-0123456789abcdef';
@@ -377,5 +378,29 @@ describe('mapProviderError: secrets', () => {
         );
       }),
     );
+  });
+});
+
+describe('unexpectedAnswerError', () => {
+  it('is a retryable server failure that names what came, never its content', () => {
+    const cases: Array<[unknown, string]> = [
+      ['<html><title>Portal</title></html>', 'a body that is not JSON'],
+      ['  ', 'an empty body'],
+      [{}, 'a JSON object of another shape'],
+      [[1], 'a JSON array'],
+      [null, 'no JSON value'],
+      [42, 'a JSON number'],
+    ];
+    for (const [body, words] of cases) {
+      const error = unexpectedAnswerError('Acme', body, 'a completion');
+      expect(shape(error)).toEqual({
+        category: 'server',
+        code: 'unexpected_answer',
+        message: `The Acme API answered with ${words} instead of a completion (is a proxy or captive portal in the way?)`,
+        status: undefined,
+        retryAfterMs: undefined,
+      });
+      expect(error.retryable).toBe(true);
+    }
   });
 });

@@ -60,6 +60,35 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
   });
 }
 
+/** What a body that is not the expected answer is, in a few words (never its content). */
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return body.trim() === '' ? 'an empty body' : 'a body that is not JSON';
+  if (body === null || body === undefined) return 'no JSON value';
+  if (Array.isArray(body)) return 'a JSON array';
+  if (typeof body === 'object') return 'a JSON object of another shape';
+  return `a JSON ${typeof body}`;
+}
+
+/**
+ * The error for a successful (2xx) non-streaming answer that is not what the
+ * API answers — a proxy's or captive portal's HTML page, `{}`, a `choices`
+ * that is not a list: `server` (retried with back-off, like any other
+ * infrastructure failure), code `unexpected_answer`. Never take such a body for
+ * the model's (empty) output: that would re-ask the model at once. The
+ * message says what came (`a body that is not JSON`…) but not its content.
+ */
+export function unexpectedAnswerError(
+  label: string,
+  body: unknown,
+  expected: string,
+): StructuredLLMError {
+  return new StructuredLLMError({
+    category: 'server',
+    code: 'unexpected_answer',
+    message: `The ${label} API answered with ${describeBody(body)} instead of ${expected} (is a proxy or captive portal in the way?)`,
+  });
+}
+
 /**
  * Maps whatever a provider's SDK (or its stream) threw to a StructuredLLMError:
  * structllm errors pass through; an aborted call is `aborted`; the SDK's errors
