@@ -62,7 +62,9 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
 
 /** What a body that is not the expected answer is, in a few words (never its content). */
 function describeBody(body: unknown): string {
-  if (typeof body === 'string') return body.trim() === '' ? 'an empty body' : 'a body that is not JSON';
+  if (typeof body === 'string') {
+    return body.trim() === '' ? 'an empty body' : 'a body that is not JSON';
+  }
   if (body === null || body === undefined) return 'no JSON value';
   if (Array.isArray(body)) return 'a JSON array';
   if (typeof body === 'object') return 'a JSON object of another shape';
