@@ -221,11 +221,13 @@ describe('mapProviderError: each kind of failure', () => {
   ])('%s', (_name, thrown, expected) => {
     const error = map(thrown);
     expect(shape(error)).toEqual(expected);
-    // What was thrown stays readable as the cause: a plain copy, never the object itself.
-    const cause = error.cause as Error;
-    expect(cause).toBeInstanceOf(Error);
-    expect(cause).not.toBe(thrown);
-    expect(cause.message).toBe(thrown instanceof Error ? thrown.message : thrown);
+    // A thrown error stays readable as the cause: a plain copy, never the object itself.
+    const cause = error.cause as Error | undefined;
+    if (thrown instanceof Error) {
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause).not.toBe(thrown);
+      expect(cause?.message).toBe(thrown.message);
+    } else expect(cause).toBeUndefined();
   });
 
   it.each<[number, ErrorCategory]>([
@@ -303,19 +305,26 @@ describe('mapProviderError: secrets', () => {
   });
 
   it('keeps no SDK field a server echoed the key into: headers, error body, request', () => {
-    const sdkError = Object.assign(new AcmeError(http(401, 'Incorrect API key').failure, 'bad'), {
+    const responseHeaders = new Headers({
+      'www-authenticate': `Bearer realm="x", key="${KEY}"`,
+      'x-echo': KEY,
+      'retry-after': '3',
+      'x-request-id': `req_${KEY}`,
+    });
+    const failure: ProviderFailure = {
+      kind: 'http',
+      status: 401,
+      message: 'Incorrect API key',
+      headers: responseHeaders,
+    };
+    const sdkError = Object.assign(new AcmeError(failure, 'bad'), {
       status: 401,
       type: 'invalid_request_error',
       code: 'invalid_api_key',
       requestID: 'req_123',
       param: KEY,
       error: { message: 'Incorrect API key', param: KEY },
-      headers: new Headers({
-        'www-authenticate': `Bearer realm="x", key="${KEY}"`,
-        'x-echo': KEY,
-        'retry-after': '3',
-        'x-request-id': 'req_123',
-      }),
+      headers: responseHeaders,
       request: { headers: { authorization: `Bearer ${KEY}` } },
     });
     const error = map(sdkError);
@@ -326,7 +335,8 @@ describe('mapProviderError: secrets', () => {
       type: 'invalid_request_error',
       code: 'invalid_api_key',
       requestID: 'req_123',
-      headers: { 'retry-after': '3', 'x-request-id': 'req_123' },
+      // Only the headers worth keeping, redacted.
+      headers: { 'retry-after': '3', 'x-request-id': 'req_[redacted]' },
     });
     for (const rendering of [
       inspect(error),

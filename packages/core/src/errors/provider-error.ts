@@ -60,6 +60,23 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
   });
 }
 
+/** Response headers a cause keeps: what says when to retry, and the request id. */
+const KEPT_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'request-id'];
+
+/** Gives the cause the {@link KEPT_HEADERS} the response had, redacted, as a plain `headers` object. */
+function keepHeaders(
+  cause: Error,
+  headers: HeaderReader | undefined,
+  secrets: readonly (string | undefined)[],
+): void {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers?.get(name);
+    if (typeof value === 'string') kept[name] = redactSecrets(value, secrets);
+  }
+  if (Object.keys(kept).length > 0) Object.assign(cause, { headers: kept });
+}
+
 /** What a body that is not the expected answer is, in a few words (never its content). */
 function describeBody(body: unknown): string {
   if (typeof body === 'string') {
@@ -99,8 +116,9 @@ export function unexpectedAnswerError(
  * a `SyntaxError` is a malformed event; anything else a `network` failure.
  * Messages are redacted; the cause is never the SDK's error itself but its
  * plain, redacted copy ({@link causeWithoutSecrets}): name, message, stack,
- * status, type/code, request id and `retry-after`, without the response
- * headers and body a server may have echoed the key into.
+ * status, type/code, request id, plus the `retry-after` and request-id
+ * response headers as a plain `headers` object — without the other headers
+ * and the body a server may have echoed the key into.
  */
 export function mapProviderError(
   error: unknown,
@@ -109,7 +127,11 @@ export function mapProviderError(
   const { signal, secrets, label } = options;
   if (StructuredLLMError.is(error)) return error;
   if (signal.aborted) return abortedError(signal);
+  const failure = options.classify(error);
   const cause = causeWithoutSecrets(error, secrets);
+  if (cause !== undefined && failure !== undefined && 'headers' in failure) {
+    keepHeaders(cause, failure.headers, secrets);
+  }
   const withCause = cause === undefined ? {} : { cause };
   const failed = (
     category: ErrorCategory,
@@ -126,7 +148,6 @@ export function mapProviderError(
       ...extra,
       ...withCause,
     });
-  const failure = options.classify(error);
   switch (failure?.kind) {
     case 'aborted':
       return failed('aborted', 'The call was aborted');

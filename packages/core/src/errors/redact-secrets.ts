@@ -50,107 +50,51 @@ function replaceAll(text: string, secrets: readonly string[]): string {
 const MAX_CAUSE_LINKS = 8;
 
 /**
- * Fields of an error (and of the errors down its `cause` chain) that are worth
- * keeping and hold a short scalar: the HTTP status, the SDK's error
- * type/code, the request id, and what a socket error names (`ECONNREFUSED`).
- * Anything else — response headers, the parsed body, the request, the SDK's
- * client options — is left behind, because a server can echo the key there.
+ * Fields of an error worth keeping as a short scalar: the HTTP status, the
+ * SDK's error type/code, the request id, what a socket error names
+ * (`ECONNREFUSED`). Anything else — response headers, the parsed body, the
+ * request, client options — is left behind: a server can echo the key there.
  */
-const KEPT_FIELDS = ['status', 'code', 'type', 'requestID', 'errno', 'syscall'] as const;
-
-/** Response headers a cause may keep (redacted): what says when to retry, and the request id. */
-const KEPT_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'request-id'] as const;
+const KEPT_FIELDS = ['status', 'code', 'type', 'requestID', 'errno', 'syscall'];
 
 /**
- * A plain, secret-free copy of what a provider's SDK (or any code) threw, to
- * keep as a `StructuredLLMError`'s `cause`: an `Error` with the original's
- * `name`, `message` and `stack`, the short fields worth keeping (`status`,
- * `code`, `type`, `requestID`, `errno`, `syscall`), the `retry-after` and
- * request-id response headers as a plain `headers` object, and the same copy
- * of its own `cause` (8 deep). Every string has the secrets (and their last 8
- * characters) replaced. Everything else — response headers, error bodies,
- * request objects — is dropped, so `util.inspect`, `JSON.stringify` or a
- * logger cannot show a key a server echoed there. A thrown string becomes an
- * `Error` with that message; any other non-error gives `undefined`.
+ * A plain, secret-free copy of an error a provider's SDK (or any code) threw,
+ * to keep as a `StructuredLLMError`'s `cause`: an `Error` with the original's
+ * `name`, `message` and `stack`, its `status`, `code`, `type`, `requestID`,
+ * `errno` and `syscall` when they are strings or numbers, and the same copy of
+ * its own `cause` (8 deep). Every string has the secrets (and their
+ * last 8 characters) replaced. Everything else — response headers, error
+ * bodies, request objects — is dropped, so `util.inspect`, `JSON.stringify` or
+ * a logger cannot show a key a server echoed there. `undefined` for a
+ * non-error.
  */
 export function causeWithoutSecrets(
   cause: unknown,
   secrets: readonly (string | undefined)[],
 ): Error | undefined {
   const keys = usable(secrets);
-  const text = (value: string): string => replaceAll(value, keys);
-  const copy = (value: unknown, depth: number): Error | undefined => {
-    if (typeof value === 'string') return plainError('Error', text(value), undefined);
-    if (!(value instanceof Error)) return undefined;
-    const plain = plainError(
-      text(String(value.name)),
-      text(String(value.message)),
-      value.stack === undefined ? undefined : text(String(value.stack)),
-    );
-    const fields = plain as unknown as Record<string, unknown>;
-    const source = value as unknown as Record<string, unknown>;
+  const kept = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? replaceAll(value, keys)
+      : Number.isFinite(value)
+        ? value
+        : undefined;
+  const copy = (error: unknown, depth: number): Error | undefined => {
+    if (!(error instanceof Error)) return undefined;
+    const source = error as unknown as Record<string, unknown>;
+    const plain = Object.defineProperties(new Error(kept(error.message) as string), {
+      name: { value: kept(String(error.name)) },
+      stack: { value: kept(String(error.stack ?? '')) },
+    }) as Error & Record<string, unknown>;
     for (const field of KEPT_FIELDS) {
-      const kept = scalar(source[field], text);
-      if (kept !== undefined) fields[field] = kept;
+      const value = kept(source[field]);
+      if (value !== undefined) plain[field] = value;
     }
-    const headers = keptHeaders(source.headers, text);
-    if (headers !== undefined) fields.headers = headers;
-    if (depth < MAX_CAUSE_LINKS && value.cause !== undefined) {
-      const inner = copy(value.cause, depth + 1);
-      if (inner !== undefined) {
-        Object.defineProperty(plain, 'cause', {
-          value: inner,
-          enumerable: false,
-          writable: true,
-          configurable: true,
-        });
-      }
-    }
+    const inner = depth < MAX_CAUSE_LINKS ? copy(error.cause, depth + 1) : undefined;
+    if (inner !== undefined) Object.defineProperty(plain, 'cause', { value: inner });
     return plain;
   };
   return copy(cause, 0);
-}
-
-/** An `Error` carrying exactly this name, message and stack (no capture of the copier's frames). */
-function plainError(name: string, message: string, stack: string | undefined): Error {
-  const error = new Error(message);
-  Object.defineProperty(error, 'name', {
-    value: name,
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
-  Object.defineProperty(error, 'stack', {
-    value: stack ?? `${name}: ${message}`,
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
-  return error;
-}
-
-function scalar(value: unknown, text: (value: string) => string): string | number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string') return text(value);
-  return undefined;
-}
-
-/** The {@link KEPT_HEADERS} of a `Headers`-like object or a plain record, redacted. */
-function keptHeaders(
-  headers: unknown,
-  text: (value: string) => string,
-): Record<string, string> | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  const get = (headers as { get?: unknown }).get;
-  const out: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const value: unknown =
-      typeof get === 'function'
-        ? get.call(headers, name)
-        : (headers as Record<string, unknown>)[name];
-    if (typeof value === 'string') out[name] = text(value);
-  }
-  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /**
