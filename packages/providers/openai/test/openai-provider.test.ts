@@ -565,3 +565,57 @@ describe('a non-streaming answer that is not a completion (a proxy page, {})', (
     },
   );
 });
+
+describe('a key echoed outside the message (response headers, error.param)', () => {
+  const ECHOES: ReadonlyArray<readonly [string, WireScript]> = [
+    [
+      'a 401 with it in www-authenticate',
+      {
+        kind: 'error',
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="api", key="${API_KEY}"` },
+      },
+    ],
+    [
+      'a 500 with it in x-echo and error.param',
+      { kind: 'error', status: 500, headers: { 'x-echo': API_KEY }, fields: { param: API_KEY } },
+    ],
+    [
+      'a 200 stream with it in its headers, then an error event with it in a field',
+      {
+        kind: 'generate',
+        json: ADA,
+        headers: { 'x-echo': API_KEY },
+        fault: { type: 'error-event', afterChunks: 1, fields: { param: API_KEY } },
+      },
+    ],
+  ];
+
+  it.each(ECHOES)(
+    '%s: no response, error, cause or observer event shows it',
+    async (_name, script) => {
+      server.setDefault(script);
+      const seen: string[] = [];
+      const record = (event: unknown) => void seen.push(...errorTexts(event));
+      const stream = createTestService(provider(), {
+        defaultModel: 'openai/gpt-4o',
+        breaker: false,
+        retry: { baseDelayMs: 0, maxDelayMs: 0, maxRetries: 1 },
+        observers: [{ onAttemptEnd: record, onRetry: record, onRequestEnd: record }],
+      }).routeStructuredStreaming({
+        prompt: 'Who?',
+        responseModel: jsonSchema<Person>(PERSON_SCHEMA),
+      });
+      const responses = await collectResponses(stream);
+      const error = responses.at(-1)?.error;
+      expect(error).toBeDefined();
+      expect(server.requests[0]?.apiKey).toBe(API_KEY); // the key was really sent
+      expect(seen.length).toBeGreaterThan(0);
+      expect(findSecret([...seen, ...responses.flatMap(errorTexts)], API_KEY)).toBeUndefined();
+      // The cause is a plain copy that still says what failed.
+      const cause = error?.cause as (Error & { headers?: unknown }) | undefined;
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause?.headers ?? {}).not.toHaveProperty('x-echo');
+    },
+  );
+});
