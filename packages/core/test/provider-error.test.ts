@@ -1,3 +1,4 @@
+import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   mapProviderError,
   type ProviderFailure,
   StructuredLLMError,
+  unexpectedAnswerError,
 } from '../src/index.ts';
 
 const KEY = 'sk-acme-0123456789abcdef';
@@ -219,8 +221,13 @@ describe('mapProviderError: each kind of failure', () => {
   ])('%s', (_name, thrown, expected) => {
     const error = map(thrown);
     expect(shape(error)).toEqual(expected);
-    // What was thrown stays reachable as the cause, when it is an error.
-    expect(error.cause).toBe(thrown instanceof Error ? thrown : undefined);
+    // A thrown error stays readable as the cause: a plain copy, never the object itself.
+    const cause = error.cause as Error | undefined;
+    if (thrown instanceof Error) {
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause).not.toBe(thrown);
+      expect(cause?.message).toBe(thrown.message);
+    } else expect(cause).toBeUndefined();
   });
 
   it.each<[number, ErrorCategory]>([
@@ -240,11 +247,21 @@ describe('mapProviderError: each kind of failure', () => {
     );
   });
 
-  it('a connection error keeps its own cause in the chain', () => {
+  it('a connection error keeps a copy of its own cause in the chain', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+      address: '127.0.0.1',
+    });
     const error = map(
-      new AcmeError({ kind: 'connection' }, 'Connection error.', { cause: REFUSED }),
+      new AcmeError({ kind: 'connection' }, 'Connection error.', { cause: refused }),
     );
-    expect((error.cause as Error).cause).toBe(REFUSED);
+    const inner = (error.cause as Error).cause as Error & Record<string, unknown>;
+    expect(inner).not.toBe(refused);
+    expect(inner.message).toBe(refused.message);
+    expect(inner.stack).toBe(refused.stack);
+    expect({ ...inner }).toEqual({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
   });
 
   it('a provider without isUnsupportedMode never reports unsupported_mode', () => {
@@ -259,7 +276,7 @@ describe('mapProviderError: each kind of failure', () => {
 });
 
 describe('mapProviderError: secrets', () => {
-  it('redacts the key from every message and drops a cause that mentions it', () => {
+  it('redacts the key from every message and from the cause', () => {
     const failures: ProviderFailure[] = [
       { kind: 'http', status: 401, message: `Incorrect API key provided: ${KEY}` },
       { kind: 'stream', message: `bad key ${KEY}`, type: 'authentication_error', status: 401 },
@@ -268,22 +285,69 @@ describe('mapProviderError: secrets', () => {
       const error = map(new AcmeError(failure, `the key ${KEY} is wrong`));
       expect(error.message).not.toContain(KEY);
       expect(error.message).toContain('[redacted]');
-      expect(error.cause).toBeUndefined();
+      expect((error.cause as Error).message).toBe('the key [redacted] is wrong');
     }
     const fallback = map(new Error(`fetch to https://x/?key=${KEY} failed`));
     expect(fallback.message).toBe(
       'The Acme connection failed: fetch to https://x/?key=[redacted] failed',
     );
-    expect(fallback.cause).toBeUndefined();
+    expect((fallback.cause as Error).message).toBe('fetch to https://x/?key=[redacted] failed');
   });
 
-  it('drops a clean cause whose own cause mentions the key, keeping the redacted detail', () => {
+  it('redacts a clean cause whose own cause mentions the key, keeping the redacted detail', () => {
     const deep = new Error(`connect to https://${KEY}@proxy failed`);
     const error = map(new AcmeError({ kind: 'connection' }, 'Connection error.', { cause: deep }));
     expect(error.message).toBe(
       'Could not reach the Acme API (connect to https://[redacted]@proxy failed)',
     );
-    expect(error.cause).toBeUndefined();
+    expect(chainText(error.cause)).toContain('connect to https://[redacted]@proxy failed');
+    expect(chainText(error.cause)).not.toContain(KEY);
+  });
+
+  it('keeps no SDK field a server echoed the key into: headers, error body, request', () => {
+    const responseHeaders = new Headers({
+      'www-authenticate': `Bearer realm="x", key="${KEY}"`,
+      'x-echo': KEY,
+      'retry-after': '3',
+      'x-request-id': `req_${KEY}`,
+    });
+    const failure: ProviderFailure = {
+      kind: 'http',
+      status: 401,
+      message: 'Incorrect API key',
+      headers: responseHeaders,
+    };
+    const sdkError = Object.assign(new AcmeError(failure, 'bad'), {
+      status: 401,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      requestID: 'req_123',
+      param: KEY,
+      error: { message: 'Incorrect API key', param: KEY },
+      headers: responseHeaders,
+      request: { headers: { authorization: `Bearer ${KEY}` } },
+    });
+    const error = map(sdkError);
+    const cause = error.cause as Error & Record<string, unknown>;
+    expect(cause).not.toBe(sdkError);
+    expect({ ...cause }).toEqual({
+      status: 401,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      requestID: 'req_123',
+      // Only the headers worth keeping, redacted.
+      headers: { 'retry-after': '3', 'x-request-id': 'req_[redacted]' },
+    });
+    for (const rendering of [
+      inspect(error),
+      inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      format('%o', error),
+      JSON.stringify(error),
+      JSON.stringify(cause),
+    ]) {
+      expect(rendering).not.toContain(KEY);
+      expect(rendering).not.toContain(KEY.slice(-8));
+    }
   });
 
   it('leaves the key nowhere in the message or the cause chain, whatever was thrown (fast-check)', () => {
@@ -319,7 +383,34 @@ describe('mapProviderError: secrets', () => {
         const error = map(thrown);
         expect(error.message).not.toContain(KEY);
         expect(chainText(error.cause)).not.toContain(KEY);
+        expect(inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true })).not.toContain(
+          KEY,
+        );
       }),
     );
+  });
+});
+
+describe('unexpectedAnswerError', () => {
+  it('is a retryable server failure that names what came, never its content', () => {
+    const cases: Array<[unknown, string]> = [
+      ['<html><title>Portal</title></html>', 'a body that is not JSON'],
+      ['  ', 'an empty body'],
+      [{}, 'a JSON object of another shape'],
+      [[1], 'a JSON array'],
+      [null, 'no JSON value'],
+      [42, 'a JSON number'],
+    ];
+    for (const [body, words] of cases) {
+      const error = unexpectedAnswerError('Acme', body, 'a completion');
+      expect(shape(error)).toEqual({
+        category: 'server',
+        code: 'unexpected_answer',
+        message: `The Acme API answered with ${words} instead of a completion (is a proxy or captive portal in the way?)`,
+        status: undefined,
+        retryAfterMs: undefined,
+      });
+      expect(error.retryable).toBe(true);
+    }
   });
 });

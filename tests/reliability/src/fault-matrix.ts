@@ -134,6 +134,20 @@ export const FAULT_CASES: readonly FaultCase[] = [
     writesPerson: true,
   },
   {
+    name: '200 with an HTML page (a proxy or captive portal)',
+    script: { kind: 'not-completion' },
+    // Not streaming, the SDKs hand the page back as text: the provider calls it `server`.
+    // Streaming, the page is a stream without events: `network`. Never `parse`.
+    expect: { outcome: 'value', firstCategory: ['server', 'network'] },
+    writesPerson: false,
+  },
+  {
+    name: '200 with JSON that is not a completion ({})',
+    script: { kind: 'not-completion', body: '{}', contentType: 'application/json' },
+    expect: { outcome: 'value', firstCategory: ['server', 'network'] },
+    writesPerson: false,
+  },
+  {
     name: 'connection reset before the response',
     script: { kind: 'reset' },
     expect: retryable('network'),

@@ -11,19 +11,27 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { createAnthropicProvider } from '@structllm/anthropic';
-import type { Logger, LogMethods, StructuredLLMError } from '@structllm/core';
+import type {
+  Logger,
+  LogMethods,
+  Observer,
+  ProgressEvent,
+  StreamingResponse,
+} from '@structllm/core';
 import { StructuredLLMService } from '@structllm/core';
 import { createOpenAIProvider } from '@structllm/openai';
 import { createOpenRouterProvider } from '@structllm/openrouter';
 import { createOpenTelemetryObserver } from '@structllm/otel';
 import { createPrometheusObserver } from '@structllm/prometheus';
 import type { WireScript, WireServer } from '@structllm/testing';
+import { errorTexts, findSecret } from '@structllm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consume,
   createProvider,
   MODEL_OF,
   PERSON,
+  type Person,
   PROVIDERS,
   type ProviderName,
   personRequest,
@@ -90,22 +98,6 @@ const FAILING: ReadonlyArray<{
   },
 ];
 
-/** Everything reachable from an error, as text: message, stack, JSON, causes and own fields. */
-function errorText(error: StructuredLLMError | undefined): string {
-  if (error === undefined) return '';
-  const parts: string[] = [String(error), error.stack ?? '', JSON.stringify(error)];
-  parts.push(inspect(error, { depth: 8, showHidden: false, getters: true }));
-  let cause: unknown = error.cause;
-  for (let depth = 0; cause !== undefined && depth < 8; depth++) {
-    parts.push(inspect(cause, { depth: 8 }));
-    if (cause instanceof Error) {
-      parts.push(cause.message, cause.stack ?? '');
-      cause = cause.cause;
-    } else break;
-  }
-  return parts.join('\n');
-}
-
 describe('secrets never leak', () => {
   const servers = new Map<ProviderName, WireServer>();
   const logLines: string[] = [];
@@ -171,9 +163,10 @@ describe('secrets never leak', () => {
           expect(outcome.error).toBeDefined();
           // The key really was sent (else this test proves nothing).
           expect(server.requests[0]?.apiKey).toBe(SECRET);
-          const text = errorText(outcome.error);
+          const text = errorTexts(outcome.error).join('\n');
           errors.push(text);
           for (const fragment of SECRET_FRAGMENTS) expect(text).not.toContain(fragment);
+          expect(findSecret(text, SECRET)).toBeUndefined();
           if (failing.echoes) {
             // The server's message did reach the error (or its attempts), with the key replaced.
             const messages = [
@@ -276,6 +269,159 @@ describe("the SDKs' own debug logs never show the key", () => {
         if (logsEcho) expect(logged).toContain('[redacted]');
         for (const fragment of SECRET_FRAGMENTS) expect(logged).not.toContain(fragment);
       });
+    }
+  }
+});
+
+/**
+ * Failing runs where the server echoes the key only outside the error message:
+ * in response headers (of an HTTP error, or of a 200 stream that then sends an
+ * error event) and in body fields such as OpenAI's `error.param`. The SDK's
+ * error then has a clean message and stack but holds the key in its
+ * `headers` / `error`: it must not survive as a cause.
+ */
+const ECHOED_OUTSIDE_THE_MESSAGE: ReadonlyArray<{
+  readonly name: string;
+  readonly scripts: readonly WireScript[];
+}> = [
+  {
+    name: '401 with the key in www-authenticate only',
+    scripts: [
+      {
+        kind: 'error',
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="api", key="${SECRET}"` },
+      },
+    ],
+  },
+  {
+    name: '401 with the key in error.param only',
+    scripts: [{ kind: 'error', status: 401, fields: { param: SECRET } }],
+  },
+  {
+    name: '429 with the key in x-echo and error.param, retried',
+    scripts: [
+      {
+        kind: 'error',
+        status: 429,
+        retryAfterMs: 1,
+        headers: { 'x-echo': SECRET },
+        fields: { param: SECRET },
+      },
+      { kind: 'error', status: 429, retryAfterMs: 1, headers: { 'x-echo': `Bearer ${SECRET}` } },
+    ],
+  },
+  {
+    name: '500 then 503 with the key in headers and error.param, retried to exhaustion',
+    scripts: [
+      { kind: 'error', status: 500, headers: { 'x-echo': SECRET }, fields: { param: SECRET } },
+      {
+        kind: 'error',
+        status: 503,
+        headers: { 'www-authenticate': `Bearer ${SECRET}` },
+        fields: { param: SECRET },
+      },
+    ],
+  },
+  {
+    name: '200 stream with the key in its headers, then an error event with it in a field',
+    scripts: [
+      {
+        kind: 'generate',
+        json: PERSON,
+        headers: { 'www-authenticate': `Bearer realm="api", key="${SECRET}"`, 'x-echo': SECRET },
+        fault: { type: 'error-event', afterChunks: 2, fields: { param: SECRET } },
+      },
+    ],
+  },
+];
+
+/** An observer that renders every payload of every hook when it is called (events are reused). */
+function renderingObserver(texts: string[], hooks: Set<string>): Observer {
+  const record =
+    (hook: string) =>
+    (event: unknown): void => {
+      hooks.add(hook);
+      texts.push(...errorTexts(event));
+    };
+  return {
+    name: 'rendering',
+    onRequestStart: record('onRequestStart'),
+    onAttemptStart: record('onAttemptStart'),
+    onChunk: record('onChunk'),
+    onPartial: record('onPartial'),
+    onFirstChunk: record('onFirstChunk'),
+    onFirstPartial: record('onFirstPartial'),
+    onAttemptEnd: record('onAttemptEnd'),
+    onProgressEvent: record('onProgressEvent'),
+    onRetry: record('onRetry'),
+    onFallback: record('onFallback'),
+    onBreakerStateChange: record('onBreakerStateChange'),
+    onRequestEnd: record('onRequestEnd'),
+  };
+}
+
+describe('a key echoed outside the message (headers, error.param) reaches no rendering', () => {
+  const servers = new Map<ProviderName, WireServer>();
+
+  beforeAll(async () => {
+    for (const name of PROVIDERS) servers.set(name, await startServer(name));
+  });
+
+  afterAll(async () => {
+    for (const server of servers.values()) await server.close();
+  });
+
+  for (const name of PROVIDERS) {
+    for (const failing of ECHOED_OUTSIDE_THE_MESSAGE) {
+      for (const streaming of [true, false]) {
+        it(`${name}: ${failing.name} (${streaming ? 'streaming' : 'non-streaming'})`, async () => {
+          const server = servers.get(name) as WireServer;
+          server.reset();
+          server.enqueue(...failing.scripts);
+          server.setDefault(failing.scripts.at(-1) as WireScript);
+          const texts: string[] = [];
+          const hooks = new Set<string>();
+          const service = new StructuredLLMService({
+            providers: [createProvider(name, server, SECRET)],
+            retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetries: 1 },
+            breaker: false,
+            observers: [renderingObserver(texts, hooks)],
+          });
+          const events: ProgressEvent[] = [];
+          const stream = service.routeStructuredStreaming(
+            personRequest(MODEL_OF[name], {
+              enableStreaming: streaming,
+              progressCallback: (event) => {
+                events.push(event);
+                texts.push(...errorTexts(event));
+              },
+            }),
+          );
+          let last: StreamingResponse<Person> | undefined;
+          for await (const response of stream) {
+            last = response;
+            texts.push(...errorTexts(response));
+          }
+          const error = last?.error;
+          expect(error).toBeDefined();
+          // The key really was sent and echoed (else this test proves nothing).
+          expect(server.requests[0]?.apiKey).toBe(SECRET);
+          texts.push(...errorTexts(error), ...errorTexts(stream.attempts));
+          await stream.result.catch((thrown: unknown) => texts.push(...errorTexts(thrown)));
+          // The payloads the issue names were seen, so their renderings are checked too.
+          expect(hooks).toContain('onAttemptEnd');
+          expect(hooks).toContain('onRequestEnd');
+          if (failing.scripts.length > 1 || error?.retryable) expect(hooks).toContain('onRetry');
+          expect(events.length).toBeGreaterThan(0);
+          expect(findSecret(texts, SECRET)).toBeUndefined();
+          // What stays of the SDK's error is useful: its status, and no key-bearing field.
+          const cause = error?.cause as (Error & Record<string, unknown>) | undefined;
+          expect(cause).toBeInstanceOf(Error);
+          expect(cause?.headers ?? {}).not.toHaveProperty('www-authenticate');
+          expect(cause?.error).toBeUndefined();
+        });
+      }
     }
   }
 });

@@ -1,4 +1,4 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import { causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
 import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
 import type { ObserverHub } from '../observe/index.ts';
 import {
@@ -845,7 +845,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         : new StructuredLLMError({
             category: 'unknown',
             message: `Provider "${routed.provider.id}" failed: ${errorText(thrown)}`,
-            cause: thrown,
+            // A plain copy: a raw SDK error can hold the key in its headers or body.
+            cause: causeWithoutSecrets(thrown, []),
           });
     return new AttemptFailure(error, text.toString());
   }

@@ -1,4 +1,4 @@
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { type AttemptRecord, causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
 import { type ProgressEstimator, ProgressTracker, progressKey } from '../progress/index.ts';
 import {
@@ -219,7 +219,7 @@ export async function* runRequest<T>(
           : new StructuredLLMError({
               category: 'unknown',
               message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
-              cause: thrown,
+              cause: causeWithoutSecrets(thrown, []),
             });
         hooks.attempts.push({
           attempt: attempt + 1,
@@ -511,7 +511,7 @@ export async function* runRequest<T>(
         : new StructuredLLMError({
             category: 'unknown',
             message: `The request failed: ${errorText(thrown)}`,
-            cause: thrown,
+            cause: causeWithoutSecrets(thrown, []),
           }),
     );
   } finally {

@@ -1,4 +1,4 @@
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { type AttemptRecord, causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
 import type { ElementTracker } from './elements.ts';
@@ -293,6 +293,6 @@ function unexpected(error: unknown): StructuredLLMError {
   return new StructuredLLMError({
     category: 'unknown',
     message: `Internal error while streaming: ${errorText(error)}`,
-    cause: error,
+    cause: causeWithoutSecrets(error, []),
   });
 }

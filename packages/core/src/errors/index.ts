@@ -4,6 +4,7 @@ export {
   type MapProviderErrorOptions,
   mapProviderError,
   type ProviderFailure,
+  unexpectedAnswerError,
 } from './provider-error.ts';
 export {
   causeWithoutSecrets,

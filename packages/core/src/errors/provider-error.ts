@@ -60,13 +60,65 @@ export function abortedError(signal: AbortSignal): StructuredLLMError {
   });
 }
 
+/** Response headers a cause keeps: what says when to retry, and the request id. */
+const KEPT_HEADERS = ['retry-after', 'retry-after-ms', 'x-request-id', 'request-id'];
+
+/** Gives the cause the {@link KEPT_HEADERS} the response had, redacted, as a plain `headers` object. */
+function keepHeaders(
+  cause: Error,
+  headers: HeaderReader | undefined,
+  secrets: readonly (string | undefined)[],
+): void {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers?.get(name);
+    if (typeof value === 'string') kept[name] = redactSecrets(value, secrets);
+  }
+  if (Object.keys(kept).length > 0) Object.assign(cause, { headers: kept });
+}
+
+/** What a body that is not the expected answer is, in a few words (never its content). */
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') {
+    return body.trim() === '' ? 'an empty body' : 'a body that is not JSON';
+  }
+  if (body === null || body === undefined) return 'no JSON value';
+  if (Array.isArray(body)) return 'a JSON array';
+  if (typeof body === 'object') return 'a JSON object of another shape';
+  return `a JSON ${typeof body}`;
+}
+
+/**
+ * The error for a successful (2xx) non-streaming answer that is not what the
+ * API answers — a proxy's or captive portal's HTML page, `{}`, a `choices`
+ * that is not a list: `server` (retried with back-off, like any other
+ * infrastructure failure), code `unexpected_answer`. Never take such a body for
+ * the model's (empty) output: that would re-ask the model at once. The
+ * message says what came (`a body that is not JSON`…) but not its content.
+ */
+export function unexpectedAnswerError(
+  label: string,
+  body: unknown,
+  expected: string,
+): StructuredLLMError {
+  return new StructuredLLMError({
+    category: 'server',
+    code: 'unexpected_answer',
+    message: `The ${label} API answered with ${describeBody(body)} instead of ${expected} (is a proxy or captive portal in the way?)`,
+  });
+}
+
 /**
  * Maps whatever a provider's SDK (or its stream) threw to a StructuredLLMError:
  * structllm errors pass through; an aborted call is `aborted`; the SDK's errors
  * as `classify` describes them (HTTP statuses with `retry-after`, 400s about the
  * output mode as `unsupported_mode`, mid-stream error events as `stream_error`);
  * a `SyntaxError` is a malformed event; anything else a `network` failure.
- * Messages are redacted; a cause whose chain mentions a secret is dropped.
+ * Messages are redacted; the cause is never the SDK's error itself but its
+ * plain, redacted copy ({@link causeWithoutSecrets}): name, message, stack,
+ * status, type/code, request id, plus the `retry-after` and request-id
+ * response headers as a plain `headers` object — without the other headers
+ * and the body a server may have echoed the key into.
  */
 export function mapProviderError(
   error: unknown,
@@ -75,7 +127,11 @@ export function mapProviderError(
   const { signal, secrets, label } = options;
   if (StructuredLLMError.is(error)) return error;
   if (signal.aborted) return abortedError(signal);
+  const failure = options.classify(error);
   const cause = causeWithoutSecrets(error, secrets);
+  if (cause !== undefined && failure !== undefined && 'headers' in failure) {
+    keepHeaders(cause, failure.headers, secrets);
+  }
   const withCause = cause === undefined ? {} : { cause };
   const failed = (
     category: ErrorCategory,
@@ -92,7 +148,6 @@ export function mapProviderError(
       ...extra,
       ...withCause,
     });
-  const failure = options.classify(error);
   switch (failure?.kind) {
     case 'aborted':
       return failed('aborted', 'The call was aborted');

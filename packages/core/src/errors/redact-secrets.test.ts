@@ -1,3 +1,4 @@
+import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,6 +23,14 @@ describe('redactSecrets', () => {
     expect(redactSecrets('x a.b*c+ y', ['a.b*c+'])).toBe('x [redacted] y');
   });
 
+  it('also replaces the last 8 characters of a long secret, as a masked key shows them', () => {
+    expect(redactSecrets(`key sk-…${KEY.slice(-8)} rejected`, [KEY])).toBe(
+      'key sk-…[redacted] rejected',
+    );
+    // A shorter secret has no tail of its own: only the whole of it is replaced.
+    expect(redactSecrets('abc sk-short1 rt1', ['sk-short1'])).toBe('abc [redacted] rt1');
+  });
+
   it('ignores undefined and secrets under 4 characters', () => {
     expect(redactSecrets('abc def', [undefined, 'abc', ''])).toBe('abc def');
   });
@@ -36,24 +45,99 @@ describe('redactSecrets', () => {
 });
 
 describe('causeWithoutSecrets', () => {
-  it('keeps a clean error, drops one whose message or stack shows a secret, and non-errors', () => {
-    const clean = new Error('boom');
-    expect(causeWithoutSecrets(clean, [KEY])).toBe(clean);
-    expect(causeWithoutSecrets(new Error(`bad key ${KEY}`), [KEY])).toBeUndefined();
-    const stacked = new Error('fine');
-    stacked.stack = `Error: fine\n    at ${KEY}`;
-    expect(causeWithoutSecrets(stacked, [KEY])).toBeUndefined();
-    expect(causeWithoutSecrets('a string', [KEY])).toBeUndefined();
+  /** Every rendering a user or a log could make of a value. */
+  const renderings = (value: unknown): string[] => [
+    inspect(value),
+    inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+    format('%o', value),
+    JSON.stringify(value) ?? '',
+  ];
+
+  it('copies an error: name, message, stack and short fields kept, redacted; never the original', () => {
+    const original = Object.assign(new TypeError(`bad key ${KEY}`), {
+      status: 401,
+      code: 'invalid_api_key',
+      type: 'authentication_error',
+      requestID: `req_${KEY}`,
+    });
+    const copy = causeWithoutSecrets(original, [KEY]) as Error & Record<string, unknown>;
+    expect(copy).toBeInstanceOf(Error);
+    expect(copy).not.toBe(original);
+    expect(copy.name).toBe('TypeError');
+    expect(copy.message).toBe('bad key [redacted]');
+    expect(copy.stack).toBe(String(original.stack).split(KEY).join('[redacted]'));
+    expect({ ...copy }).toEqual({
+      status: 401,
+      code: 'invalid_api_key',
+      type: 'authentication_error',
+      requestID: 'req_[redacted]',
+    });
   });
 
-  it('drops a clean error whose cause chain shows a secret further down', () => {
-    const deep = new Error(`connect to https://${KEY}@proxy failed`);
-    const middle = new Error('fetch failed', { cause: deep });
-    expect(causeWithoutSecrets(new Error('Connection error.', { cause: middle }), [KEY])).toBe(
-      undefined,
+  it('keeps no headers, body, request or other field', () => {
+    const original = Object.assign(new Error('401 Unauthorized'), {
+      headers: new Headers({
+        'www-authenticate': `Bearer realm="x", key="${KEY}"`,
+        'x-echo': KEY,
+        'retry-after': '2',
+      }),
+      error: { type: 'error', error: { message: 'no', param: KEY } },
+      param: KEY,
+      request: { headers: { authorization: `Bearer ${KEY}` } },
+    });
+    const copy = causeWithoutSecrets(original, [KEY]);
+    expect({ ...copy }).toEqual({});
+    for (const text of renderings(copy)) expect(text).not.toContain(KEY.slice(-8));
+  });
+
+  it('copies the cause chain the same way, 8 links deep', () => {
+    const deep = Object.assign(new Error(`connect to https://${KEY}@proxy failed`), {
+      code: 'ECONNREFUSED',
+      config: { apiKey: KEY },
+    });
+    let chain: Error = deep;
+    for (let i = 0; i < 12; i++) chain = new Error(`link ${i}`, { cause: chain });
+    const copy = causeWithoutSecrets(new Error('Connection error.', { cause: deep }), [KEY]);
+    const inner = copy?.cause as Error & Record<string, unknown>;
+    expect(inner.message).toBe('connect to https://[redacted]@proxy failed');
+    expect({ ...inner }).toEqual({ code: 'ECONNREFUSED' });
+    let links = 0;
+    for (let link = causeWithoutSecrets(chain, [KEY]); link !== undefined; links++) {
+      link = link.cause as Error | undefined;
+    }
+    expect(links).toBe(9);
+  });
+
+  it('a non-error gives undefined', () => {
+    expect(causeWithoutSecrets(`bad ${KEY}`, [KEY])).toBeUndefined();
+    expect(causeWithoutSecrets({ headers: { 'x-echo': KEY } }, [KEY])).toBeUndefined();
+    expect(causeWithoutSecrets(undefined, [KEY])).toBeUndefined();
+  });
+
+  it('no rendering of the copy shows the key, whatever fields hold it (fast-check)', () => {
+    const text = fc
+      .array(fc.constantFrom('a', ' ', KEY, KEY.slice(-8), 'Bearer ', '"'), { maxLength: 5 })
+      .map((parts) => parts.join(''));
+    const field = fc.constantFrom(
+      'status',
+      'code',
+      'type',
+      'requestID',
+      'param',
+      'error',
+      'headers',
+      'body',
+      'response',
     );
-    const clean = new Error('Connection error.', { cause: new Error('ECONNREFUSED') });
-    expect(causeWithoutSecrets(clean, [KEY])).toBe(clean);
+    const value = fc.oneof(text, fc.dictionary(text, text), fc.integer());
+    fc.assert(
+      fc.property(text, fc.dictionary(field, value), text, (message, fields, inner) => {
+        const thrown = Object.assign(new Error(message, { cause: new Error(inner) }), fields);
+        for (const rendering of renderings(causeWithoutSecrets(thrown, [KEY]))) {
+          expect(rendering).not.toContain(KEY.slice(-8));
+        }
+      }),
+    );
   });
 });
 

@@ -6,12 +6,24 @@ const MIN_SECRET_LENGTH = 4;
 /** How deep {@link redactDeep} copies; deeper values become `'[…]'`. */
 const MAX_REDACT_DEPTH = 8;
 
+/** How many trailing characters of a secret are redacted on their own (a masked key shows them). */
+const TAIL_LENGTH = 8;
+/** Secrets at least this long also have their last {@link TAIL_LENGTH} characters redacted. */
+const MIN_LENGTH_FOR_TAIL = 16;
+
+/**
+ * The texts to replace, longest first: each secret of 4 characters or more,
+ * and for those of 16 or more also their last 8 characters, which a server
+ * masking the key (`sk-…1a2b3c4d`) still shows.
+ */
 function usable(secrets: readonly (string | undefined)[]): string[] {
-  return secrets
-    .filter(
-      (secret): secret is string => secret !== undefined && secret.length >= MIN_SECRET_LENGTH,
-    )
-    .sort((a, b) => b.length - a.length);
+  const texts = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === undefined || secret.length < MIN_SECRET_LENGTH) continue;
+    texts.add(secret);
+    if (secret.length >= MIN_LENGTH_FOR_TAIL) texts.add(secret.slice(-TAIL_LENGTH));
+  }
+  return [...texts].sort((a, b) => b.length - a.length);
 }
 
 /**
@@ -19,6 +31,8 @@ function usable(secrets: readonly (string | undefined)[]): string[] {
  * `[redacted]`, so a provider can put a server's message into a
  * `StructuredLLMError` even when the server echoed the key back. Longer secrets
  * go first, so a secret inside another leaves no part of the longer one behind.
+ * The last 8 characters of a secret of 16 or more are replaced too, wherever
+ * they stand (a server masking the key as `sk-…1a2b3c4d` still shows them).
  * `undefined` entries and secrets under 4 characters are ignored.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
@@ -32,28 +46,55 @@ function replaceAll(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Errors down a `cause` chain that {@link causeWithoutSecrets} reads, after the first. */
+/** Errors down a `cause` chain that {@link causeWithoutSecrets} copies, after the first. */
 const MAX_CAUSE_LINKS = 8;
 
 /**
- * `cause` when it is an `Error` whose message and stack show none of the
- * secrets, and neither do those of the errors down its own `cause` chain (8
- * deep), else `undefined`: an SDK's error is kept as a cause for debugging only
- * when it cannot leak a key (its text cannot be redacted in place).
+ * Fields of an error worth keeping as a short scalar: the HTTP status, the
+ * SDK's error type/code, the request id, what a socket error names
+ * (`ECONNREFUSED`). Anything else — response headers, the parsed body, the
+ * request, client options — is left behind: a server can echo the key there.
+ */
+const KEPT_FIELDS = ['status', 'code', 'type', 'requestID', 'errno', 'syscall'];
+
+/**
+ * A plain, secret-free copy of an error a provider's SDK (or any code) threw,
+ * to keep as a `StructuredLLMError`'s `cause`: an `Error` with the original's
+ * `name`, `message` and `stack`, its `status`, `code`, `type`, `requestID`,
+ * `errno` and `syscall` when they are strings or numbers, and the same copy of
+ * its own `cause` (8 deep). Every string has the secrets (and their
+ * last 8 characters) replaced. Everything else — response headers, error
+ * bodies, request objects — is dropped, so `util.inspect`, `JSON.stringify` or
+ * a logger cannot show a key a server echoed there. `undefined` for a
+ * non-error.
  */
 export function causeWithoutSecrets(
   cause: unknown,
   secrets: readonly (string | undefined)[],
 ): Error | undefined {
-  if (!(cause instanceof Error)) return undefined;
   const keys = usable(secrets);
-  let link: unknown = cause;
-  for (let depth = 0; link instanceof Error && depth <= MAX_CAUSE_LINKS; depth++) {
-    const text = `${link.message}\n${String(link.stack ?? '')}`;
-    if (replaceAll(text, keys) !== text) return undefined;
-    link = link.cause;
-  }
-  return cause;
+  const kept = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? replaceAll(value, keys)
+      : Number.isFinite(value)
+        ? value
+        : undefined;
+  const copy = (error: unknown, depth: number): Error | undefined => {
+    if (!(error instanceof Error)) return undefined;
+    const source = error as unknown as Record<string, unknown>;
+    const plain = Object.defineProperties(new Error(kept(error.message) as string), {
+      name: { value: kept(String(error.name)) },
+      stack: { value: kept(String(error.stack ?? '')) },
+    }) as Error & Record<string, unknown>;
+    for (const field of KEPT_FIELDS) {
+      const value = kept(source[field]);
+      if (value !== undefined) plain[field] = value;
+    }
+    const inner = depth < MAX_CAUSE_LINKS ? copy(error.cause, depth + 1) : undefined;
+    if (inner !== undefined) Object.defineProperty(plain, 'cause', { value: inner });
+    return plain;
+  };
+  return copy(cause, 0);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createCircuitBreaker,
@@ -446,6 +447,40 @@ describe('routing', () => {
       'Provider "broken" failed for broken/m: capability table missing',
     );
     expect(broken.calls).toHaveLength(0);
+  });
+
+  it('keeps only a plain copy of what a custom provider threw: no headers or body', async () => {
+    const token = 'tok-engine-5Hq8Lm2Vx7Rz';
+    const thrown = Object.assign(new Error('401 Unauthorized'), {
+      status: 401,
+      headers: new Headers({ 'www-authenticate': `Bearer ${token}`, 'retry-after': '1' }),
+      error: { param: token },
+    });
+    const raw = {
+      specificationVersion: 'v1' as const,
+      id: 'raw',
+      supports: () => ({ streaming: true, modes: ['json_schema' as const] }),
+      doStream: () => Promise.reject(thrown),
+      doGenerate: () => Promise.reject(thrown),
+    };
+    const seen: unknown[] = [];
+    const stream = service(raw, {
+      retry: { maxRetries: 0 },
+      observers: [{ onAttemptEnd: (event) => void seen.push(event) }],
+    }).routeStructuredStreaming({ prompt: 'x', responseModel: profileModel, model: 'raw/m' });
+    const responses = await collect(stream);
+    const error = responses.at(-1)?.error;
+    expect(error?.category).toBe('unknown');
+    const cause = error?.cause as Error & Record<string, unknown>;
+    expect(cause).not.toBe(thrown);
+    expect(cause.message).toBe('401 Unauthorized');
+    expect({ ...cause }).toEqual({ status: 401 });
+    expect(seen).toHaveLength(1);
+    for (const value of [error, seen, responses]) {
+      expect(inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true })).not.toContain(
+        token,
+      );
+    }
   });
 
   it('fails clearly when nothing can serve the model', async () => {

@@ -12,6 +12,7 @@ import {
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
+  unexpectedAnswerError,
 } from '@structllm/core';
 import { toStructuredError } from './errors.ts';
 
@@ -370,6 +371,11 @@ export function createAnthropicProvider(
         message = await clientFor(call).messages.create(body, requestOptions(call));
       } catch (error) {
         throw mapError(error, call);
+      }
+      // A proxy's HTML page or `{}` is no answer of the model's.
+      const content: unknown = isRecord(message) ? message.content : undefined;
+      if (!Array.isArray(content) || !content.every(isRecord)) {
+        throw unexpectedAnswerError('Anthropic', message, 'a message');
       }
       let text = '';
       if (call.mode === 'tool') {

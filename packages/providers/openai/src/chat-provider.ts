@@ -10,6 +10,7 @@ import {
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
+  unexpectedAnswerError,
 } from '@structllm/core';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';
@@ -260,23 +261,30 @@ export function createOpenAICompatibleProvider(
       if (isRecord(bodyError)) {
         throw mapError(new OpenAI.APIError(undefined, bodyError, undefined, undefined), call);
       }
-      const choice =
-        completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
-      const message = choice?.message;
+      // A proxy's HTML page, `{}` or a `choices` that is not a list is no answer of the model's.
+      const choices: unknown = isRecord(completion) ? completion.choices : undefined;
+      const choice = Array.isArray(choices)
+        ? (completion.choices.find((candidate) => isRecord(candidate) && candidate.index === 0) ??
+          completion.choices[0])
+        : undefined;
+      if (!isRecord(choice) || !isRecord(choice.message)) {
+        throw unexpectedAnswerError(config.label, completion, 'a chat completion');
+      }
+      const message = choice.message;
       let text: string;
       if (call.mode === 'tool') {
-        const toolCall = message?.tool_calls?.[0];
+        const toolCall = message.tool_calls?.[0];
         const args =
           toolCall !== undefined && 'function' in toolCall
             ? toolCall.function.arguments
             : undefined;
         text = toolCall === undefined ? '' : args === undefined || args === '' ? '{}' : args;
-      } else text = message?.content ?? '';
-      if (message?.refusal) throw refusalError(message.refusal);
+      } else text = message.content ?? '';
+      if (message.refusal) throw refusalError(message.refusal);
       const usage = usageOf(completion.usage);
       return {
         text,
-        finishReason: finishReasonOf(choice?.finish_reason),
+        finishReason: finishReasonOf(choice.finish_reason),
         ...(completion.id ? { id: completion.id } : {}),
         ...(completion.model ? { model: completion.model } : {}),
         ...(usage === undefined ? {} : { usage }),

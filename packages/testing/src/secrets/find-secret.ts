@@ -1,3 +1,5 @@
+import { format, inspect } from 'node:util';
+
 /** Where {@link findSecret} found a secret, without repeating it. */
 export interface SecretLeak {
   /**
@@ -65,19 +67,52 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Everything `util.inspect` can show, however deep and whatever is hidden. */
+const IN_FULL = { depth: Number.POSITIVE_INFINITY, showHidden: true } as const;
+
+/** `JSON.stringify(value)`, or nothing when it cannot be serialized (a cycle, a BigInt). */
+function json(value: unknown): string[] {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? [] : [text];
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Every text an error shows a user or a log: for the error and each error in
- * its `cause` chain (up to 6 deep), the message, the stack and the JSON of
- * `toJSON()` when it has one; a thrown non-error as its `String()`.
+ * Every text a value shows a user or a log — an error, a response, a progress
+ * event, an observer's payload:
+ *
+ * - the value as `util.inspect` prints it (as `console.log` does), as it prints
+ *   it with `{ depth: Infinity, showHidden: true }`, as `util.format('%o')`
+ *   prints it, and its `JSON.stringify` (when it can be serialized);
+ * - for an error and each error down its `cause` chain (6 deep): the message,
+ *   the stack, the JSON of `toJSON()` when it has one, and every own property
+ *   (enumerable or not, symbols too): a string as it is, anything else as
+ *   `util.inspect` prints it in full;
+ * - a non-error down the chain as its `String()`.
  */
 export function errorTexts(error: unknown): string[] {
-  const texts: string[] = [];
+  const texts: string[] = [
+    inspect(error),
+    inspect(error, IN_FULL),
+    format('%o', error),
+    ...json(error),
+  ];
+  const seen = new Set<unknown>();
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
+    if (seen.has(current)) break;
+    seen.add(current);
     if (current instanceof Error) {
       texts.push(current.message, String(current.stack ?? ''));
-      const json = (current as { toJSON?: () => unknown }).toJSON;
-      if (typeof json === 'function') texts.push(JSON.stringify(json.call(current)));
+      const toJSON = (current as { toJSON?: () => unknown }).toJSON;
+      if (typeof toJSON === 'function') texts.push(...json(toJSON.call(current)));
+      for (const key of Reflect.ownKeys(current)) {
+        const value: unknown = Reflect.get(current, key);
+        texts.push(typeof value === 'string' ? value : inspect(value, IN_FULL));
+      }
       current = current.cause;
     } else {
       texts.push(String(current));

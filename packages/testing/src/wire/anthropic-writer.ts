@@ -114,13 +114,14 @@ export function createAnthropicWriter(): DialectWriter {
       ];
     },
 
-    errorEvents(_gen, status, message) {
+    errorEvents(_gen, status, message, fields) {
       return [
         event({
           type: 'error',
           error: {
             type: anthropicErrorType(status),
             message: message ?? defaultErrorMessage(status),
+            ...fields,
           },
         }),
       ];
@@ -148,12 +149,13 @@ export function createAnthropicWriter(): DialectWriter {
       };
     },
 
-    errorBody(status, message, type) {
+    errorBody(status, message, type, _code, fields) {
       return {
         type: 'error',
         error: {
           type: type ?? anthropicErrorType(status),
           message: message ?? defaultErrorMessage(status),
+          ...fields,
         },
       };
     },

@@ -88,16 +88,22 @@ export interface DialectWriter {
   malformedEvent(): Buffer;
   /** Events after the last delta: finish, usage, terminator. */
   closing(gen: Generation): Buffer[];
-  /** The mid-stream error events (the response ends after them). */
-  errorEvents(gen: Generation, status: number, message: string | undefined): Buffer[];
+  /** The mid-stream error events (the response ends after them); `fields` join the error object. */
+  errorEvents(
+    gen: Generation,
+    status: number,
+    message: string | undefined,
+    fields?: Readonly<Record<string, unknown>>,
+  ): Buffer[];
   /** The non-streaming JSON body. */
   body(gen: Generation): unknown;
-  /** An HTTP error's JSON body. */
+  /** An HTTP error's JSON body; `fields` join its error object. */
   errorBody(
     status: number,
     message: string | undefined,
     type: string | undefined,
     code: string | null | undefined,
+    fields?: Readonly<Record<string, unknown>>,
   ): unknown;
   /** Default status of a mid-stream error event. */
   readonly midStreamStatus: number;
@@ -134,7 +140,12 @@ export function streamEvents(
       return { events, ending: 'reset' };
     case 'error-event':
       events.push(
-        ...writer.errorEvents(gen, fault.status ?? writer.midStreamStatus, fault.message),
+        ...writer.errorEvents(
+          gen,
+          fault.status ?? writer.midStreamStatus,
+          fault.message,
+          fault.fields,
+        ),
       );
       return { events, ending: 'end' };
     case 'malformed-event':

@@ -4,6 +4,7 @@ export { type ReplayThroughEngineOptions, replayThroughEngine } from './replay-t
 export type {
   ErrorScript,
   GenerateScript,
+  NotCompletionScript,
   RecordedRequest,
   ReplayScript,
   ResetScript,
@@ -20,6 +21,7 @@ export type {
   WriteChunking,
 } from './types.ts';
 export {
+  CAPTIVE_PORTAL_PAGE,
   startAnthropicServer,
   startOpenAIServer,
   startOpenRouterServer,

@@ -120,14 +120,14 @@ export function createOpenAIWriter(options: { readonly openrouter: boolean }): D
       return events;
     },
 
-    errorEvents(gen, status, message) {
+    errorEvents(gen, status, message, fields) {
       const text = message ?? defaultErrorMessage(status);
       if (openrouter) {
         // OpenRouter: a normal chunk with a top-level error and finish_reason "error", then [DONE].
         return [
           dataEvent(
             chunk(gen, [choice({ content: '' }, 'error')], {
-              error: { code: status, message: text },
+              error: { code: status, message: text, ...fields },
             }),
           ),
           rawDataEvent('[DONE]'),
@@ -135,7 +135,9 @@ export function createOpenAIWriter(options: { readonly openrouter: boolean }): D
       }
       const kind = openAIErrorKind(status);
       return [
-        dataEvent({ error: { message: text, type: kind.type, param: null, code: kind.code } }),
+        dataEvent({
+          error: { message: text, type: kind.type, param: null, code: kind.code, ...fields },
+        }),
       ];
     },
 
@@ -173,9 +175,9 @@ export function createOpenAIWriter(options: { readonly openrouter: boolean }): D
       };
     },
 
-    errorBody(status, message, type, code) {
+    errorBody(status, message, type, code, fields) {
       const text = message ?? defaultErrorMessage(status);
-      if (openrouter) return { error: { code: status, message: text } };
+      if (openrouter) return { error: { code: status, message: text, ...fields } };
       const kind = openAIErrorKind(status);
       return {
         error: {
@@ -183,6 +185,7 @@ export function createOpenAIWriter(options: { readonly openrouter: boolean }): D
           type: type ?? kind.type,
           param: null,
           code: code === undefined ? kind.code : code,
+          ...fields,
         },
       };
     },

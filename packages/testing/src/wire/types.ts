@@ -56,6 +56,12 @@ export type StreamFault =
       readonly afterChunks: number;
       readonly status?: number;
       readonly message?: string;
+      /**
+       * Extra fields of the event's error object (OpenAI `param`, Anthropic
+       * `request_id`…), e.g. to echo a key outside the message. Non-streaming
+       * requests get them in the HTTP error body.
+       */
+      readonly fields?: Readonly<Record<string, unknown>>;
     }
   /** After `afterChunks` chunks, end the response cleanly without a finish, usage or `[DONE]`. */
   | { readonly type: 'truncate'; readonly afterChunks: number }
@@ -121,6 +127,8 @@ export interface GenerateScript {
   readonly delayMs?: number;
   /** Real milliseconds before the status line is sent. Default 0. */
   readonly headersDelayMs?: number;
+  /** Extra response headers sent with the 200 (a stream's, or the JSON body's). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -141,8 +149,31 @@ export interface ErrorScript {
   /** Sent as `retry-after-ms`. */
   readonly retryAfterMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extra fields of the body's error object (OpenAI `param`, Anthropic
+   * `request_id`…), e.g. to echo a key outside the message.
+   */
+  readonly fields?: Readonly<Record<string, unknown>>;
   /** Real milliseconds before the status line is sent. Default 0. */
   readonly headersDelayMs?: number;
+}
+
+/**
+ * Answer with a status (default 200) and a body that is not a completion, as a
+ * proxy or captive portal does: by default an HTML sign-in page as
+ * `text/html`. `body` and `contentType` give any other, e.g. `'{}'` or
+ * `'{"choices":"x"}'` as `application/json`. The same for streaming and
+ * non-streaming requests.
+ */
+export interface NotCompletionScript {
+  readonly kind: 'not-completion';
+  /** Default 200. */
+  readonly status?: number;
+  /** Default: `CAPTIVE_PORTAL_PAGE`, a network sign-in page. */
+  readonly body?: string;
+  /** Default `text/html; charset=utf-8`. */
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Destroy the connection without answering (the client sees a reset / "socket hang up"). */
@@ -151,7 +182,12 @@ export interface ResetScript {
 }
 
 /** What the server does for one request. */
-export type WireScript = ReplayScript | GenerateScript | ErrorScript | ResetScript;
+export type WireScript =
+  | ReplayScript
+  | GenerateScript
+  | ErrorScript
+  | ResetScript
+  | NotCompletionScript;
 
 /** Chooses a script from the recorded request. */
 export type WireScriptFactory = (request: RecordedRequest) => WireScript;

@@ -15,6 +15,7 @@ import { splitEvents } from './sse.ts';
 import type {
   ErrorScript,
   GenerateScript,
+  NotCompletionScript,
   RecordedRequest,
   ReplayScript,
   WireDialect,
@@ -109,6 +110,18 @@ function writerFor(dialect: WireDialect): DialectWriter {
     : createOpenAIWriter({ openrouter: dialect === 'openrouter' });
 }
 
+/** What a `not-completion` script answers by default: a captive portal's sign-in page. */
+export const CAPTIVE_PORTAL_PAGE = `<!DOCTYPE html>
+<html>
+<head><title>Sign in to the network</title></head>
+<body>
+<h1>Welcome</h1>
+<p>Please accept the terms of use to continue to the internet.</p>
+<form method="post" action="/login"><button type="submit">Accept</button></form>
+</body>
+</html>
+`;
+
 /** The default script: a 500 saying no script was queued for the request. */
 export function noScript(): ErrorScript {
   return {
@@ -161,7 +174,9 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     }
     if (run.closed) return;
     const body = Buffer.from(
-      JSON.stringify(writer.errorBody(script.status, script.message, script.type, script.code)),
+      JSON.stringify(
+        writer.errorBody(script.status, script.message, script.type, script.code, script.fields),
+      ),
       'utf8',
     );
     const headers: Record<string, string> = {
@@ -182,7 +197,11 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     run: ResponseRun,
     events: readonly Buffer[],
     ending: StreamEnding,
-    timing: { chunking?: WriteChunking; delayMs?: number },
+    timing: {
+      chunking?: WriteChunking;
+      delayMs?: number;
+      headers?: Readonly<Record<string, string>>;
+    },
     requestId: string,
   ): Promise<void> {
     if (run.closed) return;
@@ -190,6 +209,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       [writer.requestIdHeader]: requestId,
+      ...timing.headers,
     });
     run.res.flushHeaders();
     const pieces = piecesFor(events, timing.chunking);
@@ -210,6 +230,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     body: unknown,
     ending: StreamEnding,
     requestId: string,
+    headers?: Readonly<Record<string, string>>,
   ): Promise<void> {
     if (run.closed) return;
     const bytes = Buffer.from(JSON.stringify(body), 'utf8');
@@ -217,6 +238,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
       'content-type': 'application/json',
       'content-length': String(bytes.length),
       [writer.requestIdHeader]: requestId,
+      ...headers,
     });
     if (ending === 'end') {
       run.res.end(bytes);
@@ -226,6 +248,22 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     await run.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
     if (ending === 'stall') await run.untilClosed();
     else run.drop();
+  }
+
+  function sendNotCompletion(
+    run: ResponseRun,
+    script: NotCompletionScript,
+    requestId: string,
+  ): void {
+    if (run.closed) return;
+    const body = Buffer.from(script.body ?? CAPTIVE_PORTAL_PAGE, 'utf8');
+    run.res.writeHead(script.status ?? 200, {
+      'content-type': script.contentType ?? 'text/html; charset=utf-8',
+      'content-length': String(body.length),
+      [writer.requestIdHeader]: requestId,
+      ...script.headers,
+    });
+    run.res.end(body);
   }
 
   async function replay(run: ResponseRun, script: ReplayScript, requestId: string): Promise<void> {
@@ -253,7 +291,13 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
       if (fault?.type === 'error-event') {
         await sendError(
           run,
-          { kind: 'error', status: fault.status ?? writer.midStreamStatus, ...messageOf(fault) },
+          {
+            kind: 'error',
+            status: fault.status ?? writer.midStreamStatus,
+            ...messageOf(fault),
+            ...(fault.fields === undefined ? {} : { fields: fault.fields }),
+            ...(script.headers === undefined ? {} : { headers: script.headers }),
+          },
           requestId,
         );
       } else if (fault?.type === 'stall') {
@@ -261,9 +305,9 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
       } else if (fault?.type === 'reset') {
         run.drop();
       } else if (fault?.type === 'truncate' || fault?.type === 'malformed-event') {
-        await sendJson(run, writer.body(gen), 'reset', requestId);
+        await sendJson(run, writer.body(gen), 'reset', requestId, script.headers);
       } else {
-        await sendJson(run, writer.body(gen), 'end', requestId);
+        await sendJson(run, writer.body(gen), 'end', requestId, script.headers);
       }
       return;
     }
@@ -320,6 +364,9 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
         return;
       case 'generate':
         await generate(run, script, parsed, id, requestId);
+        return;
+      case 'not-completion':
+        sendNotCompletion(run, script, requestId);
         return;
     }
   }

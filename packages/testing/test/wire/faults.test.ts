@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  CAPTIVE_PORTAL_PAGE,
   startAnthropicServer,
   startOpenAIServer,
   startOpenRouterServer,
@@ -117,6 +118,111 @@ describe('HTTP errors', () => {
     );
     expect(JSON.parse(summary.content)).toEqual({ ok: true });
     expect(openai.requests.map((request) => request.retryCount)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('echoes outside the message: extra error fields and response headers', () => {
+  it('an HTTP error carries scripted error-object fields in every dialect', async () => {
+    openai.enqueue({ kind: 'error', status: 401, fields: { param: 'echoed' } });
+    const openAIError = (await streamOpenAI(openai).catch((e: unknown) => e)) as {
+      error: unknown;
+    };
+    expect(openAIError.error).toMatchObject({ param: 'echoed', code: 'invalid_api_key' });
+    openrouter.enqueue({ kind: 'error', status: 401, fields: { param: 'echoed' } });
+    const openRouterError = (await streamOpenAI(openrouter).catch((e: unknown) => e)) as {
+      error: unknown;
+    };
+    expect(openRouterError.error).toMatchObject({ code: 401, param: 'echoed' });
+    anthropic.enqueue({ kind: 'error', status: 401, fields: { request_id: 'echoed' } });
+    const anthropicError = (await streamAnthropic().catch((e: unknown) => e)) as {
+      error: unknown;
+    };
+    expect(anthropicError.error).toMatchObject({
+      error: { type: 'authentication_error', request_id: 'echoed' },
+    });
+  });
+
+  it('a generated answer sends scripted headers, and an error event scripted fields', async () => {
+    openai.enqueue({
+      kind: 'generate',
+      json: { name: 'Ada' },
+      headers: { 'x-echo': 'echoed' },
+      fault: { type: 'error-event', afterChunks: 1, fields: { param: 'echoed-param' } },
+    });
+    const streamed = (await summarizeOpenAIStream(await streamOpenAI(openai)).catch(
+      (e: unknown) => e,
+    )) as { error: unknown; headers: Headers };
+    expect(streamed).toBeInstanceOf(OpenAI.APIError);
+    expect(streamed.error).toMatchObject({ param: 'echoed-param' });
+    expect(streamed.headers.get('x-echo')).toBe('echoed');
+
+    anthropic.enqueue({
+      kind: 'generate',
+      json: { name: 'Ada' },
+      headers: { 'www-authenticate': 'Bearer realm="x"' },
+      fault: { type: 'error-event', afterChunks: 1, fields: { request_id: 'echoed' } },
+    });
+    const anthropicError = (await summarizeAnthropicStream(await streamAnthropic()).catch(
+      (e: unknown) => e,
+    )) as { error: unknown; headers: Headers };
+    expect(anthropicError.error).toMatchObject({ error: { request_id: 'echoed' } });
+    expect(anthropicError.headers.get('www-authenticate')).toBe('Bearer realm="x"');
+
+    // Not streaming: the headers come with the JSON body, or with the HTTP error of an error event.
+    openai.enqueue({ kind: 'generate', json: { ok: 1 }, headers: { 'x-echo': 'on-body' } });
+    const { response } = await openAIClient(openai)
+      .chat.completions.create(openAIParams('json_schema'))
+      .withResponse();
+    expect(response.headers.get('x-echo')).toBe('on-body');
+    openai.enqueue({
+      kind: 'generate',
+      json: { ok: 1 },
+      headers: { 'x-echo': 'on-error' },
+      fault: { type: 'error-event', afterChunks: 0, status: 500, fields: { param: 'p' } },
+    });
+    const nonStreaming = (await openAIClient(openai)
+      .chat.completions.create(openAIParams('json_schema'))
+      .catch((e: unknown) => e)) as { status: number; error: unknown; headers: Headers };
+    expect(nonStreaming.status).toBe(500);
+    expect(nonStreaming.error).toMatchObject({ param: 'p' });
+    expect(nonStreaming.headers.get('x-echo')).toBe('on-error');
+  });
+});
+
+describe('answers that are not a completion', () => {
+  it('a not-completion script answers 200 with an HTML page, streaming or not', async () => {
+    openai.enqueue({ kind: 'not-completion' }, { kind: 'not-completion' });
+    const { data, response } = await openAIClient(openai)
+      .chat.completions.create(openAIParams('json_schema'))
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // The SDK hands a non-JSON body back as text: what a provider must not take for an answer.
+    expect(data).toBe(CAPTIVE_PORTAL_PAGE);
+    const raw = await fetch(`${openai.baseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ ...openAIParams('json_schema'), stream: true }),
+    });
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toBe(CAPTIVE_PORTAL_PAGE);
+  });
+
+  it('answers any other body, content type and status', async () => {
+    anthropic.enqueue({
+      kind: 'not-completion',
+      body: '{"choices":"x"}',
+      contentType: 'application/json',
+      headers: { 'x-proxy': 'edge' },
+    });
+    const { data, response } = await anthropicClient()
+      .messages.create(anthropicParams('json_schema'))
+      .withResponse();
+    expect(data).toEqual({ choices: 'x' });
+    expect(response.headers.get('x-proxy')).toBe('edge');
+    openrouter.enqueue({ kind: 'not-completion', status: 203 });
+    const raw = await fetch(`${openrouter.baseURL}/chat/completions`, { method: 'POST' });
+    expect(raw.status).toBe(203);
+    expect(raw.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 });
 
