@@ -1,0 +1,244 @@
+import { unexpectedProperty } from './check-keywords.ts';
+import type { JsonPath } from './json-schema.ts';
+import { type SchemaNode, TYPE_ARRAY, TYPE_OBJECT } from './schema-node.ts';
+
+/** Why a key may not appear in one object (a message as the validator words it), or undefined. */
+export type KeyCheck = (key: string) => string | undefined;
+
+/** Schemas followed while working out the rule of one object; beyond it, nothing is decided. */
+const MAX_SCHEMAS = 256;
+/** Answers remembered per check: a model inventing keys endlessly must not grow memory. */
+const MAX_REMEMBERED_KEYS = 1024;
+
+/**
+ * What the schemas say of the keys of one object: the object's own keywords
+ * (`properties`, `patternProperties`, `additionalProperties`), all of several
+ * (`allOf`, a property matched by several schemas), one of several (`anyOf`,
+ * `oneOf` branches), or nothing at all.
+ */
+type KeyRule =
+  | { readonly kind: 'object'; readonly node: SchemaNode }
+  | { readonly kind: 'all' | 'any'; readonly parts: readonly KeyRule[] }
+  | { readonly kind: 'free' }
+  | { readonly kind: 'none' };
+
+/** Allows every key. */
+const FREE: KeyRule = { kind: 'free' };
+/** No value can be here at all (a wrong type, a `false` schema): its keys are not what is wrong. */
+const NONE: KeyRule = { kind: 'none' };
+
+/** How one rule judges one key: allowed, the value is invalid whatever its keys, or why it is refused. */
+const OK = 0;
+const INVALID_ANYWAY = 1;
+type Verdict = typeof OK | typeof INVALID_ANYWAY | string;
+
+/**
+ * For a compiled schema, given the path of an object in a document, the check
+ * that says which keys that object may not have, whatever their values: a key
+ * every schema applying there refuses (`additionalProperties: false`, a
+ * property or pattern whose schema is `false`), or that no branch of a union
+ * allows. Returns undefined when no schema reachable from `root` refuses any
+ * key, and the path function returns undefined when nothing is refused at that
+ * path (or the schemas there are too many to follow).
+ *
+ * The check is decided once the key's name is known, before its value: the
+ * engine fails a response then, so no partial ever shows such a key.
+ * Checks are shared between objects governed by the same schemas, so a key is
+ * judged once per set of schemas, not once per object.
+ */
+export function forbiddenKeys(
+  root: SchemaNode,
+): ((path: JsonPath) => KeyCheck | undefined) | undefined {
+  if (!refusesSomeKey(root)) return undefined;
+  const checks = new Map<string, KeyCheck | null>();
+  const ids = new Map<SchemaNode, number>();
+  return (path) => {
+    const budget = { left: MAX_SCHEMAS };
+    const rule = ruleAt(root, path, 0, budget);
+    if (budget.left < 0 || rule.kind === 'free' || rule.kind === 'none') return undefined;
+    const id = ruleId(rule, ids);
+    let check = checks.get(id);
+    if (check === undefined) {
+      check = checkFor(rule);
+      checks.set(id, check);
+    }
+    return check ?? undefined;
+  };
+}
+
+/** Whether any schema reachable from `root` refuses some key of an object. */
+function refusesSomeKey(root: SchemaNode): boolean {
+  const seen = new Set<SchemaNode>([root]);
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as SchemaNode;
+    const next = [...node.allOf, ...node.prefixItems, ...node.patternProperties.map((p) => p.node)];
+    if (node.anyOf !== undefined) next.push(...node.anyOf.branches);
+    if (node.oneOf !== undefined) next.push(...node.oneOf.branches);
+    if (node.items !== undefined) next.push(node.items);
+    if (node.additionalProperties !== undefined) next.push(node.additionalProperties);
+    if (node.properties !== undefined) next.push(...node.properties.values());
+    if (
+      node.additionalProperties?.never === true ||
+      node.patternProperties.some((pattern) => pattern.node.never) ||
+      (node.properties !== undefined && [...node.properties.values()].some((p) => p.never))
+    ) {
+      return true;
+    }
+    for (const child of next) {
+      if (!seen.has(child)) {
+        seen.add(child);
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+/** The rule `node` sets for the keys of the object at `path` (from `index` on). */
+function ruleAt(
+  node: SchemaNode,
+  path: JsonPath,
+  index: number,
+  budget: { left: number },
+): KeyRule {
+  if (--budget.left < 0) return FREE;
+  if (node.never) return NONE;
+  const parts: KeyRule[] = [];
+  for (const member of node.allOf) parts.push(ruleAt(member, path, index, budget));
+  for (const union of [node.anyOf, node.oneOf]) {
+    if (union === undefined) continue;
+    parts.push(any(union.branches.map((branch) => ruleAt(branch, path, index, budget))));
+  }
+  if (index === path.length) {
+    if (node.types !== undefined && (node.types & TYPE_OBJECT) === 0) return NONE;
+    if (refusesKeys(node)) parts.push({ kind: 'object', node });
+    return all(parts);
+  }
+  const step = path[index] as string | number;
+  const kind = typeof step === 'number' ? TYPE_ARRAY : TYPE_OBJECT;
+  if (node.types !== undefined && (node.types & kind) === 0) return NONE;
+  for (const child of childSchemas(node, step)) parts.push(ruleAt(child, path, index + 1, budget));
+  return all(parts);
+}
+
+/** The schemas that apply to the value at `step` of a value `node` describes. */
+function childSchemas(node: SchemaNode, step: string | number): SchemaNode[] {
+  if (typeof step === 'number') {
+    const item = node.prefixItems[step] ?? node.items;
+    return item === undefined ? [] : [item];
+  }
+  const children: SchemaNode[] = [];
+  const property = node.properties?.get(step);
+  if (property !== undefined) children.push(property);
+  for (const pattern of node.patternProperties) {
+    if (pattern.regex.test(step)) children.push(pattern.node);
+  }
+  if (children.length === 0 && node.additionalProperties !== undefined) {
+    children.push(node.additionalProperties);
+  }
+  return children;
+}
+
+/** Whether the object keywords of `node` itself refuse some key. */
+function refusesKeys(node: SchemaNode): boolean {
+  if (node.additionalProperties?.never === true) return true;
+  if (node.patternProperties.some((pattern) => pattern.node.never)) return true;
+  if (node.properties === undefined) return false;
+  for (const property of node.properties.values()) if (property.never) return true;
+  return false;
+}
+
+function all(parts: readonly KeyRule[]): KeyRule {
+  const kept: KeyRule[] = [];
+  for (const part of parts) {
+    if (part.kind === 'none') return NONE;
+    if (part.kind !== 'free') kept.push(part);
+  }
+  if (kept.length === 0) return FREE;
+  return kept.length === 1 ? (kept[0] as KeyRule) : { kind: 'all', parts: kept };
+}
+
+function any(parts: readonly KeyRule[]): KeyRule {
+  const kept: KeyRule[] = [];
+  for (const part of parts) {
+    if (part.kind === 'free') return FREE;
+    if (part.kind !== 'none') kept.push(part);
+  }
+  if (kept.length === 0) return NONE;
+  return kept.length === 1 ? (kept[0] as KeyRule) : { kind: 'any', parts: kept };
+}
+
+/** A string naming the rule's structure and schemas: equal ids judge every key alike. */
+function ruleId(rule: KeyRule, ids: Map<SchemaNode, number>): string {
+  switch (rule.kind) {
+    case 'object': {
+      let id = ids.get(rule.node);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(rule.node, id);
+      }
+      return String(id);
+    }
+    case 'all':
+    case 'any':
+      return `${rule.kind}(${rule.parts.map((part) => ruleId(part, ids)).join(',')})`;
+    default:
+      return rule.kind;
+  }
+}
+
+/** Null when the rule refuses no key after all. */
+function checkFor(rule: KeyRule): KeyCheck | null {
+  const remembered = new Map<string, string | undefined>();
+  return (key) => {
+    if (remembered.has(key)) return remembered.get(key);
+    const verdict = judge(rule, key);
+    const message = typeof verdict === 'string' ? verdict : undefined;
+    if (remembered.size < MAX_REMEMBERED_KEYS) remembered.set(key, message);
+    return message;
+  };
+}
+
+function judge(rule: KeyRule, key: string): Verdict {
+  switch (rule.kind) {
+    case 'object':
+      return judgeObject(rule.node, key);
+    case 'all': {
+      let refusal: Verdict = OK;
+      for (const part of rule.parts) {
+        const verdict = judge(part, key);
+        if (verdict === INVALID_ANYWAY) return INVALID_ANYWAY;
+        if (refusal === OK) refusal = verdict;
+      }
+      return refusal;
+    }
+    case 'any': {
+      let refusal: Verdict = INVALID_ANYWAY;
+      for (const part of rule.parts) {
+        const verdict = judge(part, key);
+        if (verdict === OK) return OK;
+        if (refusal === INVALID_ANYWAY) refusal = verdict;
+      }
+      return refusal;
+    }
+    case 'none':
+      return INVALID_ANYWAY;
+    default:
+      return OK;
+  }
+}
+
+/** The object keywords of `node` on `key`, worded as the validator words them. */
+function judgeObject(node: SchemaNode, key: string): Verdict {
+  const property = node.properties?.get(key);
+  let matched = property !== undefined;
+  if (property?.never === true) return 'no value is allowed here';
+  for (const pattern of node.patternProperties) {
+    if (!pattern.regex.test(key)) continue;
+    if (pattern.node.never) return 'no value is allowed here';
+    matched = true;
+  }
+  if (!matched && node.additionalProperties?.never === true) return unexpectedProperty(node);
+  return OK;
+}
