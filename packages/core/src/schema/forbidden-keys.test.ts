@@ -154,4 +154,28 @@ describe('forbiddenKeys', () => {
     expect(checks?.(['pets', 0])).toBe(checks?.(['pets', 1]));
     expect(checks?.(['pets', 0])).not.toBe(checks?.([]));
   });
+
+  it('tells apart paths that look alike but lead to other schemas (tuple positions, keys)', () => {
+    const checks = forbiddenKeys(
+      compileSchema({
+        type: 'array',
+        prefixItems: [strict({ a: {} }), { type: 'object' }],
+        items: {
+          type: 'object',
+          additionalProperties: strict({ c: {} }),
+          properties: { x: strict({ d: {} }) },
+        },
+      }),
+    );
+    const judge = (path: JsonPath, key: string) => checks?.(path)?.(key);
+    for (let round = 0; round < 2; round++) {
+      expect(judge([0], 'z')).toBe('unexpected property; allowed: "a"');
+      expect(judge([1], 'z')).toBeUndefined();
+      expect(judge([2, 'x'], 'c')).toBe('unexpected property; allowed: "d"');
+      expect(judge([7, 'y'], 'd')).toBe('unexpected property; allowed: "c"');
+      expect(judge([9, 'x'], 'd')).toBeUndefined();
+      // A key spelled like a path step of another shape.
+      expect(judge([3, 'x.1:y'], 'd')).toBe('unexpected property; allowed: "c"');
+    }
+  });
 });

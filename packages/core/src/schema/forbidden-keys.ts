@@ -9,6 +9,8 @@ export type KeyCheck = (key: string) => string | undefined;
 const MAX_SCHEMAS = 256;
 /** Answers remembered per check: a model inventing keys endlessly must not grow memory. */
 const MAX_REMEMBERED_KEYS = 1024;
+/** Path shapes remembered per schema, for the same reason. */
+const MAX_REMEMBERED_SHAPES = 1024;
 
 /**
  * What the schemas say of the keys of one object: the object's own keywords
@@ -49,27 +51,57 @@ type Verdict = typeof OK | typeof INVALID_ANYWAY | string;
 export function forbiddenKeys(
   root: SchemaNode,
 ): ((path: JsonPath) => KeyCheck | undefined) | undefined {
-  if (!refusesSomeKey(root)) return undefined;
+  const tupleLength = longestTuple(root);
+  if (tupleLength === undefined) return undefined;
   const checks = new Map<string, KeyCheck | null>();
   const ids = new Map<SchemaNode, number>();
+  // Objects at paths of the same shape (array indices past every tuple look alike) share
+  // a check, found without following the schemas again.
+  const byShape = new Map<string, KeyCheck | null>();
   return (path) => {
-    const budget = { left: MAX_SCHEMAS };
-    const rule = ruleAt(root, path, 0, budget);
-    if (budget.left < 0 || rule.kind === 'free' || rule.kind === 'none') return undefined;
-    const id = ruleId(rule, ids);
-    let check = checks.get(id);
+    const shape = pathShape(path, tupleLength);
+    let check = byShape.get(shape);
     if (check === undefined) {
-      check = checkFor(rule);
-      checks.set(id, check);
+      const budget = { left: MAX_SCHEMAS };
+      const rule = ruleAt(root, path, 0, budget);
+      if (budget.left < 0 || rule.kind === 'free' || rule.kind === 'none') check = null;
+      else {
+        const id = ruleId(rule, ids);
+        check = checks.get(id);
+        if (check === undefined) {
+          check = checkFor(rule);
+          checks.set(id, check);
+        }
+      }
+      if (byShape.size < MAX_REMEMBERED_SHAPES) byShape.set(shape, check);
     }
     return check ?? undefined;
   };
 }
 
-/** Whether any schema reachable from `root` refuses some key of an object. */
-function refusesSomeKey(root: SchemaNode): boolean {
+/** One string per path, indices at or past `tupleLength` all written alike. */
+function pathShape(path: JsonPath, tupleLength: number): string {
+  let shape = '';
+  for (const step of path) {
+    shape +=
+      typeof step === 'number'
+        ? step < tupleLength
+          ? `[${step}]`
+          : '[]'
+        : `.${step.length}:${step}`;
+  }
+  return shape;
+}
+
+/**
+ * When some schema reachable from `root` refuses a key of an object, the
+ * longest `prefixItems` of them all (0 without tuples); undefined when none does.
+ */
+function longestTuple(root: SchemaNode): number | undefined {
   const seen = new Set<SchemaNode>([root]);
   const stack = [root];
+  let refuses = false;
+  let tupleLength = 0;
   while (stack.length > 0) {
     const node = stack.pop() as SchemaNode;
     const next = [...node.allOf, ...node.prefixItems, ...node.patternProperties.map((p) => p.node)];
@@ -78,13 +110,8 @@ function refusesSomeKey(root: SchemaNode): boolean {
     if (node.items !== undefined) next.push(node.items);
     if (node.additionalProperties !== undefined) next.push(node.additionalProperties);
     if (node.properties !== undefined) next.push(...node.properties.values());
-    if (
-      node.additionalProperties?.never === true ||
-      node.patternProperties.some((pattern) => pattern.node.never) ||
-      (node.properties !== undefined && [...node.properties.values()].some((p) => p.never))
-    ) {
-      return true;
-    }
+    if (refusesKeys(node)) refuses = true;
+    tupleLength = Math.max(tupleLength, node.prefixItems.length);
     for (const child of next) {
       if (!seen.has(child)) {
         seen.add(child);
@@ -92,7 +119,7 @@ function refusesSomeKey(root: SchemaNode): boolean {
       }
     }
   }
-  return false;
+  return refuses ? tupleLength : undefined;
 }
 
 /** The rule `node` sets for the keys of the object at `path` (from `index` on). */
@@ -190,13 +217,16 @@ function ruleId(rule: KeyRule, ids: Map<SchemaNode, number>): string {
 
 /** Null when the rule refuses no key after all. */
 function checkFor(rule: KeyRule): KeyCheck | null {
-  const remembered = new Map<string, string | undefined>();
+  // `null` for an allowed key: one lookup answers a key seen before.
+  const remembered = new Map<string, string | null>();
   return (key) => {
-    if (remembered.has(key)) return remembered.get(key);
-    const verdict = judge(rule, key);
-    const message = typeof verdict === 'string' ? verdict : undefined;
-    if (remembered.size < MAX_REMEMBERED_KEYS) remembered.set(key, message);
-    return message;
+    let message = remembered.get(key);
+    if (message === undefined) {
+      const verdict = judge(rule, key);
+      message = typeof verdict === 'string' ? verdict : null;
+      if (remembered.size < MAX_REMEMBERED_KEYS) remembered.set(key, message);
+    }
+    return message ?? undefined;
   };
 }
 
