@@ -291,12 +291,17 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let acceptKey: ((key: string, object: object) => boolean) | undefined;
   if (keyFilter !== undefined || keyChecks !== undefined) {
     const rules = new WeakMap<object, ObjectKeyRules>();
+    // The object of the previous key: most keys follow another of the same object.
+    let lastObject: object | undefined;
+    let lastRule: ObjectKeyRules | undefined;
     acceptKey = (key, object) => {
-      let rule = rules.get(object);
+      let rule = object === lastObject ? lastRule : rules.get(object);
       if (rule === undefined) {
-        rule = keyRulesAt(parser.path.slice(0, -1));
+        rule = keyRulesAt(parser.path); // the object's path, and the key
         rules.set(object, rule);
       }
+      lastObject = object;
+      lastRule = rule;
       if (rule.check !== undefined) {
         const message = rule.check(key);
         if (message !== undefined) {
@@ -307,14 +312,18 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       return rule.filter === undefined || rule.filter(key);
     };
   }
-  const keyRulesAt = (path: JsonPath): ObjectKeyRules => ({
+  const keyRulesAt = (keyPath: JsonPath): ObjectKeyRules => {
+    const length = keyPath.length - 1;
     // Inside a streamed element, the element's check (and its error policy) decides.
-    check:
-      elements !== undefined && relation(path, elementPath) === 'inside'
-        ? undefined
-        : keyChecks?.(path),
-    filter: keyFilter?.(path),
-  });
+    const inElement =
+      elements !== undefined &&
+      relation(keyPath, elementPath) === 'inside' &&
+      length > elementPath.length;
+    return {
+      check: inElement ? undefined : keyChecks?.(keyPath, length),
+      filter: keyFilter?.(keyPath.slice(0, length)),
+    };
+  };
 
   const parser = createJsonStreamParser({
     maxDepth: settings.maxDepth,

@@ -155,6 +155,19 @@ describe('forbiddenKeys', () => {
     expect(checks?.(['pets', 0])).not.toBe(checks?.([]));
   });
 
+  it('answers alike past what it remembers (many shapes, many keys, long keys)', () => {
+    const checks = forbiddenKeys(
+      compileSchema({ type: 'object', additionalProperties: strict({ a: {} }) }),
+    );
+    const long = 'k'.repeat(10_000);
+    for (let i = 0; i < 3000; i++) {
+      const check = checks?.([i % 7 === 0 ? `${long}${i}` : `key${i}`]);
+      expect(check?.('a')).toBeUndefined();
+      expect(check?.(`extra${i}`)).toBe('unexpected property; allowed: "a"');
+      expect(check?.(`${long}${i}`)).toBe('unexpected property; allowed: "a"');
+    }
+  });
+
   it('tells apart paths that look alike but lead to other schemas (tuple positions, keys)', () => {
     const checks = forbiddenKeys(
       compileSchema({

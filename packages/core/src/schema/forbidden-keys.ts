@@ -11,6 +11,8 @@ const MAX_SCHEMAS = 256;
 const MAX_REMEMBERED_KEYS = 1024;
 /** Path shapes remembered per schema, for the same reason. */
 const MAX_REMEMBERED_SHAPES = 1024;
+/** Longer keys are judged each time rather than kept for the life of the model. */
+const MAX_REMEMBERED_KEY_LENGTH = 256;
 
 /**
  * What the schemas say of the keys of one object: the object's own keywords
@@ -50,20 +52,40 @@ type Verdict = typeof OK | typeof INVALID_ANYWAY | string;
  */
 export function forbiddenKeys(
   root: SchemaNode,
-): ((path: JsonPath) => KeyCheck | undefined) | undefined {
+): ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined {
   const tupleLength = longestTuple(root);
   if (tupleLength === undefined) return undefined;
   const checks = new Map<string, KeyCheck | null>();
   const ids = new Map<SchemaNode, number>();
   // Objects at paths of the same shape (array indices past every tuple look alike) share
-  // a check, found without following the schemas again.
-  const byShape = new Map<string, KeyCheck | null>();
-  return (path) => {
-    const shape = pathShape(path, tupleLength);
-    let check = byShape.get(shape);
+  // a check, found by a walk down this tree without following the schemas again.
+  const shapes = newShape();
+  let shapeCount = 1;
+  return (path, length = path.length) => {
+    let shape: Shape | undefined = shapes;
+    for (let index = 0; index < length && shape !== undefined; index++) {
+      const step = path[index] as string | number;
+      let next: Shape | undefined;
+      if (typeof step === 'number') {
+        next = step < tupleLength ? shape.tuple[step] : shape.items;
+      } else next = shape.keys.get(step);
+      if (
+        next === undefined &&
+        shapeCount < MAX_REMEMBERED_SHAPES &&
+        (typeof step === 'number' || step.length <= MAX_REMEMBERED_KEY_LENGTH)
+      ) {
+        next = newShape();
+        shapeCount++;
+        if (typeof step !== 'number') shape.keys.set(step, next);
+        else if (step >= tupleLength) shape.items = next;
+        else shape.tuple[step] = next;
+      }
+      shape = next;
+    }
+    let check = shape?.check;
     if (check === undefined) {
       const budget = { left: MAX_SCHEMAS };
-      const rule = ruleAt(root, path, 0, budget);
+      const rule = ruleAt(root, path, length, 0, budget);
       if (budget.left < 0 || rule.kind === 'free' || rule.kind === 'none') check = null;
       else {
         const id = ruleId(rule, ids);
@@ -73,24 +95,23 @@ export function forbiddenKeys(
           checks.set(id, check);
         }
       }
-      if (byShape.size < MAX_REMEMBERED_SHAPES) byShape.set(shape, check);
+      if (shape !== undefined) shape.check = check;
     }
     return check ?? undefined;
   };
 }
 
-/** One string per path, indices at or past `tupleLength` all written alike. */
-function pathShape(path: JsonPath, tupleLength: number): string {
-  let shape = '';
-  for (const step of path) {
-    shape +=
-      typeof step === 'number'
-        ? step < tupleLength
-          ? `[${step}]`
-          : '[]'
-        : `.${step.length}:${step}`;
-  }
-  return shape;
+/** A node of the tree of path shapes seen: the check there, and the shapes one step on. */
+interface Shape {
+  check: KeyCheck | null | undefined;
+  readonly keys: Map<string, Shape>;
+  /** The shape of every index past the longest tuple. */
+  items: Shape | undefined;
+  readonly tuple: Shape[];
+}
+
+function newShape(): Shape {
+  return { check: undefined, keys: new Map(), items: undefined, tuple: [] };
 }
 
 /**
@@ -122,22 +143,23 @@ function longestTuple(root: SchemaNode): number | undefined {
   return refuses ? tupleLength : undefined;
 }
 
-/** The rule `node` sets for the keys of the object at `path` (from `index` on). */
+/** The rule `node` sets for the keys of the object at the first `length` steps of `path` (from `index` on). */
 function ruleAt(
   node: SchemaNode,
   path: JsonPath,
+  length: number,
   index: number,
   budget: { left: number },
 ): KeyRule {
   if (--budget.left < 0) return FREE;
   if (node.never) return NONE;
   const parts: KeyRule[] = [];
-  for (const member of node.allOf) parts.push(ruleAt(member, path, index, budget));
+  for (const member of node.allOf) parts.push(ruleAt(member, path, length, index, budget));
   for (const union of [node.anyOf, node.oneOf]) {
     if (union === undefined) continue;
-    parts.push(any(union.branches.map((branch) => ruleAt(branch, path, index, budget))));
+    parts.push(any(union.branches.map((branch) => ruleAt(branch, path, length, index, budget))));
   }
-  if (index === path.length) {
+  if (index === length) {
     if (node.types !== undefined && (node.types & TYPE_OBJECT) === 0) return NONE;
     if (refusesKeys(node)) parts.push({ kind: 'object', node });
     return all(parts);
@@ -145,7 +167,8 @@ function ruleAt(
   const step = path[index] as string | number;
   const kind = typeof step === 'number' ? TYPE_ARRAY : TYPE_OBJECT;
   if (node.types !== undefined && (node.types & kind) === 0) return NONE;
-  for (const child of childSchemas(node, step)) parts.push(ruleAt(child, path, index + 1, budget));
+  for (const child of childSchemas(node, step))
+    parts.push(ruleAt(child, path, length, index + 1, budget));
   return all(parts);
 }
 
@@ -224,7 +247,9 @@ function checkFor(rule: KeyRule): KeyCheck | null {
     if (message === undefined) {
       const verdict = judge(rule, key);
       message = typeof verdict === 'string' ? verdict : null;
-      if (remembered.size < MAX_REMEMBERED_KEYS) remembered.set(key, message);
+      if (remembered.size < MAX_REMEMBERED_KEYS && key.length <= MAX_REMEMBERED_KEY_LENGTH) {
+        remembered.set(key, message);
+      }
     }
     return message ?? undefined;
   };

@@ -109,7 +109,7 @@ export interface BuiltInModel {
    * The keys the object at a path may not have, whatever their values (see
    * {@link forbiddenKeys}); undefined when the schema refuses no key anywhere.
    */
-  readonly keyChecks: ((path: JsonPath) => KeyCheck | undefined) | undefined;
+  readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
   /** True when `maxDepth` was set by the model's options (then {@link BuiltInModel.withMaxDepth} is not used). */
   readonly ownMaxDepth: boolean;
   /** The same model (name, schemas, options) validating to `maxDepth` levels; the compiled schemas are shared. */
@@ -128,7 +128,7 @@ function createResponseModel<T>(
     readonly partial: CompiledJsonSchema;
     readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
     readonly finalIsPartial: boolean;
-    readonly keyChecks: ((path: JsonPath) => KeyCheck | undefined) | undefined;
+    readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
     readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
   },
   depth: Pick<BuiltInModel, 'ownMaxDepth' | 'withMaxDepth'>,
