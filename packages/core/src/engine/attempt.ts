@@ -123,6 +123,12 @@ function valueAt(root: unknown, path: JsonPath): unknown {
   return node;
 }
 
+/** What the schemas of one object say of its keys: refused ones, and dropped ones (`false`). */
+interface ObjectKeyRules {
+  readonly check: ((key: string) => string | undefined) | undefined;
+  readonly filter: ((key: string) => boolean) | undefined;
+}
+
 function validationError(message: string, issues: string): StructuredLLMError {
   return new StructuredLLMError({ category: 'validation', message: `${message}:\n${issues}` });
 }
@@ -280,20 +286,49 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     if (releasing) release();
   };
 
-  // Keys the model's final validation would drop never enter the document (one filter per object).
+  // Per object, at its first key: which keys its schemas refuse whatever their values, and
+  // which keys the model's final validation would drop. Neither kind enters the document;
+  // a refused key also fails the attempt once its name is read.
   const keyFilter = responseModel.keyFilter?.bind(responseModel);
+  const keyChecks = builtIn?.keyChecks;
+  /** The first refused key read: it fails the attempt as soon as the write that read it returns. */
+  let refusedKey: ValidationIssue | undefined;
   let acceptKey: ((key: string, object: object) => boolean) | undefined;
-  if (keyFilter !== undefined) {
-    const filters = new WeakMap<object, ((key: string) => boolean) | null>();
+  if (keyFilter !== undefined || keyChecks !== undefined) {
+    const rules = new WeakMap<object, ObjectKeyRules>();
+    // The object of the previous key: most keys follow another of the same object.
+    let lastObject: object | undefined;
+    let lastRule: ObjectKeyRules | undefined;
     acceptKey = (key, object) => {
-      let filter = filters.get(object);
-      if (filter === undefined) {
-        filter = keyFilter(parser.path.slice(0, -1)) ?? null;
-        filters.set(object, filter);
+      let rule = object === lastObject ? lastRule : rules.get(object);
+      if (rule === undefined) {
+        rule = keyRulesAt(parser.path); // the object's path, and the key
+        rules.set(object, rule);
       }
-      return filter === null || filter(key);
+      lastObject = object;
+      lastRule = rule;
+      if (rule.check !== undefined) {
+        const message = rule.check(key);
+        if (message !== undefined) {
+          refusedKey ??= { path: parser.path, message };
+          return false; // not even the failed attempt's last value shows it
+        }
+      }
+      return rule.filter === undefined || rule.filter(key);
     };
   }
+  const keyRulesAt = (keyPath: JsonPath): ObjectKeyRules => {
+    const length = keyPath.length - 1;
+    // Inside a streamed element, the element's check (and its error policy) decides.
+    const inElement =
+      elements !== undefined &&
+      relation(keyPath, elementPath) === 'inside' &&
+      length > elementPath.length;
+    return {
+      check: inElement ? undefined : keyChecks?.(keyPath, length),
+      filter: keyFilter?.(keyPath.slice(0, length)),
+    };
+  };
 
   const parser = createJsonStreamParser({
     maxDepth: settings.maxDepth,
@@ -451,6 +486,12 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const write = (delta: string): void => {
     text.append(delta); // kept even if the parser rejects it: the re-ask quotes what the model wrote
     parser.write(delta);
+    if (refusedKey !== undefined) {
+      throw validationError(
+        'The response has a key the schema does not allow',
+        formatIssues([refusedKey]),
+      );
+    }
   };
 
   const call: ProviderCall = {

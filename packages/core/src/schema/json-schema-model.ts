@@ -1,6 +1,7 @@
 import { compileSchema, unsupportedSchema } from './compile-schema.ts';
 import { declaredKeys, type KeyFilter } from './declared-keys.ts';
 import type { DeepPartial } from './deep-partial.ts';
+import { forbiddenKeys, type KeyCheck } from './forbidden-keys.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
 import {
   type CompiledJsonSchema,
@@ -104,6 +105,11 @@ export interface BuiltInModel {
   readonly maxDepth: number;
   /** True when `validate` is exactly that schema checked in final mode (no strict form, no own `validate`). */
   readonly finalIsPartial: boolean;
+  /**
+   * The keys the object at a path may not have, whatever their values (see
+   * {@link forbiddenKeys}); undefined when the schema refuses no key anywhere.
+   */
+  readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
   /** True when `maxDepth` was set by the model's options (then {@link BuiltInModel.withMaxDepth} is not used). */
   readonly ownMaxDepth: boolean;
   /** The same model (name, schemas, options) validating to `maxDepth` levels; the compiled schemas are shared. */
@@ -122,6 +128,7 @@ function createResponseModel<T>(
     readonly partial: CompiledJsonSchema;
     readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
     readonly finalIsPartial: boolean;
+    readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
     readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
   },
   depth: Pick<BuiltInModel, 'ownMaxDepth' | 'withMaxDepth'>,
@@ -152,6 +159,7 @@ function createResponseModel<T>(
     partialRoot: parts.partial.root,
     maxDepth: parts.partial.maxDepth,
     finalIsPartial: parts.finalIsPartial,
+    keyChecks: parts.keyChecks,
     ownMaxDepth: depth.ownMaxDepth,
     withMaxDepth: depth.withMaxDepth,
   });
@@ -192,6 +200,7 @@ export function jsonSchema<T = unknown>(
       ? (finalRoot ?? compileSchema(schema))
       : compileSchema(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
   const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partialRoot) : undefined;
+  const keyChecks = forbiddenKeys(partialRoot);
   const identity = modelIdentity(schema, options);
 
   // The model at one depth limit; copies at other limits share every compiled schema.
@@ -230,6 +239,7 @@ export function jsonSchema<T = unknown>(
         partial,
         validate,
         finalIsPartial: strict === undefined && options.validate === undefined,
+        keyChecks,
         keyFilter,
       },
       { ownMaxDepth, withMaxDepth },

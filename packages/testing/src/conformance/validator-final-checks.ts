@@ -208,6 +208,34 @@ export const validatorFinalChecks: readonly ValidatorConformanceCheck[] = [
   },
   {
     group: 'undeclared keys',
+    name: 'a strict object never shows a refused key, whatever its value, and re-asks naming it',
+    async run(t) {
+      const refused = [
+        '"__proto__":{"polluted":true}',
+        '"constructor":{"prototype":{"polluted":true}}',
+        '"role":["admin"]',
+        '"role":"admin"',
+      ];
+      for (const entry of refused) {
+        const { service, provider } = createMockService({
+          responses: [{ text: `{"name":"Ada",${entry}}`, chunkSize: 2 }, { json: { name: 'Ada' } }],
+        });
+        const stream = service.routeStructuredStreaming({
+          prompt: 'p',
+          responseModel: t.model('strictObject'),
+        });
+        for (const { partialResult } of await collectResponses(stream)) {
+          expect(Object.keys(partialResult ?? {}).filter((key) => key !== 'name')).toEqual([]);
+        }
+        await expect(stream.result).resolves.toEqual({ name: 'Ada' });
+        const key = /^"(\w+)"/.exec(entry)?.[1] as string;
+        expect(provider.calls[1]?.messages.at(-1)?.content).toContain(`$.${key}:`);
+        expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+      }
+    },
+  },
+  {
+    group: 'undeclared keys',
     name: 'never shows a key the final value strips, in any partial (default objects, nested)',
     async run(t) {
       const text = JSON.stringify({
