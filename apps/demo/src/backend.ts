@@ -2,6 +2,7 @@ import { formatWithOptions } from 'node:util';
 import { createAnthropicProvider } from '@structllm/anthropic';
 import {
   type Observer,
+  type ProgressEstimator,
   type RequestTimeouts,
   type RetryOptions,
   StructuredLLMError,
@@ -226,7 +227,11 @@ function originOf(url: string): string {
 /** A service on the backend's providers with the backend's retry settings. */
 export function createService(
   backend: Backend,
-  extra: { readonly observers?: readonly Observer[] } = {},
+  extra: {
+    readonly observers?: readonly Observer[];
+    /** Shared by every service of one server, so what one run learned warms the next. */
+    readonly progressEstimator?: ProgressEstimator;
+  } = {},
 ): StructuredLLMService {
   return new StructuredLLMService({
     providers: backend.providers,
@@ -235,6 +240,9 @@ export function createService(
     ...(backend.kind === 'simulated' ? { defaultProvider: 'openai' } : {}),
     retry: backend.retry,
     ...(extra.observers === undefined ? {} : { observers: extra.observers }),
+    ...(extra.progressEstimator === undefined
+      ? {}
+      : { progressEstimator: extra.progressEstimator }),
   });
 }
 

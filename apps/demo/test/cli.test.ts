@@ -37,12 +37,14 @@ describe('pnpm demo (embedded simulated model, no key)', { timeout: 20_000 }, ()
     expect(result.stdout).toMatch(/fake OpenAI-compatible server at http:\/\/127\.0\.0\.1:\d+\/v1/);
     const progress = [
       ...result.stdout.matchAll(
-        /^\[\s*(\d+)%\] [\d.]+s (\d+) chunks, attempt 1, openai\/gpt-4o-mini/gm,
+        /^\[\s*~?(\d+)%\] [\d.]+s (\d+) chunks, attempt 1, openai\/gpt-4o-mini/gm,
       ),
     ];
     expect(progress.length).toBeGreaterThan(3);
     const percents = progress.map((match) => Number(match[1]));
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    // Estimated from the schema alone while streaming (marked ~), exact once complete.
+    expect(result.stdout).toMatch(/^\[ *~\d+%\]/m);
     expect(result.stdout).toMatch(/\[100%\].* complete\n/);
     const profile = UserProfile.parse(finalObject(result.stdout));
     expect(profile.title).toBe('Senior Software Engineer');
@@ -60,6 +62,11 @@ describe('pnpm demo (embedded simulated model, no key)', { timeout: 20_000 }, ()
     expect(lines.slice(0, -1).every((line) => !line.isComplete)).toBe(true);
     const last = lines.at(-1);
     expect(last).toMatchObject({ index: 0, attempt: 1, isComplete: true, progressPercent: 100 });
+    // The first answer of a model in this process: the percent is the schema's estimate, and says so.
+    const streaming = lines.slice(0, -1).filter((line) => line.progressPercent > 0);
+    expect(streaming.length).toBeGreaterThan(0);
+    for (const line of streaming) expect(line.estimate).toBe('schema');
+    expect(last?.estimate).toBeUndefined();
     const report = QuarterlyReport.parse(last?.partialResult);
     expect(report.sections.length).toBe(3);
     // Partials grow: an early line holds a prefix of the final title.
@@ -276,7 +283,7 @@ describe('terminal rendering', { timeout: 20_000 }, () => {
     expect(code).toBe(0);
     // Cursor movement: the frame is redrawn in place.
     expect(written).toContain('\u001b[');
-    expect(written).toMatch(/█+░+\s+\d+%.*chunks.*attempt.*1.*openai\/gpt-4o-mini/);
+    expect(written).toMatch(/█+░+\s+~?\d+%.*chunks.*attempt.*1.*openai\/gpt-4o-mini/);
     expect(written).toMatch(/attempt.*2/);
     expect(written).toContain('retry: Retrying openai/gpt-4o-mini after server');
     expect(written).toContain('"name": ');

@@ -65,6 +65,8 @@ export interface JsonLine {
   attempt: number;
   model: string;
   progressPercent: number;
+  /** While streaming: what the percent rests on. */
+  estimate?: 'schema' | 'learned';
   isComplete: boolean;
   partialResult: unknown;
   error?: { category: string; message: string };

@@ -597,3 +597,64 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
     await page.close();
   });
 });
+
+describe('progress that says what it rests on', { timeout: 60_000 }, () => {
+  let backend: Backend;
+  let web: WebServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    backend = await connectBackend({ simulated: true, env: {} });
+    // A server of its own: nothing of this schema has completed on it yet.
+    web = await startWebServer({ backend, port: 0, paceMs: 3 });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+    await backend?.close();
+  });
+
+  /** Runs the report once; every estimate basis the bar showed, and the label at one point mid-run. */
+  async function runReport(page: Page): Promise<{ bases: string[]; labels: string[] }> {
+    await page.evaluate(() => {
+      const bar = document.getElementById('bar') as HTMLElement;
+      const percent = document.getElementById('percent') as HTMLElement;
+      const seen = { bases: [] as string[], labels: [] as string[] };
+      (window as Window & { __estimates?: typeof seen }).__estimates = seen;
+      new MutationObserver(() => {
+        if (bar.dataset.estimate !== undefined) seen.bases.push(bar.dataset.estimate);
+        seen.labels.push(percent.textContent ?? '');
+      }).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow', 'data-estimate'] });
+    });
+    await page.click('#run');
+    await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+    return page.evaluate(
+      () =>
+        (window as Window & { __estimates?: { bases: string[]; labels: string[] } })
+          .__estimates ?? { bases: [], labels: [] },
+    );
+  }
+
+  it('is marked as the schema’s estimate on a first answer, and as learned after one completed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(web.url);
+    await page.selectOption('#schema', 'report');
+    const first = await runReport(page);
+    expect(first.bases.length).toBeGreaterThan(0);
+    expect(new Set(first.bases)).toEqual(new Set(['schema']));
+    expect(first.labels.some((label) => /^~\d+%$/.test(label))).toBe(true);
+    // Complete: an exact 100, no longer an estimate.
+    expect(await page.textContent('#percent')).toBe('100%');
+    expect(await page.getAttribute('#bar', 'data-estimate')).toBeNull();
+
+    await page.reload();
+    await page.selectOption('#schema', 'report');
+    const second = await runReport(page);
+    expect(second.bases.length).toBeGreaterThan(0);
+    expect(new Set(second.bases)).toEqual(new Set(['learned']));
+    expect(second.labels.some((label) => label.startsWith('~'))).toBe(false);
+    await page.close();
+  });
+});

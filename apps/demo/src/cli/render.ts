@@ -15,6 +15,8 @@ export interface RequestView {
   startedAt: number | undefined;
   endedAt: number | undefined;
   error: StructuredLLMError | undefined;
+  /** What the percent rests on (the engine's `estimate` on progress events): the schema alone, or learned sizes. */
+  estimate: 'schema' | 'learned' | undefined;
   /** Retries, fallbacks and failures, as lines. */
   readonly notes: string[];
   /** `--elements`: elements printed so far. */
@@ -23,6 +25,15 @@ export interface RequestView {
   elementCount: number | undefined;
   /** `--elements`: elements a retry wrote differently (the first version was kept). */
   replacedElements: number;
+}
+
+/**
+ * `42%`, or `~42%` while the percent is estimated from the schema alone (the first
+ * answer of this response model in this process): a rough figure, and says so.
+ */
+export function percentText(view: RequestView): string {
+  const rough = view.estimate === 'schema' && view.status !== 'complete' ? '~' : '';
+  return `${rough}${view.percent.toFixed(0)}%`.padStart(4);
 }
 
 export function newView(index: number, model: string): RequestView {
@@ -37,6 +48,7 @@ export function newView(index: number, model: string): RequestView {
     startedAt: undefined,
     endedAt: undefined,
     error: undefined,
+    estimate: undefined,
     notes: [],
     elementsPrinted: 0,
     elementCount: undefined,
@@ -195,7 +207,7 @@ export function createTtyRenderer(
           : view.status === 'cancelled'
             ? colors.yellow(' cancelled')
             : '';
-    return `${label(view, options.batch)}${color('█'.repeat(filled))}${colors.dim('░'.repeat(width - filled))} ${view.percent.toFixed(0).padStart(3)}%  ${colors.dim(elapsed(view, now()))}  ${view.chunks} chunks  ${colors.dim('attempt')} ${view.attempt} ${colors.dim('·')} ${colors.magenta(view.model)}${state}`;
+    return `${label(view, options.batch)}${color('█'.repeat(filled))}${colors.dim('░'.repeat(width - filled))} ${percentText(view)}  ${colors.dim(elapsed(view, now()))}  ${view.chunks} chunks  ${colors.dim('attempt')} ${view.attempt} ${colors.dim('·')} ${colors.magenta(view.model)}${state}`;
   };
 
   /** --batch: the result line of one request, printed once it ended. */
@@ -320,7 +332,7 @@ export function createPlainRenderer(
   const shown = new Map<number, { step: number; attempt: number }>();
   const printed = new Set<number>();
   const line = (view: RequestView) =>
-    `${label(view, options.batch)}[${view.percent.toFixed(0).padStart(3)}%] ${elapsed(view, now())} ${view.chunks} chunks, attempt ${view.attempt}, ${view.model}`;
+    `${label(view, options.batch)}[${percentText(view)}] ${elapsed(view, now())} ${view.chunks} chunks, attempt ${view.attempt}, ${view.model}`;
   const result = (view: RequestView) => {
     if (printed.has(view.index)) return;
     printed.add(view.index);

@@ -203,6 +203,7 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
     const view = views[index];
     if (view === undefined) return;
     if (event.eventType === 'start') view.startedAt ??= Date.now();
+    if (event.estimate !== undefined) view.estimate = event.estimate;
     // A failure is printed once, when the request ends; after Ctrl-C only the summary line.
     if ((event.eventType === 'retry' || event.eventType === 'fallback') && !interrupted()) {
       const delivered = event.data?.deliveredElements;
@@ -271,6 +272,9 @@ async function runRequests(options: CliOptions, backend: Backend, io: CliIo): Pr
           attempt: response.attempt,
           model: response.model,
           progressPercent: percentJson(response.progressPercent),
+          ...(response.isComplete || view.estimate === undefined
+            ? {}
+            : { estimate: view.estimate }),
           isComplete: response.isComplete,
           partialResult: response.partialResult,
           ...(response.error === undefined ? {} : { error: response.error.toJSON() }),

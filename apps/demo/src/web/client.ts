@@ -657,11 +657,26 @@ function setStatus(next: RunStatus): void {
   } else delete viewBox.dataset.ended;
 }
 
-function setProgress(percent: number): void {
+/**
+ * The bar and its label. While the percent rests on the schema alone (`estimate: 'schema'`:
+ * the first answer of this schema) the bar is striped and the label reads `~42%`,
+ * with a line saying why; from learned sizes it is a plain bar.
+ */
+function setProgress(percent: number, estimate?: 'schema' | 'learned'): void {
   const value = Math.max(0, Math.min(100, percent));
   fill.style.width = `${value}%`;
   bar.setAttribute('aria-valuenow', value.toFixed(1));
-  byId('percent').textContent = `${value.toFixed(0)}%`;
+  const rough = estimate === 'schema';
+  if (estimate === undefined) delete bar.dataset.estimate;
+  else bar.dataset.estimate = estimate;
+  bar.setAttribute('aria-valuetext', `${rough ? 'about ' : ''}${value.toFixed(0)}%`);
+  byId('percent').textContent = `${rough ? '~' : ''}${value.toFixed(0)}%`;
+  byId('estimate').textContent =
+    estimate === 'schema'
+      ? 'Estimated from the schema alone: the first answer of this schema on this server.'
+      : estimate === 'learned'
+        ? 'Estimated from the sizes of earlier answers.'
+        : '';
 }
 
 const since = () => (performance.now() - startedAt) / 1000;
@@ -706,7 +721,7 @@ function connectRun(id: string, elements: boolean): void {
   });
   events.addEventListener('response', (e) => {
     const data = parse<ResponseMessage>(e);
-    setProgress(data.progressPercent);
+    setProgress(data.progressPercent, data.estimate);
     chart.add(since(), data.progressPercent);
     byId('wait').textContent = '';
     byId('attempt').textContent = String(data.attempt);

@@ -96,6 +96,8 @@ button:disabled { opacity: 0.45; cursor: default; }
 .bar { height: 14px; background: var(--surface-2); border: 1px solid var(--border); border-radius: 999px; overflow: hidden; }
 /* No width transition: a bar eased behind its label lags it (at the end it showed ~60% under "100%"). Updates come every 40 ms. */
 .fill { height: 100%; width: 0%; background: var(--accent); border-radius: 999px; }
+.bar[data-estimate="schema"] .fill { background-image: repeating-linear-gradient(135deg, rgb(255 255 255 / 0.28) 0 8px, transparent 8px 16px); }
+.estimate { margin: 6px 0 0; font-size: 12px; color: var(--muted); min-height: 1em; }
 .bar[data-status="complete"] { border-color: var(--ok); }
 .bar[data-status="complete"] .fill { background: var(--ok); }
 .bar[data-status="paused"] .fill { background: var(--warn); }
@@ -314,6 +316,7 @@ export function renderPage(config: PageConfig): string {
         <div><dt>attempt</dt><dd id="attempt">1</dd></div>
         <div><dt>model</dt><dd id="model-shown">${html(config.defaultModel)}</dd></div>
       </dl>
+      <p id="estimate" class="estimate"></p>
       <p id="wait" aria-live="polite"></p>
       <div id="error" role="alert"></div>
       <div id="chart" class="chart" role="img" aria-label="Progress over time, with retries and fallbacks marked"></div>

@@ -45,6 +45,11 @@ export interface ResponseMessage {
   readonly chunks: number;
   readonly elapsedMs: number;
   readonly isComplete: boolean;
+  /**
+   * What the percent rests on while streaming: `schema` — the schema alone (no answer of
+   * this schema has completed on this server yet), `learned` — sizes of earlier answers.
+   */
+  readonly estimate?: 'schema' | 'learned';
   readonly partialResult: unknown;
 }
 

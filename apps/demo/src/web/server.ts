@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import {
   type BatchStream,
+  createProgressEstimator,
   type ElementEvent,
   type ProgressEvent,
   StructuredLLMError,
@@ -55,6 +56,8 @@ interface Run {
   started: boolean;
   /** Set once the page listens: forwards lifecycle events to it. */
   send: ((event: string, data: unknown) => void) | undefined;
+  /** What the latest progress estimate rests on (the engine's `estimate`). */
+  estimate: 'schema' | 'learned' | undefined;
   close(): Promise<void>;
 }
 
@@ -126,7 +129,10 @@ function text(value: unknown, field: string): string | undefined {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { backend } = options;
   const metrics = createPrometheusObserver();
-  const sharedService = createService(backend, { observers: [metrics] });
+  // One estimator for every run of this server: a schema's first answer is estimated from
+  // the schema alone, later ones from learned sizes (the page shows which).
+  const progressEstimator = createProgressEstimator();
+  const sharedService = createService(backend, { observers: [metrics], progressEstimator });
   const runs = new Map<string, Run>();
 
   /** In simulated mode a run with a fault gets its own simulated model, so the fault hits that run only. */
@@ -142,7 +148,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
     const service = createService(
       { ...backend, providers: simulated.providers, simulated },
-      { observers: [metrics] },
+      { observers: [metrics], progressEstimator },
     );
     return { service, close: () => simulated.close() };
   }
@@ -262,11 +268,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
             },
           }),
       progressCallback: (event: ProgressEvent) => {
-        if (event.eventType === 'progress') return;
-        runs.get(id)?.send?.('event', lifecycleMessage(event));
+        const run = runs.get(id);
+        if (event.eventType === 'progress') {
+          if (run !== undefined) run.estimate = event.estimate;
+          return;
+        }
+        run?.send?.('event', lifecycleMessage(event));
       },
     });
-    runs.set(id, { id, stream, started: false, send: undefined, close });
+    runs.set(id, { id, stream, started: false, send: undefined, estimate: undefined, close });
     // A run nobody listens to is dropped after a minute.
     setTimeout(() => {
       const run = runs.get(id);
@@ -311,6 +321,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
               chunks,
               elapsedMs: now - startedAt,
               isComplete: response.isComplete && response.error === undefined,
+              ...(response.isComplete || run.estimate === undefined
+                ? {}
+                : { estimate: run.estimate }),
               partialResult: response.partialResult,
             };
             send('response', message);
