@@ -68,6 +68,12 @@ function contentFilterError(finish: ModelFinish, answer: string): StructuredLLME
   });
 }
 
+/** Whether text starts like a JSON value: undefined while it is only whitespace. */
+function startsLikeJson(text: string): boolean | undefined {
+  const first = text.trimStart()[0];
+  return first === undefined ? undefined : first === '{' || first === '[';
+}
+
 function unknownModel(id: string, served: string, asked: string): StructuredLLMError {
   return new StructuredLLMError({
     category: 'bad_request',
@@ -130,7 +136,10 @@ export function fromAISDK(
     let metadataSent = false;
     let toolCallId: string | undefined;
     let toolText = '';
-    let answer = '';
+    // OpenAI-style refusals reach the AI SDK's stream as plain text: in the JSON modes, text
+    // is held until it starts like JSON; prose is held until the finish says what it was.
+    let held = '';
+    let holdingProse = call.mode === 'json_schema' || call.mode === 'json_object';
     let finish: { readonly reason: ModelFinish; readonly usage: unknown } | undefined;
     let ended = false;
     try {
@@ -162,9 +171,16 @@ export function fromAISDK(
           }
           case 'text-delta': {
             const delta = text(part, 'delta');
-            if (call.mode !== 'tool' && delta) {
-              answer += delta;
+            if (call.mode === 'tool' || !delta) break;
+            if (!holdingProse) {
               yield { type: 'text-delta', delta };
+              break;
+            }
+            held += delta;
+            if (startsLikeJson(held) === true) {
+              holdingProse = false;
+              yield { type: 'text-delta', delta: held };
+              held = '';
             }
             break;
           }
@@ -219,7 +235,9 @@ export function fromAISDK(
         message: `The ${label} stream ended before the model finished (no finish reason)`,
       });
     }
-    if (finish.reason.unified === 'content-filter') throw contentFilterError(finish.reason, answer);
+    if (finish.reason.unified === 'content-filter') throw contentFilterError(finish.reason, held);
+    // Prose that was no refusal: the engine judges it (it fails to parse, and the model is re-asked).
+    if (held !== '') yield { type: 'text-delta', delta: held };
     // A tool called with no arguments at all was called with `{}`.
     if (call.mode === 'tool' && toolCallId !== undefined && toolText === '') {
       yield { type: 'text-delta', delta: '{}' };

@@ -192,6 +192,30 @@ describe('stream parts', () => {
     const refusal = await collectStream(fromAISDK(refused), call('json_schema'));
     expect(refusal.error).toMatchObject({ category: 'content_filter', code: 'refusal' });
     expect((refusal.error as Error).message).toContain("I can't help with that.");
+    // The refusal's words never reach the engine as JSON text (it would judge them a parse failure first).
+    expect(refusal.parts.filter((part) => part.type === 'text-delta')).toEqual([]);
+  });
+
+  it('in the JSON modes prose is held to the finish; JSON and prompt-mode text stream at once', async () => {
+    const prose = streamingModel([
+      ...textParts('Here is the person: {"name":"Ada"}'),
+      finish('stop'),
+    ]);
+    const held = await collectStream(fromAISDK(prose), call('json_object'));
+    expect(held.parts.filter((part) => part.type === 'text-delta')).toEqual([
+      { type: 'text-delta', delta: 'Here is the person: {"name":"Ada"}' },
+    ]);
+    expect(held.finish?.finishReason).toBe('stop');
+
+    const json = streamingModel([...textParts('  \n{"name":"Ada Lovelace"}', 3), finish('stop')]);
+    const streamed = await collectStream(fromAISDK(json), call('json_schema'));
+    const deltas = streamed.parts.filter((part) => part.type === 'text-delta');
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(streamed.text).toBe('  \n{"name":"Ada Lovelace"}');
+
+    const plain = streamingModel([...textParts('Sure. {"name":"Ada"}', 4), finish('stop')]);
+    const prompt = await collectStream(fromAISDK(plain), call('prompt'));
+    expect(prompt.parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(3);
   });
 
   it('a stream that ends without a finish, or interrupted, fails as network stream_truncated', async () => {
