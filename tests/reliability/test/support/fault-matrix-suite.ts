@@ -10,6 +10,7 @@ import {
   leakedResources,
   MODEL_OF,
   PERSON,
+  type BridgeName,
   type ProviderName,
   personRequest,
   startServer,
@@ -17,7 +18,7 @@ import {
 } from '../../src/harness.ts';
 
 /** Registers the whole fault matrix for one provider (one file per provider: they run in parallel). */
-export function defineFaultMatrix(providerName: ProviderName): void {
+export function defineFaultMatrix(providerName: ProviderName | BridgeName): void {
   describe(`fault matrix: ${providerName}`, () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
