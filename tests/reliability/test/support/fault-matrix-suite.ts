@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_CASES } from '../../src/fault-matrix.ts';
 import {
   activeResources,
+  type BridgeName,
   consume,
   createProvider,
   disagreement,
   leakedResources,
   MODEL_OF,
   PERSON,
-  type BridgeName,
   type ProviderName,
   personRequest,
   startServer,
