@@ -76,7 +76,7 @@ export function usageOf(value: unknown): Usage | undefined {
 }
 
 /** The spec's warnings: `{ type: 'unsupported', feature }` (V3, V4), `unsupported-setting` / `unsupported-tool` (V2). */
-export function unsupportedFeatures(warnings: unknown): string[] {
+function unsupportedFeatures(warnings: unknown): string[] {
   if (!Array.isArray(warnings)) return [];
   const features: string[] = [];
   for (const warning of warnings) {
