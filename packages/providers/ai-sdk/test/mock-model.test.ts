@@ -4,7 +4,12 @@ import {
   type LanguageModelV4StreamPart,
   UnsupportedFunctionalityError,
 } from '@ai-sdk/provider';
-import { jsonSchema, type ProviderCall, StructuredLLMError } from '@structllm/core';
+import {
+  jsonSchema,
+  type ProviderCall,
+  type RequestEndEvent,
+  StructuredLLMError,
+} from '@structllm/core';
 import {
   samplePerson as ADA,
   createTestService,
@@ -382,6 +387,26 @@ describe('errors', () => {
 });
 
 describe('through the engine', () => {
+  it('observers see the cached and reasoning tokens the model reported', async () => {
+    const model = streamingModel([
+      ...textParts(JSON.stringify(ADA)),
+      finish('stop', 'stop', usage(120, 40, 100, 30)),
+    ]);
+    const ends: RequestEndEvent[] = [];
+    const service = createTestService(fromAISDK(model), {
+      defaultModel: `mock/${MODEL_ID}`,
+      observers: [{ onRequestEnd: (event) => ends.push(event) }],
+    });
+    expect(await service.routeStructured({ prompt: 'Who?', responseModel: person })).toEqual(ADA);
+    expect(ends[0]?.usage).toEqual({
+      inputTokens: 120,
+      outputTokens: 40,
+      cachedInputTokens: 100,
+      reasoningTokens: 30,
+    });
+    expect(ends[0]).toMatchObject({ responseId: 'resp_1', responseModel: `${MODEL_ID}-2026` });
+  });
+
   it('a warning that the response format is unsupported degrades json_schema to tool', async () => {
     let calls = 0;
     const model = new MockLanguageModelV4({
