@@ -132,8 +132,8 @@ export function fromAISDK(
       reader.cancel(call.signal.reason).catch(() => {});
     };
     call.signal.addEventListener('abort', onAbort, { once: true });
-    // In `tool` mode the answer is the first tool call (the only tool offered, and forced).
     let metadataSent = false;
+    // In `tool` mode the answer is the first tool call (the only tool offered, and forced).
     let toolCallId: string | undefined;
     let toolText = '';
     // OpenAI-style refusals reach the AI SDK's stream as plain text: in the JSON modes, text
