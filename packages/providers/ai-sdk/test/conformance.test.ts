@@ -1,6 +1,8 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+// The ai 6 generation of @ai-sdk/openai, on @ai-sdk/provider 3: a LanguageModelV3.
+import { createOpenAI as createOpenAIV3 } from '@ai-sdk/openai-v3';
 import { startWireServer, type WireServer, wireFixtures } from '@structllm/testing';
 import {
   conformanceChecks,
@@ -70,6 +72,20 @@ runConformanceWithout(
     model: MODEL,
     createProvider: ({ baseURL, apiKey }) =>
       fromAISDK(createOpenAI({ baseURL, apiKey }).chat(MODEL), { secrets: [apiKey] }),
+  },
+  [N_CHOICES],
+);
+
+runConformanceWithout(
+  {
+    name: '@structllm/ai-sdk over @ai-sdk/openai 3 (ai 6, LanguageModelV3)',
+    dialect: 'openai',
+    model: MODEL,
+    createProvider: ({ baseURL, apiKey }) => {
+      const model = createOpenAIV3({ baseURL, apiKey }).chat(MODEL);
+      expect(model.specificationVersion).toBe('v3');
+      return fromAISDK(model, { secrets: [apiKey] });
+    },
   },
   [N_CHOICES],
 );
