@@ -21,6 +21,7 @@ const packageNames = {
   anthropic: '@structllm/anthropic',
   zod: '@structllm/zod',
   valibot: '@structllm/valibot',
+  'ai-sdk': '@structllm/ai-sdk',
 } as const;
 type PackageKey = keyof typeof packageNames;
 
@@ -182,6 +183,67 @@ await server.close();
       expect(names).not.toContain(unwanted);
     }
   });
+
+  // ai 7 providers implement LanguageModelV4 (@ai-sdk/provider 4), ai 6 providers LanguageModelV3 (3).
+  for (const aiSdkOpenAI of ['@ai-sdk/openai@4.0.118', '@ai-sdk/openai@3.0.141']) {
+    it(`core + ai-sdk over ${aiSdkOpenAI}: typed result from the fake OpenAI server`, () => {
+      const dir = project(
+        `app-ai-sdk-${aiSdkOpenAI.split('@').at(-1)}`,
+        [
+          ...tgz('core', 'ai-sdk', 'testing'),
+          aiSdkOpenAI,
+          'zod@4.6.7',
+          // @ai-sdk/provider's declarations import 'json-schema' types it does not depend on.
+          '@types/json-schema@7.0.15',
+          ...tools,
+        ],
+        {
+          'main.ts': `import { createOpenAI } from '@ai-sdk/openai';
+import { fromAISDK } from '@structllm/ai-sdk';
+import { jsonSchema, StructuredLLMService } from '@structllm/core';
+import { startOpenAIServer } from '@structllm/testing';
+
+const server = await startOpenAIServer();
+server.enqueue({ kind: 'error', status: 429, retryAfterMs: 10 });
+server.enqueue({ kind: 'generate', json: { name: 'Ada', born: 1815 }, chunkSize: 4 });
+const model = createOpenAI({ baseURL: server.baseURL, apiKey: 'sk-test' }).chat('gpt-4o');
+const service = new StructuredLLMService({
+  providers: [fromAISDK(model)],
+  defaultModel: 'openai/gpt-4o',
+  retry: { baseDelayMs: 5 },
+});
+const stream = service.routeStructuredStreaming({
+  prompt: 'Ada',
+  responseModel: jsonSchema<{ name: string; born: number }>({
+    type: 'object',
+    properties: { name: { type: 'string' }, born: { type: 'integer' } },
+    required: ['name', 'born'],
+    additionalProperties: false,
+  }),
+});
+for await (const _ of stream) {}
+const person = await stream.result;
+const born: number = person.born;
+console.log(JSON.stringify({ ...person, born, attempts: stream.attempts.length, mode: server.requests[1]?.mode }));
+await server.close();
+`,
+        },
+      );
+      npm(['exec', '--', 'tsc', '-p', '.'], dir);
+      const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(output.trim())).toEqual({
+        name: 'Ada',
+        born: 1815,
+        attempts: 2,
+        mode: 'json_schema',
+      });
+      const names = installed(dir);
+      expect(names).toEqual(expect.arrayContaining(['@structllm/ai-sdk', '@ai-sdk/provider']));
+      for (const unwanted of ['openai', '@anthropic-ai/sdk', 'ai', 'valibot']) {
+        expect(names).not.toContain(unwanted);
+      }
+    });
+  }
 
   it('core + a custom provider: the plugin author passes the conformance suite', () => {
     const example = join(root, 'packages/testing/test/conformance');

@@ -3,6 +3,8 @@
  * providers wired to their fake servers, a response recorder, and the
  * "partial agrees with the final value" check.
  */
+import { createOpenAI } from '@ai-sdk/openai';
+import { fromAISDK } from '@structllm/ai-sdk';
 import { createAnthropicProvider } from '@structllm/anthropic';
 import type {
   AttemptRecord,
@@ -22,27 +24,38 @@ export type ProviderName = WireDialect;
 
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'openrouter'];
 
+/**
+ * `@structllm/ai-sdk` over `@ai-sdk/openai`'s chat model: the bridge to AI SDK
+ * providers, on the OpenAI wire. It runs the fault matrix beside the native providers.
+ */
+export type BridgeName = 'ai-sdk-openai';
+
 /** A model of each provider that gets the provider's best structured mode. */
-export const MODEL_OF: Readonly<Record<ProviderName, string>> = {
+export const MODEL_OF: Readonly<Record<ProviderName | BridgeName, string>> = {
   openai: 'openai/gpt-4o',
   anthropic: 'anthropic/claude-sonnet-4-6',
   openrouter: 'openrouter/openai/gpt-4o',
+  'ai-sdk-openai': 'openai/gpt-4o',
 };
 
-export function startServer(name: ProviderName): Promise<WireServer> {
-  if (name === 'openai') return startOpenAIServer();
+export function startServer(name: ProviderName | BridgeName): Promise<WireServer> {
+  if (name === 'openai' || name === 'ai-sdk-openai') return startOpenAIServer();
   if (name === 'anthropic') return startAnthropicServer();
   return startOpenRouterServer();
 }
 
 /** The real provider (on the real SDK) pointed at a fake server. */
 export function createProvider(
-  name: ProviderName,
+  name: ProviderName | BridgeName,
   server: WireServer,
   apiKey = 'test-key',
   id?: string,
 ): StructuredProvider {
   const common = { apiKey, baseURL: server.baseURL, ...(id === undefined ? {} : { id }) };
+  if (name === 'ai-sdk-openai') {
+    const model = createOpenAI({ apiKey, baseURL: server.baseURL }).chat('gpt-4o');
+    return fromAISDK(model, { secrets: [apiKey], ...(id === undefined ? {} : { id }) });
+  }
   if (name === 'openai') return createOpenAIProvider(common);
   if (name === 'anthropic') return createAnthropicProvider(common);
   return createOpenRouterProvider(common);

@@ -37,6 +37,10 @@ export type FinishReason = 'stop' | 'length' | 'content_filter' | 'error' | 'oth
 export interface Usage {
   readonly inputTokens?: number;
   readonly outputTokens?: number;
+  /** Input tokens read from the provider's prompt cache (part of `inputTokens`). */
+  readonly cachedInputTokens?: number;
+  /** Output tokens spent on reasoning (part of `outputTokens`). */
+  readonly reasoningTokens?: number;
 }
 
 /** One piece of a streamed answer. `text-delta` is JSON text of the structured output, whatever the mode. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_CASES } from '../../src/fault-matrix.ts';
 import {
   activeResources,
+  type BridgeName,
   consume,
   createProvider,
   disagreement,
@@ -17,7 +18,7 @@ import {
 } from '../../src/harness.ts';
 
 /** Registers the whole fault matrix for one provider (one file per provider: they run in parallel). */
-export function defineFaultMatrix(providerName: ProviderName): void {
+export function defineFaultMatrix(providerName: ProviderName | BridgeName): void {
   describe(`fault matrix: ${providerName}`, () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {

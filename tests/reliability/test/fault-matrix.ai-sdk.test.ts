@@ -1,0 +1,3 @@
+import { defineFaultMatrix } from './support/fault-matrix-suite.ts';
+
+defineFaultMatrix('ai-sdk-openai');
