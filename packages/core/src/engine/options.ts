@@ -62,18 +62,6 @@ const oneOf = (allowed: readonly string[]): Rule =>
       .replace(/, ([^,]*)$/, ' or $1'),
   );
 
-const boolean = check((value) => typeof value === 'boolean', 'true or false');
-const fn = check((value) => typeof value === 'function', 'a function');
-const string = check((value) => typeof value === 'string', 'a string');
-const nonEmptyString = check(
-  (value) => typeof value === 'string' && value !== '',
-  'a non-empty string',
-);
-const signal = check(
-  (value) => typeof AbortSignal === 'function' && value instanceof AbortSignal,
-  'an AbortSignal',
-);
-
 /** An object whose fields, when set, pass their rules (reported as `name.field`). */
 const objectWith =
   (fields: Readonly<Record<string, Rule>>, show = shown): Rule =>
@@ -123,54 +111,92 @@ const PROGRESS_EVENT_TYPES: readonly ProgressEventType[] = [
 ];
 
 /** Every option of a request and its rule (`prompt` and `responseModel` are required). */
-const REQUEST_RULES: Readonly<Record<keyof StreamingStructuredRequest<unknown>, Rule>> = {
-  prompt: (value, name) => {
-    const problem = promptProblem(value);
-    return problem === undefined ? undefined : `${name} ${problem}`;
-  },
-  // Its shape is checked when it is turned into a response model.
-  responseModel: () => undefined,
-  model: nonEmptyString,
-  fallbackModels: listOf(nonEmptyString),
-  mode: oneOf(['auto', ...OUTPUT_MODE_DEGRADATION]),
-  maxRetries: integerAtLeast(0),
-  enableStreaming: boolean,
-  streamingChunkSize: numberAtLeast(0),
-  progressCallback: fn,
-  progressFilter: either(
-    (value) => typeof value === 'function',
-    () => undefined,
-    objectWith({
-      eventTypes: listOf(oneOf(PROGRESS_EVENT_TYPES)),
-      minPercentStep: finiteAtLeast(0),
-      minIntervalMs: finiteAtLeast(0),
-    }),
-  ),
-  signal,
-  timeouts: objectWith({
-    firstChunkMs: numberAtLeast(0),
-    idleMs: numberAtLeast(0),
-    totalMs: numberAtLeast(0),
-  }),
-  system: string,
-  temperature: finiteAtLeast(0),
-  maxOutputTokens: integerAtLeast(1),
-  // Provider options may hold credentials: a wrong one is described, never shown.
-  providerOptions: check(isObject, 'an object', kind),
-  schemaName: nonEmptyString,
-  schemaDescription: string,
-  elementPath: either(
-    (value) => typeof value === 'string',
-    check(
-      (value) => value === '' || (value as string).split('.').every((key) => key !== ''),
-      "dot-separated object keys ('' for the root)",
+/**
+ * The rule tables, built on first use: nothing runs when the module is imported, so a
+ * bundle that never checks options (a provider plugin importing `StructuredLLMError`) drops them.
+ */
+function ruleTables(): RuleTables {
+  if (tables !== undefined) return tables;
+  const boolean = check((value) => typeof value === 'boolean', 'true or false');
+  const fn = check((value) => typeof value === 'function', 'a function');
+  const string = check((value) => typeof value === 'string', 'a string');
+  const nonEmptyString = check(
+    (value) => typeof value === 'string' && value !== '',
+    'a non-empty string',
+  );
+  const signal = check(
+    (value) => typeof AbortSignal === 'function' && value instanceof AbortSignal,
+    'an AbortSignal',
+  );
+  const REQUEST_RULES: Readonly<Record<keyof StreamingStructuredRequest<unknown>, Rule>> = {
+    prompt: (value, name) => {
+      const problem = promptProblem(value);
+      return problem === undefined ? undefined : `${name} ${problem}`;
+    },
+    // Its shape is checked when it is turned into a response model.
+    responseModel: () => undefined,
+    model: nonEmptyString,
+    fallbackModels: listOf(nonEmptyString),
+    mode: oneOf(['auto', ...OUTPUT_MODE_DEGRADATION]),
+    maxRetries: integerAtLeast(0),
+    enableStreaming: boolean,
+    streamingChunkSize: numberAtLeast(0),
+    progressCallback: fn,
+    progressFilter: either(
+      (value) => typeof value === 'function',
+      () => undefined,
+      objectWith({
+        eventTypes: listOf(oneOf(PROGRESS_EVENT_TYPES)),
+        minPercentStep: finiteAtLeast(0),
+        minIntervalMs: finiteAtLeast(0),
+      }),
     ),
-    listOf(nonEmptyString),
-  ),
-  retainElements: boolean,
-  onElement: fn,
-  elementErrors: oneOf(['reask', 'skip', 'stop']),
-};
+    signal,
+    timeouts: objectWith({
+      firstChunkMs: numberAtLeast(0),
+      idleMs: numberAtLeast(0),
+      totalMs: numberAtLeast(0),
+    }),
+    system: string,
+    temperature: finiteAtLeast(0),
+    maxOutputTokens: integerAtLeast(1),
+    // Provider options may hold credentials: a wrong one is described, never shown.
+    providerOptions: check(isObject, 'an object', kind),
+    schemaName: nonEmptyString,
+    schemaDescription: string,
+    elementPath: either(
+      (value) => typeof value === 'string',
+      check(
+        (value) => value === '' || (value as string).split('.').every((key) => key !== ''),
+        "dot-separated object keys ('' for the root)",
+      ),
+      listOf(nonEmptyString),
+    ),
+    retainElements: boolean,
+    onElement: fn,
+    elementErrors: oneOf(['reask', 'skip', 'stop']),
+  };
+  const RETRY_RULES: Readonly<Record<string, Rule>> = {
+    maxRetries: integerAtLeast(0),
+    maxLimitReasks: integerAtLeast(0),
+    maxRetryAfterMs: numberAtLeast(0),
+    random: fn,
+  };
+  const LIMIT_RULES: Readonly<Record<string, Rule>> = {
+    maxResponseChars: numberAtLeast(0),
+    maxDepth: numberAtLeast(0),
+    maxChunks: numberAtLeast(0),
+  };
+  tables = { request: REQUEST_RULES, retry: RETRY_RULES, limits: LIMIT_RULES };
+  return tables;
+}
+
+interface RuleTables {
+  readonly request: Readonly<Record<keyof StreamingStructuredRequest<unknown>, Rule>>;
+  readonly retry: Readonly<Record<string, Rule>>;
+  readonly limits: Readonly<Record<string, Rule>>;
+}
+let tables: RuleTables | undefined;
 
 /**
  * Why `request` cannot be run, as the `bad_request` / `invalid_options` error its
@@ -178,7 +204,7 @@ const REQUEST_RULES: Readonly<Record<keyof StreamingStructuredRequest<unknown>, 
  */
 export function requestError(request: unknown): StructuredLLMError | undefined {
   const message = isObject(request)
-    ? prefixed("The request's ", firstProblem(request, REQUEST_RULES, '', ['prompt']))
+    ? prefixed("The request's ", firstProblem(request, ruleTables().request, '', ['prompt']))
     : `The request must be an object with a prompt and a responseModel, got ${shown(request)}`;
   if (message === undefined) return undefined;
   return new StructuredLLMError({ category: 'bad_request', code: 'invalid_options', message });
@@ -196,27 +222,14 @@ export function checkRequest<T>(
   if (error !== undefined) throw error;
 }
 
-const RETRY_RULES: Readonly<Record<string, Rule>> = {
-  maxRetries: integerAtLeast(0),
-  maxLimitReasks: integerAtLeast(0),
-  maxRetryAfterMs: numberAtLeast(0),
-  random: fn,
-};
-
-const LIMIT_RULES: Readonly<Record<string, Rule>> = {
-  maxResponseChars: numberAtLeast(0),
-  maxDepth: numberAtLeast(0),
-  maxChunks: numberAtLeast(0),
-};
-
 /** The service's `retry` and `limits`: bad ones fail at construction, not at the first retry (which may be in production). */
 export function checkServiceOptions(options: {
   readonly retry?: unknown;
   readonly limits?: unknown;
 }): void {
   for (const [option, rules] of [
-    ['retry', RETRY_RULES],
-    ['limits', LIMIT_RULES],
+    ['retry', ruleTables().retry],
+    ['limits', ruleTables().limits],
   ] as const) {
     const value = options[option];
     if (value === undefined) continue;
