@@ -73,14 +73,15 @@ async function burst(total: number, resets: number) {
   return { wrong: wrong.length, categories, retried, transitions };
 }
 
-describe('default breaker under bursts', () => {
+// Hundreds of concurrent requests on fake timers: quick on an idle machine, slow on a loaded one.
+describe('default breaker under bursts', { timeout: 60_000 }, () => {
   it('1,000 concurrent streams, 5 % reset mid-stream: all 1,000 values correct', async () => {
     const outcome = await burst(1000, 50);
     expect(outcome.categories).toEqual([]);
     expect(outcome.wrong).toBe(0);
     expect(outcome.retried).toBe(50);
     expect(outcome.transitions).toEqual([]);
-  }, 60_000);
+  });
 
   it('20 concurrent streams, 5 reset mid-stream: all 20 values correct', async () => {
     const outcome = await burst(20, 5);
