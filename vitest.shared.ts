@@ -14,6 +14,9 @@ export function structllmProject(name: string, extra: { include?: string[] } = {
       include: extra.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       exclude: [...configDefaults.exclude, '**/dist/**'],
       environment: 'node',
+      // Property tests run hundreds of cases: seconds on an idle machine, several times that
+      // on a shared 2-core one. Time is never what a test asserts (benchmarks measure it).
+      testTimeout: 20_000,
     },
   });
 }
