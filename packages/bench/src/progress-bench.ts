@@ -15,24 +15,12 @@ import {
   type ProgressEstimator,
   StructuredLLMService,
 } from '@structllm/core';
-import { createMockProvider } from '@structllm/testing';
+import { chunkText, createMockProvider, seededRandom } from '@structllm/testing';
 import { reportGoals } from './goals.ts';
 import { benchFlags } from './replay.ts';
 
 const { check, jsonOut } = benchFlags();
 const CHUNK = 8;
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'the of and a to in is it you that he was for on are with as his they be at one have this from or had by hot word but what some we can out other were all there when up use your how said an each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find any new work part take get place made live where after back little only round man year came show every good me give our under name very through just form sentence great think say help low line differ turn cause much mean before move right boy old too same tell does set three want air well also play small end put home read hand port large spell add even land here must big high such follow act why ask men change went light kind off need house picture try us again animal point mother world near build self earth father'.split(
@@ -62,6 +50,18 @@ type Size = 'realistic' | 'short' | 'long';
 const str = { type: 'string' } as const;
 const CITIES = ['Lisbon', 'Osaka', 'Nairobi', 'Montréal', 'Tromsø', 'Valparaíso', 'Hanoi'];
 const LEVELS = ['none', 'low', 'medium', 'high', 'critical'] as const;
+const RATINGS = [
+  'severity',
+  'impact',
+  'likelihood',
+  'urgency',
+  'exposure',
+  'detectability',
+  'reputational',
+  'financial',
+  'legal',
+  'operational',
+] as const;
 
 const cases: readonly Case[] = [
   {
@@ -241,50 +241,16 @@ const cases: readonly Case[] = [
     schema: {
       type: 'object',
       properties: Object.fromEntries([
-        ...[
-          'severity',
-          'impact',
-          'likelihood',
-          'urgency',
-          'exposure',
-          'detectability',
-          'reputational',
-          'financial',
-          'legal',
-          'operational',
-        ].map((name) => [name, { enum: LEVELS }] as const),
+        ...RATINGS.map((name) => [name, { enum: LEVELS }] as const),
         ['department', { enum: ['engineering', 'finance', 'legal', 'operations', 'sales'] }],
         ['escalate', { type: 'boolean' }],
         ['reviewed', { type: 'boolean' }],
         ['comment', str],
       ]),
-      required: [
-        'severity',
-        'impact',
-        'likelihood',
-        'urgency',
-        'exposure',
-        'detectability',
-        'reputational',
-        'financial',
-        'legal',
-        'operational',
-        'department',
-        'escalate',
-        'reviewed',
-      ],
+      required: [...RATINGS, 'department', 'escalate', 'reviewed'],
     },
     answer: (random, size) => ({
-      severity: pick(random, LEVELS),
-      impact: pick(random, LEVELS),
-      likelihood: pick(random, LEVELS),
-      urgency: pick(random, LEVELS),
-      exposure: pick(random, LEVELS),
-      detectability: pick(random, LEVELS),
-      reputational: pick(random, LEVELS),
-      financial: pick(random, LEVELS),
-      legal: pick(random, LEVELS),
-      operational: pick(random, LEVELS),
+      ...Object.fromEntries(RATINGS.map((name) => [name, pick(random, LEVELS)])),
       department: pick(random, ['engineering', 'finance', 'legal']),
       escalate: random() < 0.3,
       reviewed: random() < 0.5,
@@ -304,12 +270,6 @@ interface RunResult {
   readonly responses: number;
 }
 
-function chunk(text: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += CHUNK) out.push(text.slice(i, i + CHUNK));
-  return out;
-}
-
 /** Streams one answer through `service` and scores its progress against the true share received. */
 async function measure(
   service: StructuredLLMService,
@@ -318,7 +278,7 @@ async function measure(
   name: string,
 ): Promise<RunResult> {
   const text = JSON.stringify(answer);
-  provider.next = chunk(text);
+  provider.next = chunkText(text, CHUNK);
   let received = 0;
   let previous = 0;
   let errors = 0;
@@ -403,7 +363,7 @@ async function runAll(): Promise<Row[]> {
     for (const size of SIZES) {
       const runs = size === 'realistic' ? REALISTIC_RUNS : 1;
       for (let r = 0; r < runs; r++)
-        answers.push({ size, value: testCase.answer(rng(seed++), size) });
+        answers.push({ size, value: testCase.answer(seededRandom(seed++), size) });
     }
     const cold: RunResult[] = [];
     for (const { value } of answers)
@@ -413,7 +373,7 @@ async function runAll(): Promise<Row[]> {
       // A service that has validated five answers of realistic length: what the next request sees.
       const trained = newService();
       for (let r = 0; r < 5; r++) {
-        const training = testCase.answer(rng(50_000 + 100 * index + r), 'realistic');
+        const training = testCase.answer(seededRandom(50_000 + 100 * index + r), 'realistic');
         await measure(trained, testCase.schema, training, name);
       }
       warm.push(await measure(trained, testCase.schema, value, name));
