@@ -1,7 +1,6 @@
 import {
   abortedError,
   type FinishReason,
-  isStrictCompatible,
   type Message,
   type ProviderCall,
   type ProviderCapabilities,
@@ -11,6 +10,7 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
+import { isStrictCompatible } from '@structllm/core/strict';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';
 
