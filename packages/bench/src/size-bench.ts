@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const coreBuild = resolve(here, '../../core/dist/index.js');
+const coreStrictBuild = resolve(here, '../../core/dist/strict.js');
 
 interface Entry {
   readonly library: string;
@@ -25,8 +26,14 @@ const entries: readonly Entry[] = [
   {
     library: '@structllm/core',
     imports: '*',
-    what: 'everything: engine, parser, JSON Schema validator, strict-mode converter',
+    what: 'everything: engine, parser, JSON Schema validator',
     from: coreBuild,
+  },
+  {
+    library: '@structllm/core/strict',
+    imports: '*',
+    what: 'the OpenAI strict-mode converter and strictJsonSchema (with the model code they share)',
+    from: coreStrictBuild,
   },
   {
     library: '@structllm/core',

@@ -15,6 +15,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const coreBuild = join(root, 'packages/core/dist/index.js');
+const strictBuild = join(root, 'packages/core/dist/strict.js');
+/** Messages only OpenAI's strict-mode converter (`@structllm/core/strict`) has. */
+const STRICT_CODE = /intersections \(allOf\) are not accepted|free-form keys \(records, maps\)/;
 
 /** Minified and gzipped bytes of a bundle made of `source` (an ES module importing core's build). */
 async function bundleSize(
@@ -42,13 +45,24 @@ const KB = 1000;
 
 describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
   it('is built', () => {
-    expect(existsSync(coreBuild), 'run `pnpm build` (pnpm test does) before this test').toBe(true);
+    for (const file of [coreBuild, strictBuild]) {
+      expect(existsSync(file), 'run `pnpm build` (pnpm test does) before this test').toBe(true);
+    }
   });
 
   it('everything it exports: at most 35 kB minified + gzipped, with no imports left', async () => {
     const size = await bundleSize(`export * from ${JSON.stringify(coreBuild)};`);
     expect(size.gzipped).toBeLessThanOrEqual(35 * KB);
     // Zero runtime dependencies: the bundle imports nothing, not even node: built-ins.
+    expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
+    // The strict-mode converter is only in `@structllm/core/strict`.
+    expect(size.text).not.toMatch(STRICT_CODE);
+  });
+
+  it('the strict-mode entry (@structllm/core/strict, with the model code it shares): at most 14 kB', async () => {
+    const size = await bundleSize(`export * from ${JSON.stringify(strictBuild)};`);
+    expect(size.text).toMatch(STRICT_CODE);
+    expect(size.gzipped).toBeLessThanOrEqual(14 * KB);
     expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
   });
 

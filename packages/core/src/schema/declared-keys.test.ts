@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { strictJsonSchema } from '../strict.ts';
 import { compileSchema } from './compile-schema.ts';
 import { declaredKeys } from './declared-keys.ts';
 import type { JsonPath } from './json-schema.ts';
@@ -95,13 +96,13 @@ describe('jsonSchema(schema, { undeclaredKeys })', () => {
   });
 
   it("'drop' with strict mode reads the original schema's key policy, not the strict form's", () => {
-    const model = jsonSchema(
+    const model = strictJsonSchema(
       {
         type: 'object',
         properties: { a: { type: 'string' }, b: { type: 'number' } },
         required: ['a'],
       },
-      { strict: true, undeclaredKeys: 'drop' },
+      { undeclaredKeys: 'drop' },
     );
     expect(model.jsonSchema).toMatchObject({ additionalProperties: false });
     expect(model.keyFilter?.([])?.('c')).toBe(false);

@@ -32,14 +32,6 @@ export type {
   StandardTypes,
 } from './standard-schema.ts';
 export {
-  isStrictCompatible,
-  STRICT_SCHEMA_LIMITS,
-  type StrictJsonSchema,
-  type StrictJsonSchemaOptions,
-  type StrictRestoreOptions,
-  toStrictJsonSchema,
-} from './strict-json-schema.ts';
-export {
   type ResponseModelInput,
   type ToResponseModelOptions,
   toResponseModel,

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { StructuredLLMError } from '../errors/index.ts';
 import { parsePartialJson } from '../json/index.ts';
+import { strictJsonSchema } from '../strict.ts';
 import type { DeepPartial } from './deep-partial.ts';
 import { jsonSchema } from './json-schema-model.ts';
 import type { ResponseModel } from './response-model.ts';
@@ -162,7 +163,7 @@ describe('jsonSchema: property names Object.prototype also has', () => {
   it.each([false, true, 'auto'] as const)(
     'validates them as ordinary keys (strict: %s)',
     async (strict) => {
-      const model = jsonSchema<Record<string, unknown>>(schema, { strict });
+      const model = strictJsonSchema<Record<string, unknown>>(schema, { strict });
       const text = '{"__proto__": {"polluted": "yes"}, "constructor": "c", "toString": null}';
       const value = parsePartialJson(text).value;
       expect(model.validatePartial(value, { complete: true }).success).toBe(strict !== false);
@@ -235,9 +236,9 @@ describe('jsonSchema: maxDepth', () => {
 
   it('reads strict-mode values back to the same depth', async () => {
     // Strict mode writes the absent optional `child` of the deepest object as null.
-    const strict = jsonSchema(tree, { strict: true, maxDepth: 5000 });
+    const strict = strictJsonSchema(tree, { maxDepth: 5000 });
     expect((await strict.validate(chain(5000, { child: null }))).success).toBe(true);
-    const byDefault = jsonSchema(tree, { strict: true });
+    const byDefault = strictJsonSchema(tree);
     expect((await byDefault.validate(chain(1000, { child: null }))).success).toBe(true);
     expect((await byDefault.validate(chain(1001, { child: null }))).success).toBe(false);
   });

@@ -16,7 +16,7 @@ import {
   type ValidatePartialOptions,
 } from './response-model.ts';
 import type { SchemaNode } from './schema-node.ts';
-import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema.ts';
+import type { StrictJsonSchema, StrictJsonSchemaOptions } from './strict-json-schema.ts';
 import type { ValidationResult } from './validation.ts';
 
 /** A {@link ResponseModel} built from a plain JSON Schema by {@link jsonSchema}. */
@@ -30,9 +30,10 @@ export interface ResponseModelOptions {
 }
 
 /**
- * Whether to send the schema in OpenAI strict-mode form ({@link toStrictJsonSchema}):
- * `true` converts it or throws, `'auto'` converts it when it has a strict form and
- * sends it as is otherwise, `false` sends it as is.
+ * Whether to send the schema in OpenAI strict-mode form (`toStrictJsonSchema`
+ * from `@structllm/core/strict`): `true` converts it or throws, `'auto'`
+ * converts it when it has a strict form and sends it as is otherwise, `false`
+ * sends it as is.
  */
 export type StrictOption = boolean | 'auto';
 
@@ -42,6 +43,11 @@ export interface JsonSchemaOptions<T> extends ResponseModelOptions {
    * nullable). Values the model writes are read back before validation: a `null`
    * standing for an absent optional field is removed. Default `false` here: a
    * schema you wrote is sent as you wrote it.
+   *
+   * The converter lives in `@structllm/core/strict`: `true` or `'auto'` work
+   * once that entry is loaded (`@structllm/openai`, `@structllm/zod` and
+   * `@structllm/valibot` load it) and throw a `bad_request` error naming it
+   * otherwise. `strictJsonSchema(schema)` from there needs nothing loaded.
    */
   readonly strict?: StrictOption | undefined;
   /**
@@ -181,16 +187,47 @@ function createResponseModel<T>(
  * ```
  *
  * Throws a `StructuredLLMError` (`bad_request`, `unsupported_schema`) for a
- * schema the validator cannot check or an invalid name, and a `RangeError` for
- * a `maxDepth` that is not a non-negative number.
+ * schema the validator cannot check, an invalid name, or a `strict` option
+ * other than `false` while `@structllm/core/strict` is not loaded; and a
+ * `RangeError` for a `maxDepth` that is not a non-negative number.
  */
 export function jsonSchema<T = unknown>(
   schema: JsonSchema,
   options: JsonSchemaOptions<T> = {},
 ): JsonSchemaModel<T> {
+  return buildJsonSchemaModel(schema, options, options.strict ?? false, installedConverter);
+}
+
+/** Turns a schema into its strict form: `toStrictJsonSchema` of `@structllm/core/strict`. */
+type StrictConverter = (schema: JsonSchema, options?: StrictJsonSchemaOptions) => StrictJsonSchema;
+
+/** The strict-form converter `@structllm/core/strict` installs when it loads. */
+let installedConverter: StrictConverter | undefined;
+
+/** Makes strict forms available to {@link jsonSchema} and Standard Schemas; called by `@structllm/core/strict`. */
+export function installStrictConverter(convert: StrictConverter): void {
+  installedConverter = convert;
+}
+
+/** True once `@structllm/core/strict` is loaded: Standard Schemas are then sent in strict form when they have one. */
+export function strictFormAvailable(): boolean {
+  return installedConverter !== undefined;
+}
+
+/**
+ * The one implementation behind {@link jsonSchema} and `strictJsonSchema`:
+ * `strict` is the decided option, `convert` the strict-form converter (none:
+ * any `strict` other than `false` is refused, naming `@structllm/core/strict`).
+ */
+export function buildJsonSchemaModel<T>(
+  schema: JsonSchema,
+  options: JsonSchemaOptions<T>,
+  strictOption: StrictOption,
+  convert: StrictConverter | undefined,
+): JsonSchemaModel<T> {
   const ownMaxDepth = options.maxDepth !== undefined;
   const maxDepth = validatorMaxDepth(options.maxDepth);
-  const strict = strictForm(schema, options.strict ?? false);
+  const strict = strictForm(schema, strictOption, convert);
   const finalRoot =
     strict === undefined || options.validate === undefined ? compileSchema(schema) : undefined;
   // Partials are checked against the strict structure (nulls allowed where the model
@@ -198,7 +235,7 @@ export function jsonSchema<T = unknown>(
   const partialRoot =
     strict === undefined
       ? (finalRoot ?? compileSchema(schema))
-      : compileSchema(toStrictJsonSchema(schema, { keepConstraints: true }).schema);
+      : compileSchema((convert as StrictConverter)(schema, { keepConstraints: true }).schema);
   const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partialRoot) : undefined;
   const keyChecks = forbiddenKeys(partialRoot);
   const identity = modelIdentity(schema, options);
@@ -251,11 +288,20 @@ export function jsonSchema<T = unknown>(
 }
 
 /** The strict form to send, or undefined to send the schema as it is. */
-function strictForm(schema: JsonSchema, option: StrictOption): StrictJsonSchema | undefined {
+function strictForm(
+  schema: JsonSchema,
+  option: StrictOption,
+  convert: StrictConverter | undefined,
+): StrictJsonSchema | undefined {
   if (option === false) return undefined;
-  if (option === true) return toStrictJsonSchema(schema);
+  if (convert === undefined) {
+    throw unsupportedSchema(
+      `strict: ${JSON.stringify(option)} needs the strict-mode converter of @structllm/core/strict, which is not loaded: build the model with strictJsonSchema(schema) from '@structllm/core/strict' (or load that entry once, before building models)`,
+    );
+  }
+  if (option === true) return convert(schema);
   try {
-    return toStrictJsonSchema(schema);
+    return convert(schema);
   } catch {
     return undefined;
   }

@@ -12,6 +12,8 @@ import type {
   StandardSchemaV1Props,
 } from './standard-schema.ts';
 import { toResponseModel } from './to-response-model.ts';
+// Loaded: Standard Schemas are sent in strict form when they have one (see strict.test.ts for without).
+import '../strict.ts';
 
 type Standard<T> = StandardSchemaV1<T> & StandardJSONSchemaV1<T>;
 

@@ -8,6 +8,7 @@ import {
   modelIdentity,
   type ResponseModelOptions,
   type StrictOption,
+  strictFormAvailable,
 } from './json-schema-model.ts';
 import { validatorMaxDepth } from './json-schema-validator.ts';
 import {
@@ -84,7 +85,7 @@ function fromStandardSchema<T>(
   }
   return jsonSchema<T>(schema, {
     ...options,
-    strict: options.strict ?? 'auto',
+    strict: options.strict ?? (strictFormAvailable() ? 'auto' : false),
     validate: (value) => validateWithStandardSchema(input, value),
     // zod objects strip undeclared keys from the final value: keep them out of partials too.
     undeclaredKeys: standard.vendor === 'zod' ? 'drop' : 'keep',
@@ -175,8 +176,11 @@ function describeInput(input: unknown): string {
 export interface ToResponseModelOptions extends ResponseModelOptions {
   /**
    * For a Standard Schema: send its JSON Schema in OpenAI strict-mode form.
-   * Default `'auto'` (strict form when the schema has one). Ignored for a
-   * `ResponseModel`, which already decided.
+   * Default `'auto'` (strict form when the schema has one) once
+   * `@structllm/core/strict` is loaded (`@structllm/openai`, `@structllm/zod`
+   * and `@structllm/valibot` load it), `false` (as the library wrote it)
+   * otherwise; `true` or `'auto'` without it throw a `bad_request` error.
+   * Ignored for a `ResponseModel`, which already decided.
    */
   readonly strict?: StrictOption | undefined;
   /**

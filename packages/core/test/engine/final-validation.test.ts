@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { jsonSchema } from '../../src/index.ts';
+import { strictJsonSchema } from '../../src/strict.ts';
 import { failureOf, service } from '../support/engine.ts';
 import { createMockProvider } from '../support/mock-provider.ts';
 
@@ -129,14 +130,17 @@ describe('strict models: what the model may leave out', () => {
     required: ['name'],
     additionalProperties: false,
   };
-  const team = jsonSchema<{ lead: { name: string; nickname?: string }; members: unknown[] }>(
+  const team = strictJsonSchema<{
+    lead: { name: string; nickname?: string };
+    members: unknown[];
+  }>(
     {
       type: 'object',
       properties: { lead: person, members: { type: 'array', items: person } },
       required: ['lead', 'members'],
       additionalProperties: false,
     },
-    { name: 'team', strict: true },
+    { name: 'team' },
   );
 
   it('sends every property as required', () => {

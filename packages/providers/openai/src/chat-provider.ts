@@ -1,7 +1,6 @@
 import {
   abortedError,
   type FinishReason,
-  isStrictCompatible,
   type Message,
   type ProviderCall,
   type ProviderCapabilities,
@@ -12,6 +11,7 @@ import {
   type Usage,
   unexpectedAnswerError,
 } from '@structllm/core';
+import { isStrictCompatible } from '@structllm/core/strict';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';
 

@@ -1,4 +1,5 @@
-import { type JsonSchema, jsonSchema } from '@structllm/core';
+import type { JsonSchema } from '@structllm/core';
+import { strictJsonSchema } from '@structllm/core/strict';
 import { describe, expect, it } from 'vitest';
 import {
   type ValidatorAdapter,
@@ -9,7 +10,7 @@ import {
 } from '../../src/conformance/index.ts';
 
 // The validator suite is only worth something if it fails adapters that get things wrong.
-// A stand-in "library" here is plain JSON Schema, adapted with core's jsonSchema(); each
+// A stand-in "library" here is plain JSON Schema, adapted with core's strictJsonSchema(); each
 // broken variant must fail the check aimed at its bug, and the sound one pass it.
 
 const person: JsonSchema = {
@@ -55,7 +56,7 @@ const schemas: ValidatorConformanceSchemas<JsonSchema> = {
 };
 
 const sound: ValidatorAdapter<JsonSchema> = (schema, options = {}) =>
-  jsonSchema<unknown>(schema, {
+  strictJsonSchema<unknown>(schema, {
     name: options.name,
     strict: options.strict ?? 'auto',
     undeclaredKeys: 'drop',
@@ -79,7 +80,10 @@ const breakages: Record<string, { readonly check: string; readonly adapt: typeof
   'shows keys in partials that the final value strips': {
     check: 'never shows a key the final value strips, in any partial (default objects, nested)',
     adapt: (schema, options = {}) =>
-      jsonSchema<unknown>(schema, { strict: options.strict ?? 'auto', undeclaredKeys: 'keep' }),
+      strictJsonSchema<unknown>(schema, {
+        strict: options.strict ?? 'auto',
+        undeclaredKeys: 'keep',
+      }),
   },
 };
 

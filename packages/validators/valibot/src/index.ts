@@ -1,11 +1,10 @@
 import {
   type JsonSchema,
-  jsonSchema,
   type ResponseModel,
-  type StrictOption,
   StructuredLLMError,
   validateWithStandardSchema,
 } from '@structllm/core';
+import { type StrictOption, strictJsonSchema } from '@structllm/core/strict';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { BaseIssue, BaseSchema, BaseSchemaAsync, InferOutput } from 'valibot';
 
@@ -91,7 +90,7 @@ export function fromValibot<Schema extends AnyValibotSchema>(
   schema: Schema,
   options: FromValibotOptions = {},
 ): ResponseModel<InferOutput<Schema>> {
-  return jsonSchema<InferOutput<Schema>>(valibotToJsonSchema(schema), {
+  return strictJsonSchema<InferOutput<Schema>>(valibotToJsonSchema(schema), {
     name: options.name,
     description: options.description,
     strict: options.strict ?? 'auto',

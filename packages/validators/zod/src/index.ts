@@ -1,11 +1,10 @@
 import {
   type JsonSchema,
-  jsonSchema,
   type ResponseModel,
-  type StrictOption,
   StructuredLLMError,
   validateWithStandardSchema,
 } from '@structllm/core';
+import { type StrictOption, strictJsonSchema } from '@structllm/core/strict';
 import { type $ZodType, type output, toJSONSchema } from 'zod/v4/core';
 
 export interface FromZodOptions {
@@ -69,7 +68,7 @@ export function fromZod<Schema extends $ZodType>(
   schema: Schema,
   options: FromZodOptions = {},
 ): ResponseModel<output<Schema>> {
-  return jsonSchema<output<Schema>>(zodToJsonSchema(schema), {
+  return strictJsonSchema<output<Schema>>(zodToJsonSchema(schema), {
     name: options.name,
     description: options.description,
     strict: options.strict ?? 'auto',
