@@ -1,5 +1,6 @@
 import { structllmBuild } from '../../tsup.shared.ts';
 
-// Two entries: the root, and `@structllm/core/strict` (OpenAI's strict-mode converter),
-// which only applications sending strict schemas bundle. Code both use goes to a shared chunk.
-export default structllmBuild({ entry: ['src/index.ts', 'src/strict.ts'] });
+// Three entries: the root; `@structllm/core/strict` (OpenAI's strict-mode converter), which
+// only applications sending strict schemas bundle; `@structllm/core/provider`, the helpers of
+// provider plugins. Code they share goes to shared chunks.
+export default structllmBuild({ entry: ['src/index.ts', 'src/strict.ts', 'src/provider-kit.ts'] });

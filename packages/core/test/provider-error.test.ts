@@ -9,7 +9,7 @@ import {
   type ProviderFailure,
   StructuredLLMError,
   unexpectedAnswerError,
-} from '../src/index.ts';
+} from '../src/provider-kit.ts';
 
 const KEY = 'sk-acme-0123456789abcdef';
 

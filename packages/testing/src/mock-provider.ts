@@ -1,6 +1,5 @@
 import {
   type FinishReason,
-  httpError,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
@@ -10,6 +9,7 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
+import { httpError } from '@structllm/core/provider';
 import { chunkText } from './chunk-text.ts';
 
 /** What the mock model does for one call. */

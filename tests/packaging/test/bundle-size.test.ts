@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const coreBuild = join(root, 'packages/core/dist/index.js');
 const strictBuild = join(root, 'packages/core/dist/strict.js');
+const providerBuild = join(root, 'packages/core/dist/provider-kit.js');
 /** Messages only OpenAI's strict-mode converter (`@structllm/core/strict`) has. */
 const STRICT_CODE = /intersections \(allOf\) are not accepted|free-form keys \(records, maps\)/;
 
@@ -59,18 +60,27 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
     expect(size.text).not.toMatch(STRICT_CODE);
   });
 
-  it('the strict-mode entry (@structllm/core/strict, with the model code it shares): at most 14 kB', async () => {
+  it('the strict-mode entry (@structllm/core/strict, with the model code it shares): at most 15 kB', async () => {
     const size = await bundleSize(`export * from ${JSON.stringify(strictBuild)};`);
     expect(size.text).toMatch(STRICT_CODE);
-    expect(size.gzipped).toBeLessThanOrEqual(14 * KB);
+    expect(size.gzipped).toBeLessThanOrEqual(15 * KB);
     expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
   });
 
-  it('an application streaming with a JSON Schema model: at most 33 kB', async () => {
+  // The decided budget (35 kB) is what an application bundles of core; this guard used to sit
+  // lower (33 kB), below the budget, while the budget itself was undecided.
+  it('an application streaming with a JSON Schema model: at most 35 kB', async () => {
     const size = await bundleSize(
       `export { StructuredLLMService, jsonSchema, StructuredLLMError } from ${JSON.stringify(coreBuild)};`,
     );
-    expect(size.gzipped).toBeLessThanOrEqual(33 * KB);
+    expect(size.gzipped).toBeLessThanOrEqual(35 * KB);
+  });
+
+  it("the provider authors' entry (@structllm/core/provider) alone: at most 3 kB", async () => {
+    const size = await bundleSize(`export * from ${JSON.stringify(providerBuild)};`);
+    expect(size.text).toMatch(/retry-after/);
+    expect(size.gzipped).toBeLessThanOrEqual(3 * KB);
+    expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
   });
 
   it('the incremental parser alone tree-shakes to at most 5 kB', async () => {

@@ -11,14 +11,9 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { createAnthropicProvider } from '@structllm/anthropic';
-import type {
-  Logger,
-  LogMethods,
-  Observer,
-  ProgressEvent,
-  StreamingResponse,
-} from '@structllm/core';
+import type { Logger, Observer, ProgressEvent, StreamingResponse } from '@structllm/core';
 import { StructuredLLMService } from '@structllm/core';
+import type { LogMethods } from '@structllm/core/provider';
 import { createOpenAIProvider } from '@structllm/openai';
 import { createOpenRouterProvider } from '@structllm/openrouter';
 import { createOpenTelemetryObserver } from '@structllm/otel';

@@ -1,4 +1,5 @@
-import { causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../errors/index.ts';
+import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
 import type { ObserverHub } from '../observe/index.ts';
 import {

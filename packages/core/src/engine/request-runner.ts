@@ -1,4 +1,5 @@
-import { type AttemptRecord, causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
+import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
 import { type ProgressEstimator, ProgressTracker, progressKey } from '../progress/index.ts';
 import {

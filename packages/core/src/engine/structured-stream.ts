@@ -1,4 +1,5 @@
-import { type AttemptRecord, causeWithoutSecrets, StructuredLLMError } from '../errors/index.ts';
+import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
 import type { ElementTracker } from './elements.ts';

@@ -1,19 +1,5 @@
-export { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
-export {
-  abortedError,
-  type MapProviderErrorOptions,
-  mapProviderError,
-  type ProviderFailure,
-  unexpectedAnswerError,
-} from './provider-error.ts';
-export {
-  causeWithoutSecrets,
-  type LogMethods,
-  REDACTED,
-  redactDeep,
-  redactingLogger,
-  redactSecrets,
-} from './redact-secrets.ts';
+// The helpers for provider authors (error mapping, HTTP status, redaction) are exported
+// from `@structllm/core/provider` (src/provider-kit.ts), not from the root.
 export {
   type AttemptRecord,
   ERROR_CATEGORIES,

@@ -89,78 +89,58 @@ export function createProgressEstimator(options: ProgressEstimatorOptions = {}):
   const memos = new WeakMap<object, AnswerMemo>();
   let warned = false;
 
-  const warn = (message: string, data: Record<string, unknown>): void => {
+  /** One warning per estimator: a store that fails, fails for every key. */
+  const warn = (message: string, key: string, error?: unknown): void => {
     if (warned) return;
     warned = true;
     try {
-      logger?.warn(message, data);
+      logger?.warn(message, error === undefined ? { key } : { key, error: String(error) });
     } catch {
       // A logger that throws must not stop the estimate.
     }
   };
-
+  const readFailed =
+    (key: string) =>
+    (error: unknown): void => {
+      known.set(key, null);
+      warn('The progress statistics store failed to read; estimating from the schema', key, error);
+    };
   const accept = (key: string, value: unknown): void => {
-    if (value === undefined) known.set(key, null);
-    else if (isProgressStats(value)) known.set(key, value);
-    else {
-      known.set(key, null);
-      warn('Ignored stored progress statistics that are corrupt or of another version', { key });
-    }
+    const usable = value === undefined || isProgressStats(value);
+    known.set(key, usable && value !== undefined ? value : null);
+    if (!usable)
+      warn('Ignored stored progress statistics that are corrupt or of another version', key);
   };
 
+  /** The learned statistics of `key`, reading the store (without waiting for it) the first time. */
   const statsFor = (key: string): ProgressStats | undefined => {
-    const entry = known.get(key);
-    if (entry === undefined) {
-      load(key);
-      const loaded = known.get(key);
-      return loaded === null || loaded instanceof Promise ? undefined : loaded;
-    }
-    return entry === null || entry instanceof Promise ? undefined : entry;
-  };
-
-  const load = (key: string): void => {
-    if (known.size >= 1000) known.delete(known.keys().next().value as string);
-    let read: ReturnType<ProgressStatsStore['get']>;
-    try {
-      read = store.get(key);
-    } catch (error) {
-      known.set(key, null);
-      warn('The progress statistics store failed to read; estimating from the schema', {
-        key,
-        error: String(error),
-      });
-      return;
-    }
-    if (!(read instanceof Promise)) {
-      accept(key, read);
-      return;
-    }
-    known.set(
-      key,
-      read.then(
-        (value) => accept(key, value),
-        (error: unknown) => {
-          known.set(key, null);
-          warn('The progress statistics store failed to read; estimating from the schema', {
+    if (!known.has(key)) {
+      if (known.size >= 1000) known.delete(known.keys().next().value as string);
+      try {
+        const read = store.get(key);
+        if (read instanceof Promise)
+          known.set(
             key,
-            error: String(error),
-          });
-        },
-      ),
-    );
+            read.then((value) => accept(key, value), readFailed(key)),
+          );
+        else accept(key, read);
+      } catch (error) {
+        readFailed(key)(error);
+      }
+    }
+    const entry = known.get(key);
+    return entry === null || entry instanceof Promise ? undefined : entry;
   };
 
   const save = (key: string, stats: ProgressStats): void => {
     known.set(key, stats);
+    const failed = (error: unknown) =>
+      warn('The progress statistics store failed to write', key, error);
     try {
       const written = store.set(key, stats);
-      if (written instanceof Promise) {
-        written.catch((error: unknown) =>
-          warn('The progress statistics store failed to write', { key, error: String(error) }),
-        );
-      }
+      if (written instanceof Promise) written.catch(failed);
     } catch (error) {
-      warn('The progress statistics store failed to write', { key, error: String(error) });
+      failed(error);
     }
   };
 
@@ -175,14 +155,11 @@ export function createProgressEstimator(options: ProgressEstimatorOptions = {}):
     },
     learn(key, finalChars, value) {
       if (!(finalChars > 0)) return;
+      statsFor(key);
       const entry = known.get(key);
-      if (entry === undefined) load(key);
-      const pending = known.get(key);
-      if (pending instanceof Promise) {
-        void pending.then(() => save(key, learnAnswer(statsFor(key), finalChars, value)));
-        return;
-      }
-      save(key, learnAnswer(pending ?? undefined, finalChars, value));
+      if (entry instanceof Promise) {
+        void entry.then(() => save(key, learnAnswer(statsFor(key), finalChars, value)));
+      } else save(key, learnAnswer(entry ?? undefined, finalChars, value));
     },
   };
 }

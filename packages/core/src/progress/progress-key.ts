@@ -16,44 +16,20 @@ export function progressKey(name: string, schema: JsonSchema): string {
   }
   let key = byName.get(name);
   if (key === undefined) {
-    const text = canonicalJson(schema);
-    key = `${name}#${hex(fnv1a(text))}${hex(djb2(text))}`;
+    // Keys sorted (fromEntries keeps a `__proto__` key as data), then two 32-bit FNV-1a lanes.
+    const text = JSON.stringify(schema, (_key, value: unknown) =>
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : value,
+    );
+    key = `${name}#${hash(text, 0x811c9dc5)}${hash(text, 0x01000193)}`;
     byName.set(name, key);
   }
   return key;
 }
 
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return inner;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(inner).sort()) {
-      Object.defineProperty(sorted, key, {
-        value: (inner as Record<string, unknown>)[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return sorted;
-  });
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-function djb2(text: string): number {
-  let hash = 5381;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 33) + text.charCodeAt(i)) | 0;
-  return hash >>> 0;
-}
-
-function hex(value: number): string {
-  return value.toString(16).padStart(8, '0');
+function hash(text: string, seed: number): string {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

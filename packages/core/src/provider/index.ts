@@ -1,4 +1,3 @@
-export { environmentSetting } from './environment.ts';
 export { createModelRouter, type ModelRouter, type RoutedModel } from './model-router.ts';
 export {
   type FinishReason,

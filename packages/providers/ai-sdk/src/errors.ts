@@ -1,11 +1,6 @@
 import { APICallError, UnsupportedFunctionalityError } from '@ai-sdk/provider';
-import {
-  type ErrorCategory,
-  mapProviderError,
-  type ProviderFailure,
-  redactSecrets,
-  StructuredLLMError,
-} from '@structllm/core';
+import { type ErrorCategory, StructuredLLMError } from '@structllm/core';
+import { mapProviderError, type ProviderFailure, redactSecrets } from '@structllm/core/provider';
 
 /** Response headers a retry decision needs; nothing else of a response is kept. */
 const KEPT_HEADERS = ['retry-after', 'retry-after-ms'] as const;

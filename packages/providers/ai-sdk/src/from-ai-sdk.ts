@@ -1,5 +1,4 @@
 import {
-  abortedError,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
@@ -8,6 +7,7 @@ import {
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
+import { abortedError } from '@structllm/core/provider';
 import { toCallOptions, toolName } from './call-options.ts';
 import { toStructuredError, unsupportedModeError } from './errors.ts';
 import type { AISDKLanguageModel, AISDKStreamPart, AISDKStreamResult } from './language-model.ts';

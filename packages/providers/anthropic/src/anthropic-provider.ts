@@ -1,19 +1,21 @@
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import {
-  abortedError,
-  environmentSetting,
   type FinishReason,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
-  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
-  unexpectedAnswerError,
 } from '@structllm/core';
+import {
+  abortedError,
+  environmentSetting,
+  redactingLogger,
+  unexpectedAnswerError,
+} from '@structllm/core/provider';
 import { toStructuredError } from './errors.ts';
 
 type StreamEvent = Anthropic.Messages.RawMessageStreamEvent;

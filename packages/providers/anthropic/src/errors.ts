@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { mapProviderError, type ProviderFailure, type StructuredLLMError } from '@structllm/core';
+import type { StructuredLLMError } from '@structllm/core';
+import { mapProviderError, type ProviderFailure } from '@structllm/core/provider';
 
 /** Anthropic error types → the HTTP status they stand for (mid-stream `event: error` has no status). */
 export const STATUS_OF_ERROR_TYPE: Readonly<Record<string, number>> = Object.freeze({

@@ -1,5 +1,4 @@
 import {
-  abortedError,
   type FinishReason,
   type Message,
   type ProviderCall,
@@ -9,8 +8,8 @@ import {
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
-  unexpectedAnswerError,
 } from '@structllm/core';
+import { abortedError, unexpectedAnswerError } from '@structllm/core/provider';
 import { isStrictCompatible } from '@structllm/core/strict';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';

@@ -1,10 +1,5 @@
-import {
-  type ErrorCategory,
-  mapProviderError,
-  type ProviderFailure,
-  redactSecrets,
-  type StructuredLLMError,
-} from '@structllm/core';
+import type { ErrorCategory, StructuredLLMError } from '@structllm/core';
+import { mapProviderError, type ProviderFailure, redactSecrets } from '@structllm/core/provider';
 import OpenAI from 'openai';
 
 /** The error object inside an OpenAI-style error body or mid-stream error event. */

@@ -1,12 +1,11 @@
 import {
-  environmentSetting,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
-  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
+import { environmentSetting, redactingLogger } from '@structllm/core/provider';
 import OpenAI, { type ClientOptions } from 'openai';
 import { ALL_MODES, openAIModelModes, resolveCapabilities } from './capabilities.ts';
 import { createOpenAICompatibleProvider, type MaxTokensParameter } from './chat-provider.ts';

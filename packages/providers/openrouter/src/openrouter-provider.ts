@@ -1,12 +1,11 @@
 import {
-  environmentSetting,
   type OutputMode,
   type ProviderCall,
   type ProviderCapabilities,
-  redactingLogger,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
+import { environmentSetting, redactingLogger } from '@structllm/core/provider';
 import {
   ALL_MODES,
   createOpenAICompatibleProvider,

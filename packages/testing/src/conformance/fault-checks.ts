@@ -1,4 +1,4 @@
-import { categoryForStatus } from '@structllm/core';
+import { categoryForStatus } from '@structllm/core/provider';
 import { expect } from 'vitest';
 import type { ConformanceCheck } from './check-tools.ts';
 import { CONFORMANCE_VALUES } from './collect.ts';

@@ -1,4 +1,5 @@
-import { categoryForStatus, type OutputMode } from '@structllm/core';
+import type { OutputMode } from '@structllm/core';
+import { categoryForStatus } from '@structllm/core/provider';
 import { expect } from 'vitest';
 import type { WireDialect } from '../wire/types.ts';
 import {

@@ -3,15 +3,13 @@
  * `runProviderConformance` on the Anthropic wire (see example-provider.test.ts).
  */
 import {
-  categoryForStatus,
   type FinishReason,
-  httpError,
   type ProviderCall,
   type ProviderPart,
-  retryAfterFromHeaders,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
+import { categoryForStatus, httpError, retryAfterFromHeaders } from '@structllm/core/provider';
 import { sseMessages } from './sse-messages.ts';
 
 interface WireError {

@@ -4,16 +4,14 @@
  * suite on the OpenAI and OpenRouter wires (see example-provider.test.ts).
  */
 import {
-  categoryForStatus,
   type FinishReason,
-  httpError,
   type ProviderCall,
   type ProviderPart,
-  retryAfterFromHeaders,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
+import { categoryForStatus, httpError, retryAfterFromHeaders } from '@structllm/core/provider';
 import { sseMessages } from './sse-messages.ts';
 
 interface WireError {
