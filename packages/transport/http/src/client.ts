@@ -441,6 +441,7 @@ export function readStructuredStream<T = unknown>(
       };
       const onAbort = (): void => void bytes.cancel().catch(() => undefined);
       controller.signal.addEventListener('abort', onAbort, { once: true });
+      if (controller.signal.aborted) onAbort();
       let outcome: 'final' | 'dropped' | StructuredLLMError = 'dropped';
       try {
         armIdle();
@@ -450,18 +451,18 @@ export function readStructuredStream<T = unknown>(
           if (chunk.done) break;
           received ||= chunk.value.length > 0;
           reader.write(decoder.decode(chunk.value, { stream: true }));
-          const out: StreamingResponse<T>[] = [];
-          for (const event of events) {
+          // One event at a time: a partial is yielded before the next event updates it.
+          for (const event of events.splice(0)) {
+            const out: StreamingResponse<T>[] = [];
             const before = lastEventId;
             const end = await handle(event, out);
             if (lastEventId > before) reconnects = 0;
+            for (const r of out) yield r;
             if (end === 'final') {
               outcome = 'final';
               break;
             }
           }
-          events.length = 0;
-          for (const r of out) yield r;
           if (outcome === 'final') break;
         }
       } catch (error) {
