@@ -1,5 +1,4 @@
 import {
-  categoryForStatus,
   createJsonStreamParser,
   type DeepPartial,
   type JsonPath,
@@ -8,6 +7,7 @@ import {
   type StreamingResponse,
   StructuredLLMError,
 } from '@structllm/core';
+import { categoryForStatus } from '@structllm/core/provider';
 import {
   createSseReader,
   decodeText,
