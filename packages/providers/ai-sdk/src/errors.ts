@@ -1,6 +1,16 @@
-import { APICallError, UnsupportedFunctionalityError } from '@ai-sdk/provider';
+import {
+  APICallError,
+  JSONParseError,
+  TypeValidationError,
+  UnsupportedFunctionalityError,
+} from '@ai-sdk/provider';
 import { type ErrorCategory, StructuredLLMError } from '@structllm/core';
-import { mapProviderError, type ProviderFailure, redactSecrets } from '@structllm/core/provider';
+import {
+  mapProviderError,
+  type ProviderFailure,
+  redactSecrets,
+  unexpectedAnswerError,
+} from '@structllm/core/provider';
 
 /** Response headers a retry decision needs; nothing else of a response is kept. */
 const KEPT_HEADERS = ['retry-after', 'retry-after-ms'] as const;
@@ -179,9 +189,35 @@ function describeError(
 }
 
 /**
+ * Whether the SDK rejected the body of a successful (2xx) answer: not JSON (a
+ * proxy's HTML page) or JSON of another shape (`{}`). The AI SDK reports it as
+ * an `APICallError` with the 2xx status, which is no connection failure.
+ */
+function isUnreadableAnswer(error: APICallError): boolean {
+  const status = error.statusCode;
+  return (
+    status !== undefined &&
+    status >= 200 &&
+    status < 300 &&
+    (JSONParseError.isInstance(error.cause) || TypeValidationError.isInstance(error.cause))
+  );
+}
+
+/** The body as JSON when it is JSON, else as text: only what kind of body it is is told, never its content. */
+function bodyOf(error: APICallError): unknown {
+  const text = error.responseBody ?? '';
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
  * Maps whatever an AI SDK model threw (or sent as an `error` stream part) to a
  * StructuredLLMError: `APICallError`s by status with `retryAfterMs` from the
- * response headers, error events by their status or type, an
+ * response headers, a 2xx answer whose body the SDK could not read (a proxy
+ * page, `{}`) as `server` with code `unexpected_answer`, error events by their status or type, an
  * `UnsupportedFunctionalityError` as `unsupported_mode` (the engine degrades
  * the output mode), aborts, timeouts and connection failures.
  */
@@ -195,6 +231,9 @@ export function toStructuredError(
       `${context.label} does not support this: ${error.functionality}`,
       context.secrets,
     );
+  }
+  if (APICallError.isInstance(error) && isUnreadableAnswer(error) && !context.signal.aborted) {
+    return unexpectedAnswerError(context.label, bodyOf(error), 'a model response');
   }
   const { failure, cause } = describeError(error, context.secrets);
   return mapProviderError(cause, {

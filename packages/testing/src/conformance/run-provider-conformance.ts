@@ -4,6 +4,7 @@ import type { WireDialect, WireServer } from '../wire/types.ts';
 import { startWireServer } from '../wire/wire-server.ts';
 import { abortChecks } from './abort-checks.ts';
 import { type CheckTools, type ConformanceCheck, createCheckTools } from './check-tools.ts';
+import { engineChecks } from './engine-checks.ts';
 import { faultChecks } from './fault-checks.ts';
 import { fixtureChecks } from './fixture-checks.ts';
 import { streamChecks } from './stream-checks.ts';
@@ -45,6 +46,7 @@ export function conformanceChecks(
     ...streamChecks,
     ...faultChecks,
     ...abortChecks,
+    ...engineChecks,
     ...((options.fixtures ?? true) ? fixtureChecks(dialect) : []),
   ];
 }

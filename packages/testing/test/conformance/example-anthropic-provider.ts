@@ -9,7 +9,12 @@ import {
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
-import { categoryForStatus, httpError, retryAfterFromHeaders } from '@structllm/core/provider';
+import {
+  categoryForStatus,
+  httpError,
+  retryAfterFromHeaders,
+  unexpectedAnswerError,
+} from '@structllm/core/provider';
 import { sseMessages } from './sse-messages.ts';
 
 interface WireError {
@@ -62,6 +67,29 @@ function parseEvent(data: string): Event {
       cause: error,
     });
   }
+}
+
+interface MessageBody {
+  id: string;
+  model: string;
+  stop_reason: string;
+  usage: { input_tokens: number; output_tokens: number };
+  content: Array<{ type: string; text?: string; input?: unknown }>;
+}
+
+/** The message in a 200's body; anything else (a proxy's HTML page, `{}`) is `unexpected_answer`. */
+function readMessage(text: string): MessageBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw unexpectedAnswerError('Example Anthropic', text, 'a message');
+  }
+  const message = body as Partial<MessageBody> | null;
+  if (!Array.isArray(message?.content) || typeof message.usage !== 'object') {
+    throw unexpectedAnswerError('Example Anthropic', body, 'a message');
+  }
+  return body as MessageBody;
 }
 
 export function createExampleAnthropicProvider(options: {
@@ -118,6 +146,8 @@ export function createExampleAnthropicProvider(options: {
       const retryAfterMs = retryAfterFromHeaders((name) => response.headers.get(name));
       throw httpError(response.status, body.error?.message ?? response.statusText, {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        // A plain cause: the response's headers and body may echo the key.
+        cause: new Error(`HTTP ${response.status} ${body.error?.type ?? ''}`.trim()),
       });
     });
 
@@ -140,6 +170,8 @@ export function createExampleAnthropicProvider(options: {
             category: categoryForStatus(status),
             status,
             message: `The stream failed: ${event.error?.message ?? 'unknown error'}`,
+            // What failed, in plain words: never the event itself, which may echo the key.
+            cause: new Error(`error event ${event.error?.type ?? ''}`.trim()),
           });
         }
         if (event.type === 'message_start' && event.message) {
@@ -191,13 +223,8 @@ export function createExampleAnthropicProvider(options: {
     },
     async doGenerate(call) {
       const response = await post(call, false);
-      const body = (await guarded(call, () => response.json())) as {
-        id: string;
-        model: string;
-        stop_reason: string;
-        usage: { input_tokens: number; output_tokens: number };
-        content: Array<{ type: string; text?: string; input?: unknown }>;
-      };
+      const answer = await guarded(call, () => response.text());
+      const body = readMessage(answer);
       const block = body.content.find(
         (b) => b.type === (call.mode === 'tool' ? 'tool_use' : 'text'),
       );

@@ -11,7 +11,12 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
-import { categoryForStatus, httpError, retryAfterFromHeaders } from '@structllm/core/provider';
+import {
+  categoryForStatus,
+  httpError,
+  retryAfterFromHeaders,
+  unexpectedAnswerError,
+} from '@structllm/core/provider';
 import { sseMessages } from './sse-messages.ts';
 
 interface WireError {
@@ -59,6 +64,8 @@ function midStreamError(error: WireError): StructuredLLMError {
     category: typeof status === 'number' ? categoryForStatus(status) : byType,
     message: `The stream failed: ${error.message ?? 'unknown error'}`,
     ...(typeof status === 'number' ? { status } : {}),
+    // What failed, in plain words: never the event itself, which may echo the key in any field.
+    cause: new Error(`error event ${error.type ?? ''}`.trim()),
   });
 }
 
@@ -74,10 +81,42 @@ function parseChunk(data: string): Chunk {
   }
 }
 
+interface Completion {
+  id: string;
+  model: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  choices: Array<{
+    finish_reason: string;
+    message: {
+      content: string | null;
+      refusal?: string | null;
+      tool_calls?: Array<{ function: { arguments: string } }>;
+    };
+  }>;
+}
+
+/** The completion in a 200's body; anything else (a proxy's HTML page, `{}`) is `unexpected_answer`. */
+function readCompletion(text: string): Completion {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw unexpectedAnswerError('Example', text, 'a chat completion');
+  }
+  const choices = (body as { choices?: unknown } | null)?.choices;
+  const message = Array.isArray(choices) ? (choices[0] as { message?: unknown })?.message : null;
+  if (typeof message !== 'object' || message === null) {
+    throw unexpectedAnswerError('Example', body, 'a chat completion');
+  }
+  return body as Completion;
+}
+
 export function createExampleProvider(options: {
   readonly baseURL: string;
   readonly apiKey: string;
   readonly id?: string;
+  /** Default: the global `fetch`. */
+  readonly fetch?: typeof fetch;
 }): StructuredProvider {
   const requestBody = (call: ProviderCall, stream: boolean) => ({
     model: call.model,
@@ -116,7 +155,7 @@ export function createExampleProvider(options: {
 
   const post = (call: ProviderCall, stream: boolean) =>
     guarded(call, async () => {
-      const response = await fetch(`${options.baseURL}/chat/completions`, {
+      const response = await (options.fetch ?? fetch)(`${options.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey}` },
         body: JSON.stringify(requestBody(call, stream)),
@@ -127,6 +166,8 @@ export function createExampleProvider(options: {
       const retryAfterMs = retryAfterFromHeaders((name) => response.headers.get(name));
       throw httpError(response.status, body.error?.message ?? response.statusText, {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        // A plain cause: the response's headers and body may echo the key.
+        cause: new Error(`HTTP ${response.status} ${body.error?.type ?? ''}`.trim()),
       });
     });
 
@@ -194,19 +235,8 @@ export function createExampleProvider(options: {
     },
     async doGenerate(call) {
       const response = await post(call, false);
-      const body = (await guarded(call, () => response.json())) as {
-        id: string;
-        model: string;
-        usage?: { prompt_tokens: number; completion_tokens: number };
-        choices: Array<{
-          finish_reason: string;
-          message: {
-            content: string | null;
-            refusal?: string | null;
-            tool_calls?: Array<{ function: { arguments: string } }>;
-          };
-        }>;
-      };
+      const answer = await guarded(call, () => response.text());
+      const body = readCompletion(answer);
       const choice = body.choices[0];
       const text =
         call.mode === 'tool'

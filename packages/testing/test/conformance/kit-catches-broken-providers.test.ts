@@ -37,8 +37,41 @@ function mapStream(
 interface BrokenCase {
   readonly check: string;
   readonly breakage: Breakage;
+  /** Options of the example provider the breakage wraps. */
+  readonly settings?: () => Partial<Parameters<typeof createExampleProvider>[0]>;
   /** What the failing check says. */
   readonly failure: RegExp;
+}
+
+/**
+ * What a provider that keeps the SDK's error as the cause does: the cause
+ * carries the status and every response header (the example provider's fetch
+ * records them), where a server may have echoed the key.
+ */
+function keepingRawCause(): Pick<BrokenCase, 'settings' | 'breakage'> {
+  let headers: Record<string, string> = {};
+  return {
+    settings: () => ({
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const response = await fetch(input, init);
+        headers = Object.fromEntries(response.headers);
+        return response;
+      },
+    }),
+    breakage: (provider) =>
+      mapStream(
+        provider,
+        (parts) => parts,
+        (error) =>
+          StructuredLLMError.is(error)
+            ? new StructuredLLMError({
+                category: error.category,
+                message: error.message,
+                cause: Object.assign(new Error(`${error.status} status code`), { headers }),
+              })
+            : error,
+      ),
+  };
 }
 
 const breakages: Record<string, BrokenCase> = {
@@ -85,6 +118,29 @@ const breakages: Record<string, BrokenCase> = {
               })
             : error,
       ),
+  },
+  'keeps the raw HTTP error, response headers and all, as the cause': {
+    check:
+      'a 500 with it in x-echo and in a field of the error body (error.param): no response, error, cause, progress event or observer payload shows the key',
+    failure: /the API key appears in the error/,
+    ...keepingRawCause(),
+  },
+  'takes a page that is not a completion for an empty answer': {
+    check:
+      'a non-streaming 200 with an HTML page: server, retried after a back-off, then the real answer',
+    failure: /the first attempt fails as server/,
+    breakage: (provider) => ({
+      ...provider,
+      supports: (model) => provider.supports(model),
+      doStream: (call) => provider.doStream(call),
+      doGenerate: (call) =>
+        provider.doGenerate(call).catch((error: unknown) => {
+          if (StructuredLLMError.is(error) && error.code === 'unexpected_answer') {
+            return { text: '', finishReason: 'stop' as const };
+          }
+          throw error;
+        }),
+    }),
   },
   'claims a cut-off stream finished': {
     check: 'a stream cut off without a finish never claims to have finished',
@@ -141,15 +197,15 @@ function checkNamed(name: string): ConformanceCheck {
   return check;
 }
 
-function runCheck(name: string, breakage?: Breakage): Promise<void> {
+function runCheck(name: string, broken?: BrokenCase): Promise<void> {
   let key = '';
   const options: ProviderConformanceOptions = {
     dialect: 'openai',
     abortTimeoutMs: 300,
     createProvider: ({ baseURL, apiKey }) => {
       key = apiKey;
-      const provider = createExampleProvider({ baseURL, apiKey });
-      return breakage === undefined ? provider : breakage(provider, key);
+      const provider = createExampleProvider({ baseURL, apiKey, ...broken?.settings?.() });
+      return broken === undefined ? provider : broken.breakage(provider, key);
     },
   };
   const tools = prepareConformanceCheck(options, server)();
@@ -157,10 +213,11 @@ function runCheck(name: string, breakage?: Breakage): Promise<void> {
 }
 
 describe('the conformance checks fail broken providers', () => {
-  for (const [bug, { check, breakage, failure }] of Object.entries(breakages)) {
+  for (const [bug, broken] of Object.entries(breakages)) {
+    const { check, failure } = broken;
     it(`a provider that ${bug} fails "${check}"`, async () => {
       await expect(runCheck(check), 'the correct provider passes').resolves.toBeUndefined();
-      await expect(runCheck(check, breakage)).rejects.toThrow(failure);
+      await expect(runCheck(check, broken)).rejects.toThrow(failure);
     });
   }
 });
