@@ -16,13 +16,13 @@ import {
 const KEPT_HEADERS = ['retry-after', 'retry-after-ms'] as const;
 
 /**
- * What is kept of an AI SDK error as the `cause`: its name, status, code, a
- * redacted message and the retry headers. The SDK's error object itself is
- * never kept: it carries the request body, the response body and every
- * response header, which may echo the API key — a key this adapter never sees,
- * so it cannot redact it.
+ * What is handed to core's `mapProviderError` of an AI SDK error: its name, status,
+ * code and a redacted message (core keeps a plain copy of it as the `cause`, with the
+ * retry headers). The SDK's error object itself is never passed on: it carries the
+ * request body, the response body and every response header, which may echo the API
+ * key — a key this adapter never sees, so it cannot redact it.
  */
-export class AISDKErrorCause extends Error {
+class AISDKErrorCause extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly headers: Readonly<Record<string, string>>;

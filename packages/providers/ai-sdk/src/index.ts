@@ -1,4 +1,3 @@
-export { AISDKErrorCause } from './errors.ts';
 export { type FromAISDKOptions, fromAISDK } from './from-ai-sdk.ts';
 export type {
   AISDKCallOptions,
