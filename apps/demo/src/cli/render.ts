@@ -31,7 +31,7 @@ export interface RequestView {
  * `42%`, or `~42%` while the percent is estimated from the schema alone (the first
  * answer of this response model in this process): a rough figure, and says so.
  */
-export function percentText(view: RequestView): string {
+function percentText(view: RequestView): string {
   const rough = view.estimate === 'schema' && view.status !== 'complete' ? '~' : '';
   return `${rough}${view.percent.toFixed(0)}%`.padStart(4);
 }
