@@ -13,6 +13,7 @@ import {
   type BreakerCall,
   type CircuitBreaker,
   circuitOpenError,
+  type RateLimiter,
   retryDelay,
   sleep,
 } from '../resilience/index.ts';
@@ -34,6 +35,7 @@ import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from
 export interface RunnerEnvironment {
   readonly router: ModelRouter;
   readonly breaker: CircuitBreaker | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
   readonly hub: ObserverHub;
   readonly logger: Logger;
   readonly estimator: ProgressEstimator;
@@ -266,6 +268,14 @@ export async function* runRequest<T>(
           });
           break nextModel;
         }
+        if (env.rateLimiter !== undefined) {
+          try {
+            await rateLimitWait(env.rateLimiter, key, requested);
+          } catch {
+            yield endWith(abortError(control.signal.reason));
+            return;
+          }
+        }
         // This attempt's admission by the breaker: how it ends is reported on it.
         let admitted: BreakerCall | undefined;
         if (breaker !== undefined) {
@@ -350,6 +360,17 @@ export async function* runRequest<T>(
             } else {
               await breakerStep('recordFailure', () => call.failed(error.category));
             }
+          }
+          const limiter = env.rateLimiter;
+          const pauseMs = error.retryAfterMs;
+          if (
+            limiter !== undefined &&
+            error.category === 'rate_limit' &&
+            pauseMs !== undefined &&
+            pauseMs > 0
+          ) {
+            // Everyone sharing the limiter holds back from this model until the provider's time.
+            await limiterStep('penalize', () => limiter.penalize(key, pauseMs));
           }
           if (control.signal.aborted || error.category === 'aborted') {
             yield endWith(control.signal.aborted ? abortError(control.signal.reason) : error);
@@ -447,6 +468,11 @@ export async function* runRequest<T>(
           const call = admitted;
           await breakerStep('recordSuccess', () => call.succeeded());
         }
+        const limiter = env.rateLimiter;
+        const tokens = (outcome.usage?.inputTokens ?? 0) + (outcome.usage?.outputTokens ?? 0);
+        if (limiter !== undefined && tokens > 0) {
+          await limiterStep('record', () => limiter.record(key, { tokens }));
+        }
         try {
           // Released elements are gone from the value: then only its size is learned.
           env.estimator.learn(
@@ -532,6 +558,43 @@ export async function* runRequest<T>(
         error: errorText(error),
       });
       return undefined;
+    }
+  }
+
+  /**
+   * One step of the rate limiter. Like the breaker's store, a limiter out of reach must
+   * not fail requests: the request goes on unlimited, and the logger says so.
+   */
+  async function limiterStep<R>(step: string, run: () => R | Promise<R>): Promise<R | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      logger.warn(`Rate limiter ${step} failed; the request goes on without the limiter`, {
+        requestId,
+        error: errorText(error),
+      });
+      return undefined;
+    }
+  }
+
+  /**
+   * Waits until the limiter lets a call on `key` start (and counts it). Rejects only when
+   * the request is aborted meanwhile.
+   */
+  async function rateLimitWait(limiter: RateLimiter, key: string, model: string): Promise<void> {
+    for (;;) {
+      const decision = await limiterStep('acquire', () => limiter.acquire(key));
+      const waitMs = decision?.waitMs;
+      if (waitMs === undefined || !(waitMs > 0)) return;
+      if (!Number.isFinite(waitMs)) {
+        logger.warn('Rate limiter acquire answered an endless wait; the request goes on', {
+          requestId,
+          model,
+        });
+        return;
+      }
+      logger.debug('rate limit wait', { requestId, model, waitMs });
+      await sleep(waitMs, control.signal);
     }
   }
 

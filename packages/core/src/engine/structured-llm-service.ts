@@ -3,7 +3,12 @@ import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
 import { createModelRouter, type ModelRouter } from '../provider/index.ts';
-import { type CircuitBreaker, createCircuitBreaker } from '../resilience/index.ts';
+import {
+  type CircuitBreaker,
+  createCircuitBreaker,
+  createRateLimiter,
+  type RateLimiter,
+} from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt.ts';
 import { runBatch } from './batch.ts';
@@ -38,6 +43,15 @@ function isCircuitBreaker(value: unknown): value is CircuitBreaker {
     value !== null &&
     typeof (value as CircuitBreaker).acquire === 'function' &&
     typeof (value as CircuitBreaker).onStateChange === 'function'
+  );
+}
+
+function isRateLimiter(value: unknown): value is RateLimiter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RateLimiter).acquire === 'function' &&
+    typeof (value as RateLimiter).penalize === 'function'
   );
 }
 
@@ -90,6 +104,10 @@ export class StructuredLLMService {
     this.env = {
       router: this.router,
       breaker: this.breaker,
+      rateLimiter:
+        options.rateLimiter === undefined || isRateLimiter(options.rateLimiter)
+          ? options.rateLimiter
+          : createRateLimiter(options.rateLimiter),
       hub,
       logger,
       estimator: options.progressEstimator ?? createProgressEstimator({ logger }),

@@ -8,6 +8,8 @@ import type {
   BreakerStore,
   CircuitBreaker,
   CircuitBreakerOptions,
+  RateLimiter,
+  RateLimiterOptions,
 } from '../resilience/index.ts';
 import type { DeepPartial, ResponseModelInput } from '../schema/index.ts';
 
@@ -190,6 +192,13 @@ export interface StructuredLLMServiceOptions {
     | CircuitBreaker
     | (CircuitBreakerOptions & { readonly store?: BreakerStore })
     | false;
+  /**
+   * Limits calls per provider+model and pauses one after a 429 with a retry-after: a
+   * limiter (e.g. `@structllm/redis`'s, shared by a fleet) or options for the in-memory
+   * one. Default none. The engine waits before each attempt until the limiter lets it
+   * start (an abort ends the wait); a limiter that fails is logged and bypassed.
+   */
+  readonly rateLimiter?: RateLimiter | RateLimiterOptions;
   readonly observers?: readonly Observer[];
   readonly logger?: Logger;
   readonly progressEstimator?: ProgressEstimator;

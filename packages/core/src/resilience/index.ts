@@ -16,4 +16,12 @@ export {
   countsAsBreakerFailure,
   createCircuitBreaker,
 } from './circuit-breaker.ts';
+export {
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitSettings,
+  rateLimitSettings,
+} from './rate-limiter.ts';
 export { sleep } from './sleep.ts';

@@ -1,0 +1,2 @@
+export { createRedisBreakerStore, type RedisBreakerStoreOptions } from './breaker-store.ts';
+export { createRedisRateLimiter, type RedisRateLimiterOptions } from './rate-limiter.ts';
