@@ -1,7 +1,12 @@
 import { jsonSchema, StructuredLLMError, StructuredLLMService } from '@structllm/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BatchProgress, createStructuredQueue, createStructuredWorker } from '../src/index.ts';
+import {
+  type BatchProgress,
+  createStructuredQueue,
+  createStructuredWorker,
+  type StructuredQueue,
+} from '../src/index.ts';
 import { createEchoProvider, ECHO_SCHEMA, type Echo, echoOf } from './support/echo-provider.ts';
 import { startRedis, type TestRedis } from './support/redis-server.ts';
 
@@ -120,8 +125,7 @@ describe('@structllm/bullmq on a real Redis', () => {
         { jobId: 'progress-job' },
       );
       expect(jobId).toBe('progress-job');
-      const job = await queue.queue.getJob(jobId);
-      await job?.waitUntilFinished(await queueEvents(queue.queue.name));
+      await finished(queue, jobId);
       expect(reported.at(-1)).toBe(100);
       expect(reported.some((percent) => percent > 0 && percent < 100)).toBe(true);
       expect(reported).toEqual([...reported].sort((a, b) => a - b));
@@ -141,8 +145,7 @@ describe('@structllm/bullmq on a real Redis', () => {
       await queue.enqueue({ prompt: 'single', schema: ECHO_SCHEMA }, { jobId: 'one' });
       const results = await queue.watchBatch<Echo>('same', { intervalMs: 50 }).results;
       expect(results).toHaveLength(5);
-      const single = await queue.queue.getJob('one');
-      await single?.waitUntilFinished(await queueEvents(queue.queue.name));
+      await finished(queue, 'one');
       const counts = await queue.queue.getJobCounts('completed', 'waiting', 'active', 'failed');
       expect(counts).toEqual({ completed: 6, waiting: 0, active: 0, failed: 0 });
       expect(provider.calls).toHaveLength(6);
@@ -276,10 +279,11 @@ describe('@structllm/bullmq on a real Redis', () => {
   );
 });
 
-async function queueEvents(name: string) {
-  const { QueueEvents } = await import('bullmq');
-  const events = new QueueEvents(name, { connection: connection.duplicate() });
-  await events.waitUntilReady();
-  open.push(events);
-  return events;
+/** Waits (polling Redis) until a job has finished; a job may finish before any event listener is ready. */
+async function finished(queue: StructuredQueue, jobId: string) {
+  for (;;) {
+    const job = await queue.queue.getJob(jobId);
+    if (job?.finishedOn !== undefined && job.finishedOn !== null) return job;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
