@@ -15,7 +15,7 @@ export interface Echo {
 }
 
 /** The prompt of a call (its last user message). */
-export function promptOf(call: ProviderCall): string {
+function promptOf(call: ProviderCall): string {
   return call.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
 }
 
