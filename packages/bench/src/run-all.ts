@@ -16,6 +16,7 @@ const benches: readonly { readonly script: string; readonly gc: boolean }[] = [
   { script: 'elements-bench.ts', gc: true },
   { script: 'progress-bench.ts', gc: false },
   { script: 'size-bench.ts', gc: false },
+  { script: 'bullmq-bench.ts', gc: false },
 ];
 const passed = new Set(['--quick', '--full', '--check']);
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
