@@ -2,5 +2,8 @@ import { structllmBuild } from '../../tsup.shared.ts';
 
 // Three entries: the root; `@structllm/core/strict` (OpenAI's strict-mode converter), which
 // only applications sending strict schemas bundle; `@structllm/core/provider`, the helpers of
-// provider plugins. Code they share goes to shared chunks.
-export default structllmBuild({ entry: ['src/index.ts', 'src/strict.ts', 'src/provider-kit.ts'] });
+// provider plugins;
+// `@structllm/core/rate-limit`, the in-memory rate limiter. Code they share goes to shared chunks.
+export default structllmBuild({
+  entry: ['src/index.ts', 'src/strict.ts', 'src/provider-kit.ts', 'src/rate-limit.ts'],
+});

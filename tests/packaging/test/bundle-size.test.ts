@@ -17,6 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const coreBuild = join(root, 'packages/core/dist/index.js');
 const strictBuild = join(root, 'packages/core/dist/strict.js');
 const providerBuild = join(root, 'packages/core/dist/provider-kit.js');
+const rateLimitBuild = join(root, 'packages/core/dist/rate-limit.js');
 /** Messages only OpenAI's strict-mode converter (`@structllm/core/strict`) has. */
 const STRICT_CODE = /intersections \(allOf\) are not accepted|free-form keys \(records, maps\)/;
 
@@ -81,6 +82,12 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
     expect(size.text).toMatch(/retry-after/);
     expect(size.gzipped).toBeLessThanOrEqual(3 * KB);
     expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
+  });
+
+  it('the in-memory rate limiter (@structllm/core/rate-limit) alone: at most 2 kB', async () => {
+    const size = await bundleSize(`export * from ${JSON.stringify(rateLimitBuild)};`);
+    expect(size.text).toMatch(/requestsPerMinute/);
+    expect(size.gzipped).toBeLessThanOrEqual(2 * KB);
   });
 
   it('the incremental parser alone tree-shakes to at most 5 kB', async () => {

@@ -546,35 +546,30 @@ export async function* runRequest<T>(
   }
 
   /**
-   * One step of the breaker. Its store failing (a shared store out of reach) must not
-   * fail requests: the request goes on as if there were no breaker, and the logger says so.
+   * One step of the breaker or the rate limiter. A shared store out of reach must not fail
+   * requests: the request goes on as if there were none, and the logger says so.
    */
-  async function breakerStep<R>(step: string, run: () => Promise<R>): Promise<R | undefined> {
+  async function guarded<R>(
+    what: 'Circuit breaker' | 'Rate limiter',
+    step: string,
+    run: () => R | Promise<R>,
+  ): Promise<R | undefined> {
     try {
       return await run();
     } catch (error) {
-      logger.warn(`Circuit breaker ${step} failed; the request goes on without the breaker`, {
+      const without = what === 'Circuit breaker' ? 'the breaker' : 'the limiter';
+      logger.warn(`${what} ${step} failed; the request goes on without ${without}`, {
         requestId,
         error: errorText(error),
       });
       return undefined;
     }
   }
-
-  /**
-   * One step of the rate limiter. Like the breaker's store, a limiter out of reach must
-   * not fail requests: the request goes on unlimited, and the logger says so.
-   */
-  async function limiterStep<R>(step: string, run: () => R | Promise<R>): Promise<R | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      logger.warn(`Rate limiter ${step} failed; the request goes on without the limiter`, {
-        requestId,
-        error: errorText(error),
-      });
-      return undefined;
-    }
+  function breakerStep<R>(step: string, run: () => Promise<R>): Promise<R | undefined> {
+    return guarded('Circuit breaker', step, run);
+  }
+  function limiterStep<R>(step: string, run: () => R | Promise<R>): Promise<R | undefined> {
+    return guarded('Rate limiter', step, run);
   }
 
   /**

@@ -6,7 +6,6 @@ import { createModelRouter, type ModelRouter } from '../provider/index.ts';
 import {
   type CircuitBreaker,
   createCircuitBreaker,
-  createRateLimiter,
   type RateLimiter,
 } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
@@ -46,13 +45,25 @@ function isCircuitBreaker(value: unknown): value is CircuitBreaker {
   );
 }
 
-function isRateLimiter(value: unknown): value is RateLimiter {
-  return (
+/** The `rateLimiter` option: a limiter (from `@structllm/core/rate-limit`, `@structllm/redis`…) or none. */
+function rateLimiterOf(value: unknown): RateLimiter | undefined {
+  if (value === undefined) return undefined;
+  const limiter = value as RateLimiter;
+  if (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as RateLimiter).acquire === 'function' &&
-    typeof (value as RateLimiter).penalize === 'function'
-  );
+    typeof limiter.acquire === 'function' &&
+    typeof limiter.penalize === 'function' &&
+    typeof limiter.record === 'function'
+  ) {
+    return limiter;
+  }
+  throw new StructuredLLMError({
+    category: 'bad_request',
+    code: 'invalid_options',
+    message:
+      'new StructuredLLMService({ rateLimiter }) must be a RateLimiter (acquire, penalize, record): createRateLimiter(options) from @structllm/core/rate-limit, or a shared one such as @structllm/redis',
+  });
 }
 
 /**
@@ -104,10 +115,7 @@ export class StructuredLLMService {
     this.env = {
       router: this.router,
       breaker: this.breaker,
-      rateLimiter:
-        options.rateLimiter === undefined || isRateLimiter(options.rateLimiter)
-          ? options.rateLimiter
-          : createRateLimiter(options.rateLimiter),
+      rateLimiter: rateLimiterOf(options.rateLimiter),
       hub,
       logger,
       estimator: options.progressEstimator ?? createProgressEstimator({ logger }),

@@ -9,7 +9,6 @@ import type {
   CircuitBreaker,
   CircuitBreakerOptions,
   RateLimiter,
-  RateLimiterOptions,
 } from '../resilience/index.ts';
 import type { DeepPartial, ResponseModelInput } from '../schema/index.ts';
 
@@ -193,12 +192,12 @@ export interface StructuredLLMServiceOptions {
     | (CircuitBreakerOptions & { readonly store?: BreakerStore })
     | false;
   /**
-   * Limits calls per provider+model and pauses one after a 429 with a retry-after: a
-   * limiter (e.g. `@structllm/redis`'s, shared by a fleet) or options for the in-memory
-   * one. Default none. The engine waits before each attempt until the limiter lets it
+   * Limits calls per provider+model and pauses one after a 429 with a retry-after: the
+   * in-memory `createRateLimiter(options)` from `@structllm/core/rate-limit`, or one shared
+   * by a fleet (`@structllm/redis`). Default none. The engine waits before each attempt until the limiter lets it
    * start (an abort ends the wait); a limiter that fails is logged and bypassed.
    */
-  readonly rateLimiter?: RateLimiter | RateLimiterOptions;
+  readonly rateLimiter?: RateLimiter;
   readonly observers?: readonly Observer[];
   readonly logger?: Logger;
   readonly progressEstimator?: ProgressEstimator;

@@ -1,7 +1,6 @@
 import type { JsonPath } from '../json/index.ts';
 import type { JsonSchema } from '../schema/index.ts';
 import {
-  createInMemoryProgressStatsStore,
   isProgressStats,
   learnAnswer,
   type PathStats,
@@ -62,7 +61,7 @@ export interface ProgressEstimator {
 }
 
 export interface ProgressEstimatorOptions {
-  /** Where learned statistics are kept. Default: a bounded in-memory store. */
+  /** Where learned statistics are kept besides this estimator's own memory (1,000 models at most). Default: none. */
   readonly store?: ProgressStatsStore;
   /** Told when the store fails or holds something unusable (the estimator goes on without it). */
   readonly logger?: { warn(message: string, data?: Record<string, unknown>): void };
@@ -82,7 +81,7 @@ const OVERRUN_SHARE = 0.5;
  * optional field appears) replace the schema's priors.
  */
 export function createProgressEstimator(options: ProgressEstimatorOptions = {}): ProgressEstimator {
-  const store = options.store ?? createInMemoryProgressStatsStore();
+  const store = options.store;
   const logger = options.logger;
   /** What was read from the store: stats, `null` for nothing usable, or the pending read. */
   const known = new Map<string, ProgressStats | null | Promise<void>>();
@@ -117,7 +116,7 @@ export function createProgressEstimator(options: ProgressEstimatorOptions = {}):
     if (!known.has(key)) {
       if (known.size >= 1000) known.delete(known.keys().next().value as string);
       try {
-        const read = store.get(key);
+        const read = store?.get(key);
         if (read instanceof Promise)
           known.set(
             key,
@@ -137,7 +136,7 @@ export function createProgressEstimator(options: ProgressEstimatorOptions = {}):
     const failed = (error: unknown) =>
       warn('The progress statistics store failed to write', key, error);
     try {
-      const written = store.set(key, stats);
+      const written = store?.set(key, stats);
       if (written instanceof Promise) written.catch(failed);
     } catch (error) {
       failed(error);
@@ -362,22 +361,11 @@ function elementSize(array: readonly unknown[], started: number, walk: Walk): nu
   return elements >= 2 ? (walk.receivedChars - seen[0]) / elements : undefined;
 }
 
-/** The branch of a union the value is in (by its type, and for objects by their keys). */
+/** The branch of a union the value is in: the first of its kind (object or array). */
 function resolve(shape: Shape, node: object): Shape {
   if (shape.kind !== 'union') return shape;
   const wanted = Array.isArray(node) ? 'array' : 'object';
-  let best: Shape | undefined;
-  let bestScore = -1;
-  for (const branch of shape.branches) {
-    if (branch.kind !== wanted) continue;
-    let score = 0;
-    if (branch.kind === 'object') for (const key in node) if (branch.byName.has(key)) score++;
-    if (score > bestScore) {
-      best = branch;
-      bestScore = score;
-    }
-  }
-  return best ?? shape;
+  return shape.branches.find((branch) => branch.kind === wanted) ?? shape;
 }
 
 /** Without the parser's path: the last key of an object, the last index of an array. */

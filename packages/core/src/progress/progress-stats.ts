@@ -78,21 +78,32 @@ export function createInMemoryProgressStatsStore(
 
 /** True for a value this version can use: a corrupt or foreign entry is not one. */
 export function isProgressStats(value: unknown): value is ProgressStats {
-  if (typeof value !== 'object' || value === null) return false;
-  const stats = value as Record<string, unknown>;
-  if (stats.version !== 1 || !positive(stats.count) || !positive(stats.meanChars)) return false;
-  const paths = stats.paths;
-  if (typeof paths !== 'object' || paths === null || Array.isArray(paths)) return false;
-  const entries = Object.entries(paths);
-  if (entries.length > MAX_LEARNED_PATHS) return false;
-  for (const [, path] of entries) {
-    if (typeof path !== 'object' || path === null) return false;
-    const { count, chars, items, itemsMax } = path as Record<string, unknown>;
-    if (!positive(count) || !finiteAtLeastZero(chars)) return false;
-    if (items !== undefined && !finiteAtLeastZero(items)) return false;
-    if (itemsMax !== undefined && !finiteAtLeastZero(itemsMax)) return false;
+  const stats = value as Partial<ProgressStats> | null;
+  const paths = stats?.paths;
+  if (
+    typeof stats !== 'object' ||
+    stats?.version !== 1 ||
+    !positive(stats.count) ||
+    !positive(stats.meanChars) ||
+    typeof paths !== 'object' ||
+    paths === null ||
+    Array.isArray(paths)
+  ) {
+    return false;
   }
-  return true;
+  const entries = Object.values(paths);
+  return (
+    entries.length <= MAX_LEARNED_PATHS &&
+    entries.every(
+      (path) =>
+        typeof path === 'object' &&
+        path !== null &&
+        positive(path.count) &&
+        atLeastZero(path.chars) &&
+        (path.items === undefined || atLeastZero(path.items)) &&
+        (path.itemsMax === undefined || atLeastZero(path.itemsMax)),
+    )
+  );
 }
 
 /** `stats` (or nothing) with one more validated answer of `finalChars` characters, `value` parsed from it. */
@@ -177,10 +188,10 @@ function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, dept
   return chars;
 }
 
-function positive(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+function atLeastZero(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
-function finiteAtLeastZero(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+function positive(value: unknown): value is number {
+  return atLeastZero(value) && value > 0;
 }

@@ -134,15 +134,14 @@ export class ProgressTracker {
     progressPercent: number,
     data: Readonly<Record<string, unknown>> | undefined,
   ): ProgressEvent {
-    const basis = eventType === 'progress' ? this.basis : undefined;
-    const event: ProgressEvent =
-      data === undefined
-        ? basis === undefined
-          ? { eventType, message, progressPercent, timestamp: this.now() }
-          : { eventType, message, progressPercent, estimate: basis, timestamp: this.now() }
-        : basis === undefined
-          ? { eventType, message, progressPercent, data, timestamp: this.now() }
-          : { eventType, message, progressPercent, data, estimate: basis, timestamp: this.now() };
+    const event: { -readonly [K in keyof ProgressEvent]: ProgressEvent[K] } = {
+      eventType,
+      message,
+      progressPercent,
+      timestamp: this.now(),
+    };
+    if (data !== undefined) event.data = data;
+    if (eventType === 'progress' && this.basis !== undefined) event.estimate = this.basis;
     this.onEvent?.(event);
     if (this.callback !== undefined && this.admits(event)) this.deliver(event);
     return event;

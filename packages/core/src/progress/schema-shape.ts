@@ -74,19 +74,14 @@ const FORMAT_CHARS: Readonly<Record<string, number>> = {
   time: 10,
   email: 24,
   uri: 42,
-  url: 42,
   uuid: 38,
-  ipv4: 15,
-  ipv6: 30,
-  hostname: 20,
 };
 
 /** Property names that usually hold prose: a model writes paragraphs there. */
 const LONG_TEXT =
   /(description|summary|bio|biography|body|content|article|essay|story|explanation|analysis|reasoning|overview|abstract|details)$/i;
 /** …and names that usually hold a sentence or two. */
-const MEDIUM_TEXT =
-  /(text|notes?|comments?|message|answer|reason|review|instructions|about|title|headline|question|address|street|tagline)$/i;
+const MEDIUM_TEXT = /(text|notes?|comments?|message|answer|reason|title|question|address)$/i;
 const SHORT_STRING = 14;
 const MEDIUM_STRING = 48;
 const LONG_STRING = 160;
@@ -222,10 +217,6 @@ function leafChars(node: SchemaNode, types: number, name: string | undefined): n
     if (max !== undefined) return 2 + Math.max(min, Math.min(max, (min + max) / 2, typical * 2));
     return 2 + Math.max(min, typical);
   }
-  if (types & (TYPE_INTEGER | TYPE_NUMBER)) {
-    const max = node.maximum === undefined ? undefined : Math.abs(node.maximum.value);
-    if (max === undefined) return types & TYPE_INTEGER ? 4 : 5;
-    return Math.max(1, Math.ceil(Math.log10(max + 1)) - 0.5);
-  }
+  if (types & (TYPE_INTEGER | TYPE_NUMBER)) return types & TYPE_INTEGER ? 3 : 5;
   return types === TYPE_NULL ? 4 : types !== 0 && types < TYPE_INTEGER ? 5 : 16;
 }

@@ -16,12 +16,6 @@ export {
   countsAsBreakerFailure,
   createCircuitBreaker,
 } from './circuit-breaker.ts';
-export {
-  createRateLimiter,
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimiterOptions,
-  type RateLimitSettings,
-  rateLimitSettings,
-} from './rate-limiter.ts';
+// The in-memory limiter (`createRateLimiter`) is its own entry, `@structllm/core/rate-limit`.
+export type { RateLimitDecision, RateLimiter } from './rate-limiter.ts';
 export { sleep } from './sleep.ts';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRateLimiter, type RateLimiter } from '../../src/index.ts';
+import type { RateLimiter } from '../../src/index.ts';
+import { createRateLimiter } from '../../src/rate-limit.ts';
 import { failureOf, profile, profileModel, service } from '../support/engine.ts';
 import { createMockProvider } from '../support/mock-provider.ts';
 
@@ -29,7 +30,9 @@ describe('rateLimiter', () => {
   it('holds an attempt back until the limiter lets it start', async () => {
     vi.useFakeTimers();
     const provider = createMockProvider({ responses: () => ({ json: profile }) });
-    const llm = service(provider, { rateLimiter: { requestsPerMinute: 2, marginMs: 0 } });
+    const llm = service(provider, {
+      rateLimiter: createRateLimiter({ requestsPerMinute: 2, marginMs: 0 }),
+    });
     const results = [1, 2, 3].map(() =>
       llm.routeStructured({ prompt: 'x', responseModel: profileModel }),
     );
@@ -69,7 +72,9 @@ describe('rateLimiter', () => {
     const provider = createMockProvider({
       responses: () => ({ json: profile, usage: { inputTokens: 70, outputTokens: 40 } }),
     });
-    const llm = service(provider, { rateLimiter: { tokensPerMinute: 100, marginMs: 0 } });
+    const llm = service(provider, {
+      rateLimiter: createRateLimiter({ tokensPerMinute: 100, marginMs: 0 }),
+    });
     await llm.routeStructured({ prompt: 'x', responseModel: profileModel });
     const next = llm.routeStructured({ prompt: 'y', responseModel: profileModel });
     await vi.advanceTimersByTimeAsync(59_000);
@@ -125,10 +130,19 @@ describe('rateLimiter', () => {
     expect(warnings[0]?.data).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') });
   });
 
-  it('rejects limiter options that cannot work when the service is made', () => {
+  it('rejects limiter options that cannot work, and a rateLimiter that is no limiter', () => {
     const provider = createMockProvider({ responses: () => ({ json: profile }) });
-    expect(() => service(provider, { rateLimiter: { requestsPerMinute: 0 } })).toThrow(
+    expect(() => createRateLimiter({ requestsPerMinute: 0 })).toThrow(
       expect.objectContaining({ category: 'bad_request', code: 'invalid_options' }),
+    );
+    expect(() =>
+      service(provider, { rateLimiter: { requestsPerMinute: 10 } as unknown as RateLimiter }),
+    ).toThrow(
+      expect.objectContaining({
+        category: 'bad_request',
+        code: 'invalid_options',
+        message: expect.stringContaining('@structllm/core/rate-limit'),
+      }),
     );
   });
 });

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimiterOptions,
-  rateLimitSettings,
-} from '@structllm/core';
+import type { RateLimitDecision, RateLimiter } from '@structllm/core';
+import { type RateLimiterOptions, rateLimitSettings } from '@structllm/core/rate-limit';
 import type { Redis } from 'ioredis';
 import { bounded, checkPositive, checkPrefix, DEFAULT_TIMEOUT_MS, script } from './script.ts';
 
