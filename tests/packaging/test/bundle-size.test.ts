@@ -18,6 +18,7 @@ const coreBuild = join(root, 'packages/core/dist/index.js');
 const strictBuild = join(root, 'packages/core/dist/strict.js');
 const providerBuild = join(root, 'packages/core/dist/provider-kit.js');
 const rateLimitBuild = join(root, 'packages/core/dist/rate-limit.js');
+const httpClientBuild = join(root, 'packages/transport/http/dist/client.js');
 /** Messages only OpenAI's strict-mode converter (`@structllm/core/strict`) has. */
 const STRICT_CODE = /intersections \(allOf\) are not accepted|free-form keys \(records, maps\)/;
 
@@ -102,5 +103,14 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
       `export { StructuredLLMError } from ${JSON.stringify(coreBuild)};`,
     );
     expect(size.gzipped).toBeLessThanOrEqual(1 * KB);
+  });
+});
+
+describe('@structllm/http browser client bundle size', { timeout: 60_000 }, () => {
+  it("readStructuredStream with core's parser: at most 8 kB, no Node built-ins", async () => {
+    expect(existsSync(httpClientBuild), 'run `pnpm build` (pnpm test does) first').toBe(true);
+    const size = await bundleSize(`export * from ${JSON.stringify(httpClientBuild)};`);
+    expect(size.gzipped).toBeLessThanOrEqual(8 * KB);
+    expect(size.text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(|node:/);
   });
 });
