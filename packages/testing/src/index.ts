@@ -8,5 +8,6 @@ export {
   type MockScript,
 } from './mock-provider.ts';
 export * from './samples/index.ts';
+export { type SdkTestLogger, sdkTestLogger } from './sdk-test-logger.ts';
 export * from './secrets/index.ts';
 export * from './wire/index.ts';

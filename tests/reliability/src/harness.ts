@@ -18,7 +18,12 @@ import { jsonSchema } from '@structllm/core';
 import { createOpenAIProvider } from '@structllm/openai';
 import { createOpenRouterProvider } from '@structllm/openrouter';
 import type { WireDialect, WireServer } from '@structllm/testing';
-import { startAnthropicServer, startOpenAIServer, startOpenRouterServer } from '@structllm/testing';
+import {
+  sdkTestLogger,
+  startAnthropicServer,
+  startOpenAIServer,
+  startOpenRouterServer,
+} from '@structllm/testing';
 
 export type ProviderName = WireDialect;
 
@@ -45,6 +50,9 @@ export function startServer(name: ProviderName | BridgeName): Promise<WireServer
 }
 
 /** The real provider (on the real SDK) pointed at a fake server. */
+/** What the SDK clients of the harness's providers printed about events they could not parse. */
+export const sdkLogger = sdkTestLogger();
+
 export function createProvider(
   name: ProviderName | BridgeName,
   server: WireServer,
@@ -56,9 +64,11 @@ export function createProvider(
     const model = createOpenAI({ apiKey, baseURL: server.baseURL }).chat('gpt-4o');
     return fromAISDK(model, { secrets: [apiKey], ...(id === undefined ? {} : { id }) });
   }
-  if (name === 'openai') return createOpenAIProvider(common);
-  if (name === 'anthropic') return createAnthropicProvider(common);
-  return createOpenRouterProvider(common);
+  // The SDKs print the malformed events the fault matrix sends on purpose: kept out of the log.
+  const clientOptions = { logger: sdkLogger };
+  if (name === 'openai') return createOpenAIProvider({ ...common, clientOptions });
+  if (name === 'anthropic') return createAnthropicProvider({ ...common, clientOptions });
+  return createOpenRouterProvider({ ...common, clientOptions });
 }
 
 export interface Person {

@@ -1,6 +1,10 @@
+import { sdkTestLogger } from '@structllm/testing';
 import { runProviderConformance } from '@structllm/testing/conformance';
 import OpenAI from 'openai';
 import { createOpenRouterProvider } from '../src/index.ts';
+
+// The SDKs print the malformed events the suite sends on purpose: kept out of the test log.
+const sdkLogger = sdkTestLogger();
 
 runProviderConformance({
   name: '@structllm/openrouter (options)',
@@ -12,6 +16,7 @@ runProviderConformance({
       appUrl: 'https://example.com',
       appTitle: 'conformance',
       provider: { require_parameters: true },
+      clientOptions: { logger: sdkLogger },
     }),
 });
 
@@ -20,5 +25,7 @@ runProviderConformance({
   dialect: 'openrouter',
   fixtures: false,
   createProvider: ({ baseURL, apiKey }) =>
-    createOpenRouterProvider({ client: new OpenAI({ baseURL, apiKey, maxRetries: 5 }) }),
+    createOpenRouterProvider({
+      client: new OpenAI({ baseURL, apiKey, maxRetries: 5, logger: sdkLogger }),
+    }),
 });

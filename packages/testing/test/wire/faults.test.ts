@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CAPTIVE_PORTAL_PAGE,
+  sdkTestLogger,
   startAnthropicServer,
   startOpenAIServer,
   startOpenRouterServer,
@@ -24,10 +25,24 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([openai.close(), openrouter.close(), anthropic.close()]));
 
+// The SDKs print an event they cannot parse: kept here, and asserted where a test sends one.
+const logger = sdkTestLogger();
 const openAIClient = (server: WireServer, options: { maxRetries?: number } = {}) =>
-  new OpenAI({ apiKey: 'sk-test-secret', baseURL: server.baseURL, maxRetries: 0, ...options });
+  new OpenAI({
+    apiKey: 'sk-test-secret',
+    baseURL: server.baseURL,
+    maxRetries: 0,
+    logger,
+    ...options,
+  });
 const anthropicClient = (options: { maxRetries?: number } = {}) =>
-  new Anthropic({ apiKey: 'sk-ant-secret', baseURL: anthropic.baseURL, maxRetries: 0, ...options });
+  new Anthropic({
+    apiKey: 'sk-ant-secret',
+    baseURL: anthropic.baseURL,
+    maxRetries: 0,
+    logger,
+    ...options,
+  });
 
 function streamOpenAI(server: WireServer, signal?: AbortSignal) {
   return openAIClient(server).chat.completions.create(
@@ -340,6 +355,7 @@ describe('mid-stream faults', () => {
   });
 
   it('a malformed event makes the SDK fail to parse the stream', async () => {
+    const printedBefore = logger.expected.length;
     openai.enqueue({
       kind: 'generate',
       json: { a: 1 },
@@ -352,6 +368,11 @@ describe('mid-stream faults', () => {
       fault: { type: 'malformed-event', afterChunks: 1 },
     });
     await expect(summarizeAnthropicStream(await streamAnthropic())).rejects.toThrow(SyntaxError);
+    // Each SDK printed the event it could not parse, to its logger.
+    const printed = logger.expected.slice(printedBefore);
+    expect(
+      printed.filter((line) => line.startsWith('Could not parse message into JSON')),
+    ).toHaveLength(2);
   });
 
   it('malformed JSON content is passed through untouched', async () => {
