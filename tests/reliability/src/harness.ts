@@ -50,8 +50,8 @@ export function startServer(name: ProviderName | BridgeName): Promise<WireServer
 }
 
 /** The real provider (on the real SDK) pointed at a fake server. */
-/** What the SDK clients of the harness's providers printed about events they could not parse. */
-export const sdkLogger = sdkTestLogger();
+/** Keeps the SDK clients' prints about the malformed events the fault matrix sends on purpose. */
+const sdkLogger = sdkTestLogger();
 
 export function createProvider(
   name: ProviderName | BridgeName,
