@@ -12,13 +12,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createStructuredQueue } from '@structllm/bullmq';
 import { jsonSchema, StructuredLLMService } from '@structllm/core';
+import { startRedisServer as startRedis } from '@structllm/testing/redis';
 import { Redis } from 'ioredis';
 import {
   createEchoProvider,
   ECHO_SCHEMA,
   echoOf,
 } from '../../scale/bullmq/test/support/echo-provider.ts';
-import { startRedis } from '../../scale/bullmq/test/support/redis-server.ts';
 import { reportGoals } from './goals.ts';
 import { benchFlags } from './replay.ts';
 

@@ -1,4 +1,8 @@
 import { jsonSchema, StructuredLLMError, StructuredLLMService } from '@structllm/core';
+import {
+  startRedisServer as startRedis,
+  type RedisServer as TestRedis,
+} from '@structllm/testing/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +12,6 @@ import {
   type StructuredQueue,
 } from '../src/index.ts';
 import { createEchoProvider, ECHO_SCHEMA, type Echo, echoOf } from './support/echo-provider.ts';
-import { startRedis, type TestRedis } from './support/redis-server.ts';
 
 // Real Redis and real BullMQ: generous limits for a loaded machine; no timing is asserted.
 const TIMEOUT = 60_000;

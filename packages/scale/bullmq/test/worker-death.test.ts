@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import {
+  startRedisServer as startRedis,
+  type RedisServer as TestRedis,
+} from '@structllm/testing/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStructuredQueue } from '../src/index.ts';
 import { ECHO_SCHEMA, type Echo, echoOf } from './support/echo-provider.ts';
-import { startRedis, type TestRedis } from './support/redis-server.ts';
 
 // Real processes, a real Redis: generous limits for a loaded machine; no timing is asserted.
 const TIMEOUT = 120_000;
