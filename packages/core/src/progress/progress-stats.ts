@@ -151,13 +151,14 @@ interface Sample {
   itemsMax: number;
 }
 
-/** The JSON length of `value`, recording each path's mean size (and element count) in `samples`. */
+/** The JSON length of `value` (escapes in strings not counted), recording each path's mean size (and element count) in `samples`. */
 function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, depth: number): number {
   let chars: number;
   let items = -1;
-  if (depth > 32 || typeof value !== 'object' || value === null) {
-    chars = JSON.stringify(value)?.length ?? 0;
-  } else if (Array.isArray(value)) {
+  if (typeof value === 'string') chars = value.length + 2;
+  else if (typeof value !== 'object' || value === null) chars = String(value).length;
+  else if (depth > 32) chars = JSON.stringify(value)?.length ?? 0;
+  else if (Array.isArray(value)) {
     const inner = path === '' ? '*' : `${path}.*`;
     chars = 1 + Math.max(1, value.length);
     for (const element of value) chars += sizeOf(element, inner, samples, depth + 1);
