@@ -17,6 +17,7 @@ const benches: readonly { readonly script: string; readonly gc: boolean }[] = [
   { script: 'progress-bench.ts', gc: false },
   { script: 'size-bench.ts', gc: false },
   { script: 'bullmq-bench.ts', gc: false },
+  { script: 'http-bench.ts', gc: true },
 ];
 const passed = new Set(['--quick', '--full', '--check']);
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
