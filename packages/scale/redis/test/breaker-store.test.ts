@@ -13,32 +13,12 @@ import { type RedisServer, startRedisServer } from '@structllm/testing/redis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBreakerStore } from '../src/index.ts';
-import { client, connected, recordingLogger } from './support.ts';
+import { model, recordingLogger, useRedis } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KEY = 'mock:model-a';
-const model = jsonSchema<{ ok: boolean }>(
-  { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
-  { name: 'answer' },
-);
 
-let server: RedisServer;
-const clients: Redis[] = [];
-
-function open(extra: Record<string, unknown> = {}): Promise<Redis> {
-  const redis = client(server.url, extra);
-  clients.push(redis);
-  return connected(redis);
-}
-
-beforeAll(async () => {
-  server = await startRedisServer();
-}, 30_000);
-
-afterAll(async () => {
-  for (const redis of clients) redis.disconnect();
-  await server?.stop();
-});
+const { open, url } = useRedis();
 
 describe('createRedisBreakerStore', () => {
   it('keeps snapshots and sums counters added from several connections, with expiring keys', async () => {
@@ -148,7 +128,7 @@ describe('createRedisBreakerStore', () => {
   it('across real processes: one opens it, the next process is refused', async () => {
     const worker = join(here, 'fixtures', 'breaker-worker.ts');
     const run = promisify(execFile);
-    const args = ['--conditions=@structllm/source', worker, server.url, 'processes:'];
+    const args = ['--conditions=@structllm/source', worker, url(), 'processes:'];
     const opened = await run(process.execPath, [...args, 'fail'], { timeout: 30_000 });
     expect(JSON.parse(opened.stdout)).toEqual({ state: 'open' });
     const asked = await run(process.execPath, [...args, 'ask'], { timeout: 30_000 });
@@ -161,10 +141,7 @@ describe('an unreachable Redis', () => {
     const own = await startRedisServer();
     try {
       // The ioredis defaults (an offline queue, endless retries): the store's own timeout is the bound.
-      const redis = await connected(
-        client(own.url, { enableOfflineQueue: true, maxRetriesPerRequest: null }),
-      );
-      clients.push(redis);
+      const redis = await open({ enableOfflineQueue: true, maxRetriesPerRequest: null }, own.url);
       const provider = createMockProvider({ responses: () => ({ json: { ok: true } }) });
       const { messages, logger } = recordingLogger();
       const llm = new StructuredLLMService({
@@ -194,10 +171,7 @@ describe('an unreachable Redis', () => {
 
   it('fails each store operation after timeoutMs with a clear error', async () => {
     const own = await startRedisServer();
-    const redis = await connected(
-      client(own.url, { enableOfflineQueue: true, maxRetriesPerRequest: null }),
-    );
-    clients.push(redis);
+    const redis = await open({ enableOfflineQueue: true, maxRetriesPerRequest: null }, own.url);
     await own.stop();
     const store = createRedisBreakerStore(redis, { timeoutMs: 100 });
     await expect(store.get(KEY)).rejects.toThrow('Redis breaker get did not answer within 100 ms');

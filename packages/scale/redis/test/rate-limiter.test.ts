@@ -4,31 +4,11 @@ import { type RedisServer, startRedisServer } from '@structllm/testing/redis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRateLimiter } from '../src/index.ts';
-import { client, connected, recordingLogger } from './support.ts';
+import { model, recordingLogger, useRedis } from './support.ts';
 
 const KEY = 'openai:gpt-4o';
-const model = jsonSchema<{ ok: boolean }>(
-  { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
-  { name: 'answer' },
-);
 
-let server: RedisServer;
-const clients: Redis[] = [];
-
-function open(extra: Record<string, unknown> = {}): Promise<Redis> {
-  const redis = client(server.url, extra);
-  clients.push(redis);
-  return connected(redis);
-}
-
-beforeAll(async () => {
-  server = await startRedisServer();
-}, 30_000);
-
-afterAll(async () => {
-  for (const redis of clients) redis.disconnect();
-  await server?.stop();
-});
+const { open, url } = useRedis();
 
 describe('createRedisRateLimiter', () => {
   it('lets exactly the limit through when many connections ask at once', async () => {
@@ -146,10 +126,7 @@ describe('an unreachable Redis', () => {
   it('never blocks a request: the limiter is logged and bypassed', async () => {
     const own = await startRedisServer();
     try {
-      const redis = await connected(
-        client(own.url, { enableOfflineQueue: true, maxRetriesPerRequest: null }),
-      );
-      clients.push(redis);
+      const redis = await open({ enableOfflineQueue: true, maxRetriesPerRequest: null }, own.url);
       const provider = createMockProvider({ responses: () => ({ json: { ok: true } }) });
       const { messages, logger } = recordingLogger();
       const llm = new StructuredLLMService({
