@@ -2,16 +2,10 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  createCircuitBreaker,
-  jsonSchema,
-  StructuredLLMError,
-  StructuredLLMService,
-} from '@structllm/core';
+import { createCircuitBreaker, StructuredLLMError, StructuredLLMService } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
-import { type RedisServer, startRedisServer } from '@structllm/testing/redis';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '@structllm/testing/redis';
+import { describe, expect, it } from 'vitest';
 import { createRedisBreakerStore } from '../src/index.ts';
 import { model, recordingLogger, useRedis } from './support.ts';
 

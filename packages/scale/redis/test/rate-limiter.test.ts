@@ -1,14 +1,13 @@
-import { jsonSchema, StructuredLLMError, StructuredLLMService } from '@structllm/core';
+import { StructuredLLMError, StructuredLLMService } from '@structllm/core';
 import { createMockProvider } from '@structllm/testing';
-import { type RedisServer, startRedisServer } from '@structllm/testing/redis';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '@structllm/testing/redis';
+import { describe, expect, it } from 'vitest';
 import { createRedisRateLimiter } from '../src/index.ts';
 import { model, recordingLogger, useRedis } from './support.ts';
 
 const KEY = 'openai:gpt-4o';
 
-const { open, url } = useRedis();
+const { open } = useRedis();
 
 describe('createRedisRateLimiter', () => {
   it('lets exactly the limit through when many connections ask at once', async () => {
