@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { RateLimitDecision, RateLimiter } from '@structllm/core';
 import { type RateLimiterOptions, rateLimitSettings } from '@structllm/core/rate-limit';
 import type { Redis } from 'ioredis';
-import { bounded, checkPositive, checkPrefix, DEFAULT_TIMEOUT_MS, script } from './script.ts';
+import {
+  bounded,
+  checkPositive,
+  checkPrefix,
+  DEFAULT_TIMEOUT_MS,
+  REDIS_NOW,
+  script,
+} from './script.ts';
 
 export interface RedisRateLimiterOptions extends Omit<RateLimiterOptions, 'now'> {
   /** Prepended to every key; default 'structllm:'. Services sharing a prefix share limits. */
@@ -11,16 +18,10 @@ export interface RedisRateLimiterOptions extends Omit<RateLimiterOptions, 'now'>
   readonly timeoutMs?: number;
 }
 
-// Time comes from the Redis server (TIME), so every process judges by one clock.
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
-
 // KEYS: calls (sorted set of starts), tokens (sorted set of "id:tokens" uses), pause.
 // ARGV: span (window + margin), request limit, token limit (0 = none), a unique member.
 // Returns 0 when the call was counted, else the ms to wait.
-const ACQUIRE = script(`${NOW}
+const ACQUIRE = script(`${REDIS_NOW}
 local pause = redis.call('PTTL', KEYS[3])
 if pause > 0 then return pause end
 local span = tonumber(ARGV[1])
@@ -58,7 +59,7 @@ return 1
 `);
 
 // KEYS: tokens. ARGV: span, member "id:tokens".
-const RECORD = script(`${NOW}
+const RECORD = script(`${REDIS_NOW}
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1

@@ -21,6 +21,15 @@ export function script(source: string): Script {
   };
 }
 
+/**
+ * Lua that sets `now` to the Redis server's clock in ms (TIME), so every process judges
+ * by one clock.
+ */
+export const REDIS_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
 /** Default bound on one store operation. */
 export const DEFAULT_TIMEOUT_MS = 250;
 
@@ -55,6 +64,13 @@ export function checkPrefix(prefix: unknown, owner: string): string {
 export function checkPositive(value: unknown, name: string, owner: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw invalid(`${owner}({ ${name} }) must be a finite number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function checkPositiveInteger(value: unknown, name: string, owner: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(`${owner}({ ${name} }) must be a whole number ≥ 1, got ${String(value)}`);
   }
   return value;
 }
