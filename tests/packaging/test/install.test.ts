@@ -2,7 +2,8 @@
  * The packages as users get them: `pnpm pack` each one as `pnpm pack:all` does
  * (workspace ranges become real versions), install the tarballs with plain npm into a project outside
  * the workspace, type-check a small program against the installed types, and
- * run it against the fake wire servers. Needs the packages built (`pnpm build`;
+ * run it against the fake wire servers (and a `redis-server` it starts, for
+ * the Redis packages). Needs the packages built (`pnpm build`;
  * `pnpm test` builds them first) and the npm registry for third-party packages.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,9 @@ const packageNames = {
   zod: '@structllm/zod',
   valibot: '@structllm/valibot',
   'ai-sdk': '@structllm/ai-sdk',
+  http: '@structllm/http',
+  redis: '@structllm/redis',
+  bullmq: '@structllm/bullmq',
 } as const;
 type PackageKey = keyof typeof packageNames;
 
@@ -244,6 +248,134 @@ await server.close();
       }
     });
   }
+
+  it('core + redis + http: breaker store, rate limiter and stream store on a started redis-server', () => {
+    const dir = project(
+      'app-redis',
+      [...tgz('core', 'redis', 'http', 'testing'), 'ioredis@6.0.0', ...tools],
+      {
+        'main.ts': `import { createCircuitBreaker, jsonSchema, StructuredLLMService } from '@structllm/core';
+import { StreamRuns, type StreamStore } from '@structllm/http';
+import {
+  createRedisBreakerStore,
+  createRedisRateLimiter,
+  createRedisStreamStore,
+} from '@structllm/redis';
+import { createMockProvider } from '@structllm/testing';
+import { startRedisServer } from '@structllm/testing/redis';
+import { Redis } from 'ioredis';
+
+const server = await startRedisServer();
+const redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+redis.on('error', () => {});
+await new Promise((resolve) => redis.once('ready', resolve));
+const service = new StructuredLLMService({
+  providers: [createMockProvider({ responses: [{ json: { ok: true } }] })],
+  defaultModel: 'mock/m',
+  breaker: createCircuitBreaker({ store: createRedisBreakerStore(redis, { prefix: 'app:' }) }),
+  rateLimiter: createRedisRateLimiter(redis, { prefix: 'app:', requestsPerMinute: 100 }),
+});
+const answer = await service.routeStructured({
+  prompt: 'ok?',
+  responseModel: jsonSchema<{ ok: boolean }>({
+    type: 'object',
+    properties: { ok: { type: 'boolean' } },
+    required: ['ok'],
+  }),
+});
+const ok: boolean = answer.ok;
+const store: StreamStore = createRedisStreamStore(redis, { prefix: 'app:', maxLength: 2 });
+const runs = new StreamRuns({ store });
+await store.create('run');
+for (const id of [1, 2, 3]) await store.append('run', { id, type: 'text', data: \`1 0\\n\${id}\` });
+await store.end('run');
+const kept = await store.read('run', 1);
+const trimmed = await store.read('run', 0);
+const keys = (await redis.keys('app:*')).map((key) => key.split(':')[1]).sort();
+console.log(JSON.stringify({ ok, kept, trimmed, running: runs.running, keys: [...new Set(keys)] }));
+redis.disconnect();
+await server.stop();
+`,
+      },
+    );
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(output.trim())).toEqual({
+      ok: true,
+      kept: {
+        state: 'ended',
+        events: [
+          { id: 2, type: 'text', data: '1 0\n2' },
+          { id: 3, type: 'text', data: '1 0\n3' },
+        ],
+      },
+      trimmed: { state: 'expired' },
+      running: 0,
+      keys: ['breaker', 'rate', 'stream'],
+    });
+    const names = installed(dir);
+    expect(names).toEqual(expect.arrayContaining(['@structllm/redis', 'ioredis']));
+    for (const unwanted of ['bullmq', 'openai', '@anthropic-ai/sdk', 'zod', 'valibot']) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
+
+  it('core + bullmq: a batch through a worker on a started redis-server, results in input order', () => {
+    const dir = project(
+      'app-bullmq',
+      [...tgz('core', 'bullmq', 'testing'), 'bullmq@6.7.0', 'ioredis@6.0.0', ...tools],
+      {
+        'main.ts': `import { StructuredLLMService } from '@structllm/core';
+import { createStructuredQueue, createStructuredWorker } from '@structllm/bullmq';
+import { createMockProvider } from '@structllm/testing';
+import { startRedisServer } from '@structllm/testing/redis';
+import { Redis } from 'ioredis';
+
+const server = await startRedisServer();
+const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+const service = new StructuredLLMService({
+  providers: [
+    createMockProvider({
+      responses: (call) => ({ json: { words: JSON.stringify(call.messages).length } }),
+    }),
+  ],
+  defaultModel: 'mock/m',
+});
+const worker = createStructuredWorker(service, connection, { concurrency: 2 });
+const queue = createStructuredQueue(connection);
+const schema = {
+  type: 'object',
+  properties: { words: { type: 'integer' } },
+  required: ['words'],
+} as const;
+const batchId = await queue.enqueueBatch(
+  ['a', 'bb', 'ccc'].map((prompt) => ({ prompt, schema })),
+  { batchId: 'batch-1' },
+);
+const results = await queue.watchBatch<{ words: number }>(batchId, { intervalMs: 50 }).results;
+const statuses: string[] = results.map((result) => result.status);
+const values = results.map((result) => (result.status === 'fulfilled' ? result.value.words : -1));
+console.log(JSON.stringify({ batchId, statuses, increasing: values[0]! < values[1]! && values[1]! < values[2]! }));
+await worker.close();
+await queue.close();
+connection.disconnect();
+await server.stop();
+`,
+      },
+    );
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(output.trim())).toEqual({
+      batchId: 'batch-1',
+      statuses: ['fulfilled', 'fulfilled', 'fulfilled'],
+      increasing: true,
+    });
+    const names = installed(dir);
+    expect(names).toEqual(expect.arrayContaining(['@structllm/bullmq', 'bullmq', 'ioredis']));
+    for (const unwanted of ['@structllm/redis', '@structllm/http', 'openai', 'zod']) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
 
   it('core + a custom provider: the plugin author passes the conformance suite', () => {
     const example = join(root, 'packages/testing/test/conformance');
