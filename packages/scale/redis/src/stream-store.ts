@@ -66,12 +66,16 @@ return 1
 `);
 
 // ARGV: event id, type, data, max length, ttl ms, known ms. Returns 1 when stored, 0 when
-// the run is unknown or expired, or the id is not after the last one.
+// the run is unknown or expired, or the id is not after the last one. `dropped` is the
+// last id a reader must already have: the last one trimmed, or the one before a hole.
 const APPEND = script(`${REDIS_NOW}
 local run = redis.call('HMGET', KEYS[1], 'until', 'last')
 if not run[1] or tonumber(run[1]) <= now then return 0 end
 local id = tonumber(ARGV[1])
-if id <= tonumber(run[2]) then return 0 end
+local last = tonumber(run[2])
+if id <= last then return 0 end
+-- Ids follow each other; one missing (its write failed) makes what came before unreplayable.
+if id > last + 1 then redis.call('HSET', KEYS[1], 'dropped', id - 1) end
 local max = tonumber(ARGV[4])
 local length = redis.call('XLEN', KEYS[2])
 if length >= max then

@@ -121,6 +121,18 @@ describe('createRedisStreamStore', () => {
     expect(await store.read('long', 0)).toEqual({ state: 'expired' });
   });
 
+  it('an event whose write was lost leaves no hole: a reader from before it gets expired', async () => {
+    const store = createRedisStreamStore(await redisServer.open(), { prefix: freshPrefix() });
+    await store.create('holed');
+    for (const id of [1, 2, 4, 5]) await store.append('holed', event(id));
+    expect(await store.read('holed', 0)).toEqual({ state: 'expired' });
+    expect(await store.read('holed', 2)).toEqual({ state: 'expired' });
+    expect(await store.read('holed', 3)).toEqual({
+      state: 'running',
+      events: [event(4), event(5)],
+    });
+  });
+
   it('expires a run ttlSeconds after its last write; it is then known as expired, later unknown', async () => {
     const prefix = freshPrefix();
     const redis = await redisServer.open();
