@@ -1,3 +1,4 @@
+import { StructuredLLMError } from '@structllm/core';
 import type { Redis } from 'ioredis';
 import {
   bounded,
@@ -112,6 +113,10 @@ local entries = redis.call('XRANGE', KEYS[2], ARGV[2], '+')
 return {run[2] == '1' and 'ended' or 'running', entries}
 `);
 
+function invalidId(message: string): StructuredLLMError {
+  return new StructuredLLMError({ category: 'bad_request', code: 'invalid_event_id', message });
+}
+
 type Entry = [id: string, fields: string[]];
 
 /** The stored entries as events; undefined when one is not an event this store wrote. */
@@ -169,7 +174,7 @@ export function createRedisStreamStore(
     },
     async append(runId, event) {
       if (!Number.isSafeInteger(event.id) || event.id < 1) {
-        throw new RangeError(`Stream event ids are whole numbers ≥ 1, got ${event.id}`);
+        throw invalidId(`Stream event ids are whole numbers ≥ 1, got ${event.id}`);
       }
       await bounded(
         APPEND.run(redis, keys(runId), [
@@ -189,7 +194,7 @@ export function createRedisStreamStore(
     },
     async read(runId, afterId): Promise<StoredRun> {
       if (!Number.isSafeInteger(afterId) || afterId < 0) {
-        throw new RangeError(`Stream reads start after a whole number ≥ 0, got ${afterId}`);
+        throw invalidId(`Stream reads start after a whole number ≥ 0, got ${afterId}`);
       }
       const reply = await bounded(
         READ.run(redis, keys(runId), [afterId, `${afterId + 1}-0`]),

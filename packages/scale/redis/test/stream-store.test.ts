@@ -167,8 +167,16 @@ describe('createRedisStreamStore', () => {
       );
     }
     const store = createRedisStreamStore(redis, { prefix: freshPrefix() });
-    await expect(store.append('r', event(0))).rejects.toThrow(/≥ 1, got 0/);
-    await expect(store.read('r', -1)).rejects.toThrow(/≥ 0, got -1/);
+    await expect(store.append('r', event(0))).rejects.toMatchObject({
+      category: 'bad_request',
+      code: 'invalid_event_id',
+      message: expect.stringContaining('≥ 1, got 0'),
+    });
+    await expect(store.read('r', 1.5)).rejects.toMatchObject({
+      category: 'bad_request',
+      code: 'invalid_event_id',
+      message: expect.stringContaining('≥ 0, got 1.5'),
+    });
   });
 
   it('fails within timeoutMs when Redis does not answer', async () => {
