@@ -1,6 +1,14 @@
-import { errorText, isPromiseLike } from '../values.ts';
-import { unsupportedSchema } from './compile-schema.ts';
-import type { JsonPath } from './json-schema.ts';
+import { errorText, isPromiseLike } from '../../values.ts';
+import type { JsonPath } from '../json-schema.ts';
+import type {
+  StandardIssue,
+  StandardJSONSchemaV1,
+  StandardResult,
+  StandardSchemaV1,
+} from '../standard-schema.ts';
+import type { ValidationIssue, ValidationResult } from '../validation.ts';
+import { unsupportedSchema } from '../validator/compile-schema.ts';
+import { validatorMaxDepth } from '../validator/json-schema-validator.ts';
 import {
   builtInModels,
   type JsonSchemaModel,
@@ -10,19 +18,11 @@ import {
   type StrictOption,
   strictFormAvailable,
 } from './json-schema-model.ts';
-import { validatorMaxDepth } from './json-schema-validator.ts';
 import {
   isResponseModel,
   type ResponseModel,
   type ValidatePartialOptions,
 } from './response-model.ts';
-import type {
-  StandardIssue,
-  StandardJSONSchemaV1,
-  StandardResult,
-  StandardSchemaV1,
-} from './standard-schema.ts';
-import type { ValidationIssue, ValidationResult } from './validation.ts';
 
 /** Everything `responseModel` accepts: a model, a Standard Schema that can describe itself as JSON Schema, or `jsonSchema(...)`. */
 export type ResponseModelInput<T> =

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StructuredLLMError } from '../errors/index.ts';
-import { compileJsonSchema } from './json-schema-validator.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
+import { compileJsonSchema } from '../validator/json-schema-validator.ts';
 import { isStrictCompatible, toStrictJsonSchema } from './strict-json-schema.ts';
 
 const person = {

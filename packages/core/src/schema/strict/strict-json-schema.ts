@@ -1,6 +1,6 @@
-import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
-import { unsupportedSchema } from './compile-schema.ts';
-import type { JsonSchema } from './json-schema.ts';
+import { DEFAULT_MAX_DEPTH } from '../../json/index.ts';
+import type { JsonSchema } from '../json-schema.ts';
+import { unsupportedSchema } from '../validator/compile-schema.ts';
 
 /**
  * OpenAI's strict structured-output mode (`strict: true`) accepts a subset of

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { strictJsonSchema } from '../strict.ts';
-import { compileSchema } from './compile-schema.ts';
+import { strictJsonSchema } from '../../strict.ts';
+import type { JsonPath } from '../json-schema.ts';
+import { compileSchema } from '../validator/compile-schema.ts';
 import { declaredKeys } from './declared-keys.ts';
-import type { JsonPath } from './json-schema.ts';
 import { jsonSchema } from './json-schema-model.ts';
 
 /** The keys of `keys` kept in the object at `path`, or 'all' when nothing is filtered. */

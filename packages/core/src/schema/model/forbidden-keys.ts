@@ -1,6 +1,6 @@
-import { unexpectedProperty } from './check-keywords.ts';
-import type { JsonPath } from './json-schema.ts';
-import { type SchemaNode, TYPE_ARRAY, TYPE_OBJECT } from './schema-node.ts';
+import type { JsonPath } from '../json-schema.ts';
+import { unexpectedProperty } from '../validator/check-keywords.ts';
+import { type SchemaNode, TYPE_ARRAY, TYPE_OBJECT } from '../validator/schema-node.ts';
 
 /** Why a key may not appear in one object (a message as the validator words it), or undefined. */
 export type KeyCheck = (key: string) => string | undefined;

@@ -1,23 +1,23 @@
-import { compileSchema, unsupportedSchema } from './compile-schema.ts';
-import { declaredKeys, type KeyFilter } from './declared-keys.ts';
-import type { DeepPartial } from './deep-partial.ts';
-import { forbiddenKeys, type KeyCheck } from './forbidden-keys.ts';
-import type { JsonPath, JsonSchema } from './json-schema.ts';
+import type { JsonPath, JsonSchema } from '../json-schema.ts';
+import type { StrictJsonSchema, StrictJsonSchemaOptions } from '../strict/strict-json-schema.ts';
+import type { ValidationResult } from '../validation.ts';
+import { compileSchema, unsupportedSchema } from '../validator/compile-schema.ts';
 import {
   type CompiledJsonSchema,
   type JsonSchemaValidator,
   validatorMaxDepth,
   validatorOf,
-} from './json-schema-validator.ts';
+} from '../validator/json-schema-validator.ts';
+import type { SchemaNode } from '../validator/schema-node.ts';
+import { declaredKeys, type KeyFilter } from './declared-keys.ts';
+import type { DeepPartial } from './deep-partial.ts';
+import { forbiddenKeys, type KeyCheck } from './forbidden-keys.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
   schemaNameFromTitle,
   type ValidatePartialOptions,
 } from './response-model.ts';
-import type { SchemaNode } from './schema-node.ts';
-import type { StrictJsonSchema, StrictJsonSchemaOptions } from './strict-json-schema.ts';
-import type { ValidationResult } from './validation.ts';
 
 /** A {@link ResponseModel} built from a plain JSON Schema by {@link jsonSchema}. */
 export type JsonSchemaModel<T> = ResponseModel<T>;

@@ -1,4 +1,4 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
 import { findDiscriminator } from './find-discriminator.ts';
 import {
   type Alternatives,

@@ -1,5 +1,5 @@
-import type { JsonPath } from './json-schema.ts';
-import type { SchemaNode } from './schema-node.ts';
+import type { JsonPath } from '../json-schema.ts';
+import type { SchemaNode } from '../validator/schema-node.ts';
 
 /** Which keys of one object are kept; `undefined` keeps every key. */
 export type KeyFilter = (key: string) => boolean;

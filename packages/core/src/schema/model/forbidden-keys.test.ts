@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileSchema } from './compile-schema.ts';
+import type { JsonPath } from '../json-schema.ts';
+import { compileSchema } from '../validator/compile-schema.ts';
+import { compileJsonSchema } from '../validator/json-schema-validator.ts';
 import { forbiddenKeys } from './forbidden-keys.ts';
-import type { JsonPath } from './json-schema.ts';
-import { compileJsonSchema } from './json-schema-validator.ts';
 
 /** Each key of `keys` refused in the object at `path`, with why; 'none' when nothing is refused there. */
 function refused(
