@@ -94,10 +94,33 @@ export function keyVerdicts(root: SchemaNode, dropUndeclared = false): KeyVerdic
   }
   const { tupleLength } = reach;
   const ids = new Map<SchemaNode, number>();
+  // Checks and filters already made, by the schemas they judge with.
   const checks = new Map<string, KeyCheck>();
   const filters = new Map<string, KeyFilter | null>();
   const shapes = newShape();
   let shapeCount = 1;
+
+  /** The one walk along `path`: the check and the filter of the object there. */
+  const walk = (path: JsonPath, length: number): PathVerdicts => {
+    const budget = { left: MAX_SCHEMAS };
+    const applying = wantFilters ? new Set<SchemaNode>() : undefined;
+    const rule = ruleAt(root, path, length, 0, budget, applying);
+    if (budget.left < 0) return NOTHING;
+    let check: KeyCheck | null = null;
+    if (wantChecks && rule.kind !== 'free' && rule.kind !== 'none') {
+      const id = ruleId(rule, ids);
+      check = checks.get(id) ?? checkFor(rule);
+      checks.set(id, check);
+    }
+    let filter: KeyFilter | null = null;
+    if (applying !== undefined && applying.size > 0) {
+      const nodes = [...applying];
+      const id = nodes.map((node) => idOf(node, ids)).join(',');
+      filter = filters.has(id) ? (filters.get(id) as KeyFilter | null) : filterFor(nodes);
+      filters.set(id, filter);
+    }
+    return check === null && filter === null ? NOTHING : { check, filter };
+  };
 
   const verdictsAt = (path: JsonPath, length: number): PathVerdicts => {
     let shape: Shape | undefined = shapes;
@@ -122,7 +145,7 @@ export function keyVerdicts(root: SchemaNode, dropUndeclared = false): KeyVerdic
     }
     let verdicts = shape?.verdicts;
     if (verdicts === undefined) {
-      verdicts = walk(root, path, length, wantChecks, wantFilters, { ids, checks, filters });
+      verdicts = walk(path, length);
       if (shape !== undefined) shape.verdicts = verdicts;
     }
     return verdicts;
@@ -135,45 +158,6 @@ export function keyVerdicts(root: SchemaNode, dropUndeclared = false): KeyVerdic
       ? (path) => (wantFilters ? (verdictsAt(path, path.length).filter ?? undefined) : undefined)
       : undefined,
   };
-}
-
-/** Checks and filters already made, by the schemas they judge with. */
-interface Made {
-  readonly ids: Map<SchemaNode, number>;
-  readonly checks: Map<string, KeyCheck>;
-  readonly filters: Map<string, KeyFilter | null>;
-}
-
-/** The one walk along `path`: the check and the filter of the object there. */
-function walk(
-  root: SchemaNode,
-  path: JsonPath,
-  length: number,
-  wantCheck: boolean,
-  wantFilter: boolean,
-  made: Made,
-): PathVerdicts {
-  const budget = { left: MAX_SCHEMAS };
-  const applying = wantFilter ? new Set<SchemaNode>() : undefined;
-  const rule = ruleAt(root, path, length, 0, budget, applying);
-  if (budget.left < 0) return NOTHING;
-  let check: KeyCheck | null = null;
-  if (wantCheck && rule.kind !== 'free' && rule.kind !== 'none') {
-    const id = ruleId(rule, made.ids);
-    check = made.checks.get(id) ?? checkFor(rule);
-    made.checks.set(id, check);
-  }
-  let filter: KeyFilter | null = null;
-  if (applying !== undefined && applying.size > 0) {
-    const nodes = [...applying];
-    const id = nodes.map((node) => idOf(node, made.ids)).join(',');
-    filter = made.filters.get(id) ?? null;
-    if (!made.filters.has(id)) {
-      filter = filterFor(nodes);
-      made.filters.set(id, filter);
-    }
-  }
-  return check === null && filter === null ? NOTHING : { check, filter };
 }
 
 /** A node of the tree of path shapes seen: the answers there, and the shapes one step on. */
