@@ -1,12 +1,9 @@
-import { unsupportedSchema } from '../validator/compile-schema.ts';
+import { isObject } from '../validator/check-keywords.ts';
+import { child, unsupportedSchema } from '../validator/compile-schema.ts';
 
 /** A schema object as read (keywords untouched) and one being built. */
 export type RawSchema = { readonly [keyword: string]: unknown };
 export type MutableSchema = { [keyword: string]: unknown };
-
-export function isRecord(value: unknown): value is RawSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * `record[key]` when the record has it as its own property: a property or
@@ -16,11 +13,11 @@ export function own(record: RawSchema, key: string): unknown {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-export function pointer(location: string, ...keys: (string | number)[]): string {
-  let result = location;
-  for (const key of keys) result += `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
-  return result;
-}
+/** `location` with `keys` appended as JSON Pointer segments. */
+export const pointer = child;
+
+/** A JSON object (not null, not an array). */
+export const isRecord = isObject;
 
 export function reject(location: string, message: string): never {
   throw unsupportedSchema(

@@ -28,7 +28,8 @@ function fail(location: string, message: string): never {
   throw unsupportedSchema(`Unsupported JSON Schema at ${location}: ${message}`);
 }
 
-function child(location: string, ...keys: (string | number)[]): string {
+/** `location` with `keys` appended as JSON Pointer segments (`~` and `/` escaped). */
+export function child(location: string, ...keys: (string | number)[]): string {
   let result = location;
   for (const key of keys) result += `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
   return result;
