@@ -1,6 +1,11 @@
 export type { JsonPath, JsonSchema } from './json-schema.ts';
 export type { DeepPartial } from './model/deep-partial.ts';
 export {
+  type FromStandardSchemaOptions,
+  fromStandardSchema,
+  validateWithStandardSchema,
+} from './model/from-standard-schema.ts';
+export {
   type JsonSchemaModel,
   type JsonSchemaOptions,
   jsonSchema,
@@ -16,7 +21,6 @@ export {
   type ResponseModelInput,
   type ToResponseModelOptions,
   toResponseModel,
-  validateWithStandardSchema,
 } from './model/to-response-model.ts';
 export type {
   StandardIssue,
