@@ -15,12 +15,12 @@ import {
   type JsonSchemaModel,
   type JsonSchemaOptions,
   type StrictOption,
-} from './schema/json-schema-model.ts';
-import { toStrictJsonSchema } from './schema/strict-json-schema.ts';
+} from './schema/model/json-schema-model.ts';
+import { toStrictJsonSchema } from './schema/strict/strict-json-schema.ts';
 
 installStrictConverter(toStrictJsonSchema);
 
-export type { StrictOption } from './schema/json-schema-model.ts';
+export type { StrictOption } from './schema/model/json-schema-model.ts';
 export {
   isStrictCompatible,
   STRICT_SCHEMA_LIMITS,
@@ -28,7 +28,7 @@ export {
   type StrictJsonSchemaOptions,
   type StrictRestoreOptions,
   toStrictJsonSchema,
-} from './schema/strict-json-schema.ts';
+} from './schema/strict/strict-json-schema.ts';
 
 /** Options of {@link strictJsonSchema}: those of `jsonSchema`, with strict mode on by default. */
 export interface StrictJsonSchemaModelOptions<T> extends Omit<JsonSchemaOptions<T>, 'strict'> {

@@ -18,7 +18,6 @@ import type {
   Usage,
 } from '../provider/index.ts';
 import type { RoutedModel } from '../provider/model-router.ts';
-import { pathPasses, stringPrefixesPass } from '../schema/fast-path.ts';
 import {
   formatIssues,
   formatPath,
@@ -26,7 +25,8 @@ import {
   type ValidationIssue,
   type ValidationResult,
 } from '../schema/index.ts';
-import { builtInModels } from '../schema/json-schema-model.ts';
+import { builtInModels } from '../schema/model/json-schema-model.ts';
+import { pathPasses, stringPrefixesPass } from '../schema/validator/fast-path.ts';
 import { errorText } from '../values.ts';
 import { type ElementTracker, INVALID_ELEMENT, onlyArrayIssues, relation } from './elements.ts';
 import { abortError, type StreamControl } from './stream-control.ts';

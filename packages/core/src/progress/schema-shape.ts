@@ -1,5 +1,5 @@
-import { compileSchema } from '../schema/compile-schema.ts';
 import type { JsonSchema } from '../schema/index.ts';
+import { compileSchema } from '../schema/validator/compile-schema.ts';
 import {
   type SchemaNode,
   TYPE_ARRAY,
@@ -8,7 +8,7 @@ import {
   TYPE_NUMBER,
   TYPE_OBJECT,
   TYPE_STRING,
-} from '../schema/schema-node.ts';
+} from '../schema/validator/schema-node.ts';
 
 /**
  * What a schema says about the size of an answer, compiled once per schema for the

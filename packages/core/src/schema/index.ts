@@ -1,23 +1,27 @@
-export type { DeepPartial } from './deep-partial.ts';
 export type { JsonPath, JsonSchema } from './json-schema.ts';
+export type { DeepPartial } from './model/deep-partial.ts';
+export {
+  type FromStandardSchemaOptions,
+  fromStandardSchema,
+  validateWithStandardSchema,
+} from './model/from-standard-schema.ts';
 export {
   type JsonSchemaModel,
   type JsonSchemaOptions,
   jsonSchema,
   type ResponseModelOptions,
   type StrictOption,
-} from './json-schema-model.ts';
-export {
-  type CompileJsonSchemaOptions,
-  compileJsonSchema,
-  type JsonSchemaValidator,
-  type ValidationMode,
-} from './json-schema-validator.ts';
+} from './model/json-schema-model.ts';
 export {
   isResponseModel,
   type ResponseModel,
   type ValidatePartialOptions,
-} from './response-model.ts';
+} from './model/response-model.ts';
+export {
+  type ResponseModelInput,
+  type ToResponseModelOptions,
+  toResponseModel,
+} from './model/to-response-model.ts';
 export type {
   StandardIssue,
   StandardJSONSchemaConverter,
@@ -32,14 +36,14 @@ export type {
   StandardTypes,
 } from './standard-schema.ts';
 export {
-  type ResponseModelInput,
-  type ToResponseModelOptions,
-  toResponseModel,
-  validateWithStandardSchema,
-} from './to-response-model.ts';
-export {
   formatIssues,
   formatPath,
   type ValidationIssue,
   type ValidationResult,
 } from './validation.ts';
+export {
+  type CompileJsonSchemaOptions,
+  compileJsonSchema,
+  type JsonSchemaValidator,
+  type ValidationMode,
+} from './validator/json-schema-validator.ts';

@@ -1,5 +1,5 @@
-import { truncateText } from './describe-value.ts';
 import type { JsonPath } from './json-schema.ts';
+import { truncateText } from './validator/describe-value.ts';
 
 /** One reason a value does not match its schema, located by path from the top-level value. */
 export interface ValidationIssue {

@@ -1,10 +1,12 @@
 import {
+  fromStandardSchema,
   type JsonSchema,
   type ResponseModel,
+  type StrictOption,
   StructuredLLMError,
-  validateWithStandardSchema,
 } from '@structllm/core';
-import { type StrictOption, strictJsonSchema } from '@structllm/core/strict';
+// Loaded for its effect: models are sent in OpenAI strict-mode form when they have one.
+import '@structllm/core/strict';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { BaseIssue, BaseSchema, BaseSchemaAsync, InferOutput } from 'valibot';
 
@@ -90,11 +92,11 @@ export function fromValibot<Schema extends AnyValibotSchema>(
   schema: Schema,
   options: FromValibotOptions = {},
 ): ResponseModel<InferOutput<Schema>> {
-  return strictJsonSchema<InferOutput<Schema>>(valibotToJsonSchema(schema), {
+  return fromStandardSchema<InferOutput<Schema>>(schema, {
+    jsonSchema: valibotToJsonSchema(schema),
     name: options.name,
     description: options.description,
     strict: options.strict ?? 'auto',
-    validate: (value) => validateWithStandardSchema<InferOutput<Schema>>(schema, value),
     // A default valibot object strips undeclared keys from the final value: partials never show them.
     undeclaredKeys: 'drop',
   });

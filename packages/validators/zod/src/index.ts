@@ -1,10 +1,12 @@
 import {
+  fromStandardSchema,
   type JsonSchema,
   type ResponseModel,
+  type StrictOption,
   StructuredLLMError,
-  validateWithStandardSchema,
 } from '@structllm/core';
-import { type StrictOption, strictJsonSchema } from '@structllm/core/strict';
+// Loaded for its effect: models are sent in OpenAI strict-mode form when they have one.
+import '@structllm/core/strict';
 import { type $ZodType, type output, toJSONSchema } from 'zod/v4/core';
 
 export interface FromZodOptions {
@@ -68,11 +70,11 @@ export function fromZod<Schema extends $ZodType>(
   schema: Schema,
   options: FromZodOptions = {},
 ): ResponseModel<output<Schema>> {
-  return strictJsonSchema<output<Schema>>(zodToJsonSchema(schema), {
+  return fromStandardSchema<output<Schema>>(schema, {
+    jsonSchema: zodToJsonSchema(schema),
     name: options.name,
     description: options.description,
     strict: options.strict ?? 'auto',
-    validate: (value) => validateWithStandardSchema<output<Schema>>(schema, value),
     // A default zod object strips undeclared keys from the final value: partials never show them.
     undeclaredKeys: 'drop',
   });

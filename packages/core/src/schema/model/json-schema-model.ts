@@ -1,23 +1,22 @@
-import { compileSchema, unsupportedSchema } from './compile-schema.ts';
-import { declaredKeys, type KeyFilter } from './declared-keys.ts';
-import type { DeepPartial } from './deep-partial.ts';
-import { forbiddenKeys, type KeyCheck } from './forbidden-keys.ts';
-import type { JsonPath, JsonSchema } from './json-schema.ts';
+import type { JsonPath, JsonSchema } from '../json-schema.ts';
+import type { StrictJsonSchema, StrictJsonSchemaOptions } from '../strict/strict-json-schema.ts';
+import type { ValidationResult } from '../validation.ts';
+import { compileSchema, unsupportedSchema } from '../validator/compile-schema.ts';
 import {
   type CompiledJsonSchema,
   type JsonSchemaValidator,
   validatorMaxDepth,
   validatorOf,
-} from './json-schema-validator.ts';
+} from '../validator/json-schema-validator.ts';
+import type { SchemaNode } from '../validator/schema-node.ts';
+import type { DeepPartial } from './deep-partial.ts';
+import { type KeyCheck, type KeyFilter, keyVerdicts } from './key-verdicts.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
   schemaNameFromTitle,
   type ValidatePartialOptions,
 } from './response-model.ts';
-import type { SchemaNode } from './schema-node.ts';
-import type { StrictJsonSchema, StrictJsonSchemaOptions } from './strict-json-schema.ts';
-import type { ValidationResult } from './validation.ts';
 
 /** A {@link ResponseModel} built from a plain JSON Schema by {@link jsonSchema}. */
 export type JsonSchemaModel<T> = ResponseModel<T>;
@@ -113,7 +112,7 @@ export interface BuiltInModel {
   readonly finalIsPartial: boolean;
   /**
    * The keys the object at a path may not have, whatever their values (see
-   * {@link forbiddenKeys}); undefined when the schema refuses no key anywhere.
+   * {@link keyVerdicts}); undefined when the schema refuses no key anywhere.
    */
   readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
   /** True when `maxDepth` was set by the model's options (then {@link BuiltInModel.withMaxDepth} is not used). */
@@ -236,8 +235,10 @@ export function buildJsonSchemaModel<T>(
     strict === undefined
       ? (finalRoot ?? compileSchema(schema))
       : compileSchema((convert as StrictConverter)(schema, { keepConstraints: true }).schema);
-  const keyFilter = options.undeclaredKeys === 'drop' ? declaredKeys(partialRoot) : undefined;
-  const keyChecks = forbiddenKeys(partialRoot);
+  const { checks: keyChecks, filters: keyFilter } = keyVerdicts(
+    partialRoot,
+    options.undeclaredKeys === 'drop',
+  );
   const identity = modelIdentity(schema, options);
 
   // The model at one depth limit; copies at other limits share every compiled schema.

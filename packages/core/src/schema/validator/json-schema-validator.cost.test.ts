@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonSchema } from './json-schema.ts';
+import type { JsonSchema } from '../json-schema.ts';
 import { compileJsonSchema } from './json-schema-validator.ts';
 
 describe('compileJsonSchema: path-local checks', () => {

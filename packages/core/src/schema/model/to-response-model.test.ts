@@ -1,7 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { StructuredLLMError } from '../errors/index.ts';
-import { jsonSchema } from './json-schema-model.ts';
-import type { ResponseModel } from './response-model.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
 import type {
   StandardIssue,
   StandardJSONSchemaOptions,
@@ -10,10 +8,12 @@ import type {
   StandardResult,
   StandardSchemaV1,
   StandardSchemaV1Props,
-} from './standard-schema.ts';
+} from '../standard-schema.ts';
+import { jsonSchema } from './json-schema-model.ts';
+import type { ResponseModel } from './response-model.ts';
 import { toResponseModel } from './to-response-model.ts';
 // Loaded: Standard Schemas are sent in strict form when they have one (see strict.test.ts for without).
-import '../strict.ts';
+import '../../strict.ts';
 
 type Standard<T> = StandardSchemaV1<T> & StandardJSONSchemaV1<T>;
 

@@ -1,11 +1,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { StructuredLLMError } from '../errors/index.ts';
-import { parsePartialJson } from '../json/index.ts';
-import { strictJsonSchema } from '../strict.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
+import { parsePartialJson } from '../../json/index.ts';
+import { strictJsonSchema } from '../../strict.ts';
+import type { ValidationResult } from '../validation.ts';
 import type { DeepPartial } from './deep-partial.ts';
 import { jsonSchema } from './json-schema-model.ts';
 import type { ResponseModel } from './response-model.ts';
-import type { ValidationResult } from './validation.ts';
 
 interface Profile {
   name: string;

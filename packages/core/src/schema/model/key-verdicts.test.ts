@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { compileSchema } from './compile-schema.ts';
-import { forbiddenKeys } from './forbidden-keys.ts';
-import type { JsonPath } from './json-schema.ts';
-import { compileJsonSchema } from './json-schema-validator.ts';
+import { strictJsonSchema } from '../../strict.ts';
+import type { JsonPath } from '../json-schema.ts';
+import { compileSchema } from '../validator/compile-schema.ts';
+import { compileJsonSchema } from '../validator/json-schema-validator.ts';
+import type { SchemaNode } from '../validator/schema-node.ts';
+import { jsonSchema } from './json-schema-model.ts';
+import { type KeyFilter, keyVerdicts } from './key-verdicts.ts';
+
+/** The key checks alone, as a model keeping undeclared keys has them. */
+const forbiddenKeys = (root: SchemaNode) => keyVerdicts(root).checks;
+
+/** The key filters, as a model dropping undeclared keys has them. */
+function declaredKeys(root: SchemaNode): (path: JsonPath) => KeyFilter | undefined {
+  const { filters } = keyVerdicts(root, true);
+  if (filters === undefined) throw new Error('a model dropping undeclared keys has filters');
+  return filters;
+}
 
 /** Each key of `keys` refused in the object at `path`, with why; 'none' when nothing is refused there. */
 function refused(
@@ -190,5 +203,163 @@ describe('forbiddenKeys', () => {
       // A key spelled like a path step of another shape.
       expect(judge([3, 'x.1:y'], 'd')).toBe('unexpected property; allowed: "c"');
     }
+  });
+});
+
+/** The keys of `keys` kept in the object at `path`, or 'all' when nothing is filtered. */
+function kept(schema: unknown, path: JsonPath, keys: readonly string[]): string[] | 'all' {
+  const filter = declaredKeys(compileSchema(schema))(path);
+  return filter === undefined ? 'all' : keys.filter(filter);
+}
+
+const openPerson = {
+  type: 'object',
+  properties: { name: { type: 'string' }, pets: { type: 'array', items: { $ref: '#/$defs/pet' } } },
+  $defs: {
+    pet: { type: 'object', properties: { kind: { type: 'string' }, tags: { type: 'object' } } },
+  },
+};
+
+describe('declaredKeys', () => {
+  it('keeps declared keys and drops the rest where the schema says nothing of extra keys', () => {
+    expect(kept(openPerson, [], ['name', 'role', 'pets', '__proto__'])).toEqual(['name', 'pets']);
+  });
+
+  it('follows items and $ref down to nested objects', () => {
+    expect(kept(openPerson, ['pets', 3], ['kind', 'owner'])).toEqual(['kind']);
+  });
+
+  it('keeps every key of a free-form object, and of places the schema does not describe', () => {
+    expect(kept(openPerson, ['pets', 0, 'tags'], ['anything'])).toBe('all');
+    expect(kept(openPerson, ['unknown'], ['anything'])).toBe('all');
+  });
+
+  it('keeps every key where additionalProperties or patternProperties speak of them (false included)', () => {
+    for (const extra of [
+      { additionalProperties: false },
+      { additionalProperties: {} },
+      { additionalProperties: { type: 'number' } },
+      { patternProperties: { '^x': {} } },
+    ]) {
+      expect(kept({ type: 'object', properties: { a: {} }, ...extra }, [], ['a', 'b'])).toBe('all');
+    }
+  });
+
+  it('keeps a key declared by any branch of a union or any member of allOf', () => {
+    const union = {
+      anyOf: [
+        { type: 'object', properties: { kind: { const: 'a' }, x: {} } },
+        { type: 'object', properties: { kind: { const: 'b' }, y: {} } },
+        { type: 'null' },
+      ],
+    };
+    expect(kept(union, [], ['kind', 'x', 'y', 'z'])).toEqual(['kind', 'x', 'y']);
+    const all = { allOf: [{ properties: { a: {} } }, { properties: { b: {} } }] };
+    expect(kept(all, [], ['a', 'b', 'c'])).toEqual(['a', 'b']);
+    const open = { allOf: [{ properties: { a: {} } }, { additionalProperties: true }] };
+    expect(kept(open, [], ['a', 'c'])).toBe('all');
+  });
+
+  it('handles recursive schemas and tuples', () => {
+    const tree = {
+      type: 'object',
+      properties: { label: { type: 'string' }, children: { type: 'array', items: { $ref: '#' } } },
+    };
+    expect(kept(tree, ['children', 0, 'children', 5], ['label', 'extra'])).toEqual(['label']);
+    const tuple = {
+      type: 'array',
+      prefixItems: [
+        { type: 'object', properties: { a: {} } },
+        { type: 'object', properties: { b: {} } },
+      ],
+    };
+    expect(kept(tuple, [1], ['a', 'b'])).toEqual(['b']);
+    expect(kept(tuple, [2], ['a', 'b'])).toBe('all');
+  });
+
+  it('costs nothing for schemas without such objects', () => {
+    const closed = { type: 'object', properties: { a: {} }, additionalProperties: false };
+    expect(declaredKeys(compileSchema(closed))([])).toBeUndefined();
+  });
+
+  it('shares one filter between objects reached through the same schemas', () => {
+    const filters = declaredKeys(compileSchema(openPerson));
+    expect(filters(['pets', 0])).toBe(filters(['pets', 7]));
+  });
+
+  it('reads a key matched by a pattern under that pattern only, not additionalProperties', () => {
+    const schema = {
+      type: 'object',
+      patternProperties: { '^p': { type: 'object', properties: { a: {} } } },
+      additionalProperties: { type: 'object', properties: { b: {} } },
+    };
+    expect(kept(schema, ['pX'], ['a', 'b'])).toEqual(['a']);
+    expect(kept(schema, ['other'], ['a', 'b'])).toEqual(['b']);
+  });
+});
+
+describe('keyVerdicts: checks and filters together', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      closed: strict({ a: {} }),
+      open: { type: 'object', properties: { b: {} } },
+      both: { allOf: [strict({ c: {}, d: {} }), { properties: { c: {} } }] },
+    },
+  };
+
+  it('answers as each alone does, whichever is asked first', () => {
+    const paths: JsonPath[] = [[], ['closed'], ['open'], ['both'], ['missing']];
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    const checksAlone = forbiddenKeys(compileSchema(schema));
+    const filtersAlone = declaredKeys(compileSchema(schema));
+    for (const checksFirst of [true, false]) {
+      const together = keyVerdicts(compileSchema(schema), true);
+      for (const path of paths) {
+        const filter = checksFirst ? undefined : together.filters?.(path);
+        const check = together.checks?.(path);
+        const answers = keys.map((key) => [
+          check?.(key),
+          (checksFirst ? together.filters?.(path) : filter)?.(key),
+        ]);
+        const alone = keys.map((key) => [checksAlone?.(path)?.(key), filtersAlone(path)?.(key)]);
+        expect(answers).toEqual(alone);
+      }
+    }
+    // Where a closed schema applies, the check refuses and the filter keeps every key
+    // (the validator must see it); where only an open one does, the filter drops it.
+    const both = keyVerdicts(compileSchema(schema), true);
+    expect(both.checks?.(['both'])?.('e')).toBe('unexpected property; allowed: "c", "d"');
+    expect(both.filters?.(['both'])).toBeUndefined();
+    expect(both.checks?.(['open'])).toBeUndefined();
+    expect(both.filters?.(['open'])?.('e')).toBe(false);
+  });
+
+  it('keeps no filters for a model keeping undeclared keys', () => {
+    expect(keyVerdicts(compileSchema(schema)).filters).toBeUndefined();
+    expect(keyVerdicts(compileSchema(schema), true).filters).toBeTypeOf('function');
+  });
+});
+
+describe('jsonSchema(schema, { undeclaredKeys })', () => {
+  it("'keep' (the default) filters nothing; 'drop' filters undeclared keys", () => {
+    expect(jsonSchema(openPerson).keyFilter).toBeUndefined();
+    const model = jsonSchema(openPerson, { undeclaredKeys: 'drop' });
+    expect(model.keyFilter?.([])?.('role')).toBe(false);
+    expect(model.keyFilter?.([])?.('name')).toBe(true);
+  });
+
+  it("'drop' with strict mode reads the original schema's key policy, not the strict form's", () => {
+    const model = strictJsonSchema(
+      {
+        type: 'object',
+        properties: { a: { type: 'string' }, b: { type: 'number' } },
+        required: ['a'],
+      },
+      { undeclaredKeys: 'drop' },
+    );
+    expect(model.jsonSchema).toMatchObject({ additionalProperties: false });
+    expect(model.keyFilter?.([])?.('c')).toBe(false);
+    expect(model.keyFilter?.([])?.('b')).toBe(true);
   });
 });

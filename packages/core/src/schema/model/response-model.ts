@@ -1,6 +1,6 @@
+import type { JsonPath, JsonSchema } from '../json-schema.ts';
+import type { ValidationResult } from '../validation.ts';
 import type { DeepPartial } from './deep-partial.ts';
-import type { JsonPath, JsonSchema } from './json-schema.ts';
-import type { ValidationResult } from './validation.ts';
 
 export interface ValidatePartialOptions {
   /** Only the subtree at this path changed: check it (and the keys leading to it), not the whole document. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { JsonPath, JsonSchema } from '../json-schema.ts';
 import type { ValidationMode } from './check-keywords.ts';
 import { compileSchema } from './compile-schema.ts';
 import { pathPasses, stringPrefixesPass } from './fast-path.ts';
-import type { JsonPath, JsonSchema } from './json-schema.ts';
 import { runValidation, type ValidationRunOptions } from './run-validation.ts';
 import { depthLimitMessage } from './validation-task.ts';
 

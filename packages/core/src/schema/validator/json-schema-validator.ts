@@ -1,10 +1,10 @@
-import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
+import { DEFAULT_MAX_DEPTH } from '../../json/index.ts';
+import type { JsonPath, JsonSchema } from '../json-schema.ts';
+import type { ValidationIssue } from '../validation.ts';
 import type { ValidationMode } from './check-keywords.ts';
 import { compileSchema } from './compile-schema.ts';
-import type { JsonPath, JsonSchema } from './json-schema.ts';
 import { runValidation } from './run-validation.ts';
 import type { SchemaNode } from './schema-node.ts';
-import type { ValidationIssue } from './validation.ts';
 
 export type { ValidationMode };
 

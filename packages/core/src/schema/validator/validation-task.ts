@@ -1,7 +1,7 @@
+import type { JsonPath } from '../json-schema.ts';
+import type { ValidationIssue } from '../validation.ts';
 import type { Complain, ValidationMode } from './check-keywords.ts';
-import type { JsonPath } from './json-schema.ts';
 import type { Alternatives, SchemaNode } from './schema-node.ts';
-import type { ValidationIssue } from './validation.ts';
 
 /*
  * Validation runs on an explicit stack of tasks instead of recursion, so a

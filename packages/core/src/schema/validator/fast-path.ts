@@ -1,3 +1,4 @@
+import type { JsonPath } from '../json-schema.ts';
 import {
   checkArrayLength,
   checkConstants,
@@ -6,7 +7,6 @@ import {
   checkString,
   type ValidationMode,
 } from './check-keywords.ts';
-import type { JsonPath } from './json-schema.ts';
 import {
   jsonTypeBit,
   type SchemaNode,

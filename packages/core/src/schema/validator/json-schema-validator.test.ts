@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StructuredLLMError } from '../errors/index.ts';
-import type { JsonSchema } from './json-schema.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
+import type { JsonSchema } from '../json-schema.ts';
 import { compileJsonSchema, type ValidationMode } from './json-schema-validator.ts';
 
 function issuesOf(schema: JsonSchema, value: unknown, mode: ValidationMode = 'final') {

@@ -1,28 +1,20 @@
-import { errorText, isPromiseLike } from '../values.ts';
-import { unsupportedSchema } from './compile-schema.ts';
-import type { JsonPath } from './json-schema.ts';
+import type { JsonPath } from '../json-schema.ts';
+import type { StandardJSONSchemaV1, StandardSchemaV1 } from '../standard-schema.ts';
+import { unsupportedSchema } from '../validator/compile-schema.ts';
+import { validatorMaxDepth } from '../validator/json-schema-validator.ts';
+import { fromStandardSchema } from './from-standard-schema.ts';
 import {
   builtInModels,
   type JsonSchemaModel,
-  jsonSchema,
   modelIdentity,
   type ResponseModelOptions,
   type StrictOption,
-  strictFormAvailable,
 } from './json-schema-model.ts';
-import { validatorMaxDepth } from './json-schema-validator.ts';
 import {
   isResponseModel,
   type ResponseModel,
   type ValidatePartialOptions,
 } from './response-model.ts';
-import type {
-  StandardIssue,
-  StandardJSONSchemaV1,
-  StandardResult,
-  StandardSchemaV1,
-} from './standard-schema.ts';
-import type { ValidationIssue, ValidationResult } from './validation.ts';
 
 /** Everything `responseModel` accepts: a model, a Standard Schema that can describe itself as JSON Schema, or `jsonSchema(...)`. */
 export type ResponseModelInput<T> =
@@ -39,70 +31,6 @@ function standardProps(value: unknown): Record<string, unknown> | undefined {
   return typeof props === 'object' && props !== null
     ? (props as Record<string, unknown>)
     : undefined;
-}
-
-function issuePath(issue: StandardIssue): (string | number)[] {
-  return (issue.path ?? []).map((segment) => {
-    const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
-    if (typeof key === 'number') return key;
-    return typeof key === 'symbol' ? (key.description ?? key.toString()) : key;
-  });
-}
-
-function fromStandardResult<T>(result: StandardResult<T>): ValidationResult<T> {
-  if (result.issues === undefined) return { success: true, value: result.value };
-  const issues: ValidationIssue[] = result.issues.map((issue) => ({
-    path: issuePath(issue),
-    message: issue.message,
-  }));
-  return { success: false, issues };
-}
-
-function fromStandardSchema<T>(
-  input: StandardWithJsonSchema<T>,
-  options: ToResponseModelOptions,
-): ResponseModel<T> {
-  const standard = input['~standard'];
-  let schema: Record<string, unknown>;
-  try {
-    // The model writes what `validate` takes in: the input side (a default makes a
-    // field optional there; a transform's result is not what the model writes).
-    schema = standard.jsonSchema.input({ target: 'draft-2020-12' });
-  } catch {
-    try {
-      schema = standard.jsonSchema.input({ target: 'draft-07' });
-    } catch (cause) {
-      throw unsupportedSchema(
-        `The ${standard.vendor} schema cannot be converted to JSON Schema: ${errorText(cause)}`,
-        cause,
-      );
-    }
-  }
-  if (typeof schema !== 'object' || schema === null) {
-    throw unsupportedSchema(
-      `The ${standard.vendor} schema converted to something other than a JSON Schema`,
-    );
-  }
-  return jsonSchema<T>(schema, {
-    ...options,
-    strict: options.strict ?? (strictFormAvailable() ? 'auto' : false),
-    validate: (value) => validateWithStandardSchema(input, value),
-    // zod objects strip undeclared keys from the final value: keep them out of partials too.
-    undeclaredKeys: standard.vendor === 'zod' ? 'drop' : 'keep',
-  });
-}
-
-/**
- * Validates `value` with a Standard Schema (zod, valibot, arktype…) and returns
- * the result in this library's form: the library's output value (defaults and
- * transforms applied), or issues with paths and messages.
- */
-export function validateWithStandardSchema<T>(
-  schema: StandardSchemaV1<unknown, T>,
-  value: unknown,
-): ValidationResult<T> | Promise<ValidationResult<T>> {
-  const result = schema['~standard'].validate(value);
-  return isPromiseLike(result) ? result.then(fromStandardResult) : fromStandardResult(result);
 }
 
 function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions): ResponseModel<T> {

@@ -1,3 +1,5 @@
+import type { JsonPath } from '../json-schema.ts';
+import type { ValidationIssue } from '../validation.ts';
 import {
   checkArrayLength,
   checkConstants,
@@ -9,7 +11,6 @@ import {
 } from './check-keywords.ts';
 import { describeValue } from './describe-value.ts';
 import { pathPasses, valuePasses } from './fast-path.ts';
-import type { JsonPath } from './json-schema.ts';
 import {
   describeTypes,
   jsonTypeBit,
@@ -20,7 +21,6 @@ import {
   TYPE_STRING,
 } from './schema-node.ts';
 import { processNot, processUnion, queueUnion } from './union-task.ts';
-import type { ValidationIssue } from './validation.ts';
 import {
   type At,
   type CheckTask,

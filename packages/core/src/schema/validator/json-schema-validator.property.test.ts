@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createJsonStreamParser, type JsonPath, parsePartialJson } from '../json/index.ts';
-import type { JsonSchema } from './json-schema.ts';
+import { createJsonStreamParser, type JsonPath, parsePartialJson } from '../../json/index.ts';
+import type { JsonSchema } from '../json-schema.ts';
 import { compileJsonSchema } from './json-schema-validator.ts';
 
 /** A realistic schema and an arbitrary that only produces values it accepts. */

@@ -1,4 +1,4 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
 import { findDiscriminator } from './find-discriminator.ts';
 import {
   type Alternatives,
@@ -28,7 +28,8 @@ function fail(location: string, message: string): never {
   throw unsupportedSchema(`Unsupported JSON Schema at ${location}: ${message}`);
 }
 
-function child(location: string, ...keys: (string | number)[]): string {
+/** `location` with `keys` appended as JSON Pointer segments (`~` and `/` escaped). */
+export function child(location: string, ...keys: (string | number)[]): string {
   let result = location;
   for (const key of keys) result += `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
   return result;
@@ -82,6 +83,86 @@ function compilePattern(source: string): RegExp | undefined {
   return undefined;
 }
 
+function count(raw: RawSchema, keyword: string, location: string): number | undefined {
+  const value = raw[keyword];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    fail(location, `"${keyword}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+function finite(raw: RawSchema, keyword: string, location: string): number | undefined {
+  const value = raw[keyword];
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    fail(location, `"${keyword}" must be a number`);
+  }
+  return value;
+}
+
+function fillObjectKeywords(
+  node: SchemaNode,
+  raw: RawSchema,
+  location: string,
+  sub: (value: unknown, ...keys: (string | number)[]) => SchemaNode,
+): void {
+  if (raw.properties !== undefined) {
+    if (!isRecord(raw.properties)) fail(location, '"properties" must be an object');
+    const properties = new Map<string, SchemaNode>();
+    for (const key of Object.keys(raw.properties)) {
+      properties.set(key, sub(raw.properties[key], 'properties', key));
+    }
+    node.properties = properties;
+  }
+  let patternsReliable = true;
+  if (raw.patternProperties !== undefined) {
+    if (!isRecord(raw.patternProperties)) fail(location, '"patternProperties" must be an object');
+    const patterns: PatternProperty[] = [];
+    for (const source of Object.keys(raw.patternProperties)) {
+      const regex = compilePattern(source);
+      const entry = sub(raw.patternProperties[source], 'patternProperties', source);
+      if (regex === undefined) patternsReliable = false;
+      else patterns.push({ regex, node: entry });
+    }
+    node.patternProperties = patterns;
+  }
+  // With a pattern we cannot read, we cannot tell which keys are "additional": allow them.
+  if (raw.additionalProperties !== undefined && patternsReliable) {
+    node.additionalProperties = sub(raw.additionalProperties, 'additionalProperties');
+  }
+  node.extraKeysUnspecified =
+    raw.additionalProperties === undefined && raw.patternProperties === undefined;
+  if (raw.required !== undefined) {
+    if (!Array.isArray(raw.required) || !raw.required.every((key) => typeof key === 'string')) {
+      fail(location, '"required" must be an array of strings');
+    }
+    node.required = raw.required;
+  }
+  node.minProperties = count(raw, 'minProperties', location);
+  node.maxProperties = count(raw, 'maxProperties', location);
+}
+
+function lowerBound(raw: RawSchema, location: string): Bound | undefined {
+  const inclusive = finite(raw, 'minimum', location);
+  const exclusive = finite(raw, 'exclusiveMinimum', location);
+  const legacyExclusive = raw.exclusiveMinimum === true; // draft-04 / OpenAPI 3.0
+  const a = inclusive === undefined ? undefined : { value: inclusive, exclusive: legacyExclusive };
+  const b = exclusive === undefined ? undefined : { value: exclusive, exclusive: true };
+  if (a === undefined || b === undefined) return a ?? b;
+  return b.value >= a.value ? b : a;
+}
+
+function upperBound(raw: RawSchema, location: string): Bound | undefined {
+  const inclusive = finite(raw, 'maximum', location);
+  const exclusive = finite(raw, 'exclusiveMaximum', location);
+  const legacyExclusive = raw.exclusiveMaximum === true;
+  const a = inclusive === undefined ? undefined : { value: inclusive, exclusive: legacyExclusive };
+  const b = exclusive === undefined ? undefined : { value: exclusive, exclusive: true };
+  if (a === undefined || b === undefined) return a ?? b;
+  return b.value <= a.value ? b : a;
+}
+
 /**
  * Compiles a JSON Schema into a {@link SchemaNode} graph. Throws a
  * `StructuredLLMError` (`bad_request`, code `unsupported_schema`) for schemas it
@@ -113,24 +194,6 @@ export function compileSchema(root: unknown): SchemaNode {
       fail(location, `"${keyword}" must be a non-empty array of schemas`);
     }
     return value.map((entry, index) => compile(entry, child(location, keyword, index), nesting));
-  }
-
-  function count(raw: RawSchema, keyword: string, location: string): number | undefined {
-    const value = raw[keyword];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      fail(location, `"${keyword}" must be a non-negative integer`);
-    }
-    return value;
-  }
-
-  function finite(raw: RawSchema, keyword: string, location: string): number | undefined {
-    const value = raw[keyword];
-    if (value === undefined || typeof value === 'boolean') return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      fail(location, `"${keyword}" must be a number`);
-    }
-    return value;
   }
 
   function fill(node: SchemaNode, raw: RawSchema, location: string, nesting: number): void {
@@ -197,70 +260,6 @@ export function compileSchema(root: unknown): SchemaNode {
     if (raw.oneOf !== undefined)
       node.oneOf = alternatives(schemaList(raw, 'oneOf', location, nesting));
     if (raw.not !== undefined) node.not = sub(raw.not, 'not');
-  }
-
-  function fillObjectKeywords(
-    node: SchemaNode,
-    raw: RawSchema,
-    location: string,
-    sub: (value: unknown, ...keys: (string | number)[]) => SchemaNode,
-  ): void {
-    if (raw.properties !== undefined) {
-      if (!isRecord(raw.properties)) fail(location, '"properties" must be an object');
-      const properties = new Map<string, SchemaNode>();
-      for (const key of Object.keys(raw.properties)) {
-        properties.set(key, sub(raw.properties[key], 'properties', key));
-      }
-      node.properties = properties;
-    }
-    let patternsReliable = true;
-    if (raw.patternProperties !== undefined) {
-      if (!isRecord(raw.patternProperties)) fail(location, '"patternProperties" must be an object');
-      const patterns: PatternProperty[] = [];
-      for (const source of Object.keys(raw.patternProperties)) {
-        const regex = compilePattern(source);
-        const entry = sub(raw.patternProperties[source], 'patternProperties', source);
-        if (regex === undefined) patternsReliable = false;
-        else patterns.push({ regex, node: entry });
-      }
-      node.patternProperties = patterns;
-    }
-    // With a pattern we cannot read, we cannot tell which keys are "additional": allow them.
-    if (raw.additionalProperties !== undefined && patternsReliable) {
-      node.additionalProperties = sub(raw.additionalProperties, 'additionalProperties');
-    }
-    node.extraKeysUnspecified =
-      raw.additionalProperties === undefined && raw.patternProperties === undefined;
-    if (raw.required !== undefined) {
-      if (!Array.isArray(raw.required) || !raw.required.every((key) => typeof key === 'string')) {
-        fail(location, '"required" must be an array of strings');
-      }
-      node.required = raw.required;
-    }
-    node.minProperties = count(raw, 'minProperties', location);
-    node.maxProperties = count(raw, 'maxProperties', location);
-  }
-
-  function lowerBound(raw: RawSchema, location: string): Bound | undefined {
-    const inclusive = finite(raw, 'minimum', location);
-    const exclusive = finite(raw, 'exclusiveMinimum', location);
-    const legacyExclusive = raw.exclusiveMinimum === true; // draft-04 / OpenAPI 3.0
-    const a =
-      inclusive === undefined ? undefined : { value: inclusive, exclusive: legacyExclusive };
-    const b = exclusive === undefined ? undefined : { value: exclusive, exclusive: true };
-    if (a === undefined || b === undefined) return a ?? b;
-    return b.value >= a.value ? b : a;
-  }
-
-  function upperBound(raw: RawSchema, location: string): Bound | undefined {
-    const inclusive = finite(raw, 'maximum', location);
-    const exclusive = finite(raw, 'exclusiveMaximum', location);
-    const legacyExclusive = raw.exclusiveMaximum === true;
-    const a =
-      inclusive === undefined ? undefined : { value: inclusive, exclusive: legacyExclusive };
-    const b = exclusive === undefined ? undefined : { value: exclusive, exclusive: true };
-    if (a === undefined || b === undefined) return a ?? b;
-    return b.value <= a.value ? b : a;
   }
 
   const rootNode = compile(root, '#', 0);
