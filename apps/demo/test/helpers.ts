@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const demoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -159,4 +160,17 @@ export function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): Runn
       return code;
     },
   };
+}
+
+/** The system Chromium: CHROMIUM_PATH, else the usual Debian/Ubuntu paths. Missing is a failure, not a skip. */
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  const found = candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
+  if (found === undefined) {
+    throw new Error(
+      'The web page test needs a Chromium binary: install it (apt-get install chromium) or set CHROMIUM_PATH. Tried: ' +
+        candidates.filter(Boolean).join(', '),
+    );
+  }
+  return found;
 }

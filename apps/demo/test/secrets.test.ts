@@ -276,7 +276,7 @@ describe('the CLI never prints the API key of a failing run', { timeout: 20_000 
   });
 });
 
-/** Reads a run's whole SSE stream (it ends when the run does). */
+/** Reads a run's whole event stream (it ends when the run does), then its log. */
 async function runThroughPage(
   url: string,
   body: Record<string, unknown>,
@@ -293,9 +293,13 @@ async function runThroughPage(
   });
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const events = await response.text();
-  const failed = /event: failed\ndata: (.*)\n/.exec(events);
+  // @structllm/http's final `error` event: the redacted StructuredLLMError.
+  const failed = /event: error\ndata: (.*)\n/.exec(events);
   expect(failed, events).not.toBeNull();
-  return { events, failed: JSON.parse(failed?.[1] ?? '{}') };
+  // The lifecycle events the page lists (retries and their messages) come from the run's log.
+  const log = await (await fetch(`${url}/api/runs/${id}/log`)).text();
+  expect(log).toContain('"kind":"event"');
+  return { events: `${events}\n${log}`, failed: JSON.parse(failed?.[1] ?? '{}') };
 }
 
 describe('the web page never shows the API key of a failing run', { timeout: 20_000 }, () => {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, connectBackend } from '../src/backend.ts';
 import { ProductCatalogue, QuarterlyReport, UserProfile } from '../src/schemas.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
-
-/** The system Chromium: CHROMIUM_PATH, else the usual Debian/Ubuntu paths. Missing is a failure, not a skip. */
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  const found = candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
-  if (found === undefined) {
-    throw new Error(
-      'The web page test needs a Chromium binary: install it (apt-get install chromium) or set CHROMIUM_PATH. Tried: ' +
-        candidates.filter(Boolean).join(', '),
-    );
-  }
-  return found;
-}
+import { chromiumPath } from './helpers.ts';
 
 type Watched = Window & { __progress?: number[] };
 

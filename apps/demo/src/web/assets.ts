@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 /** A file the page loads, read on its first request and kept. */
 interface Asset {
@@ -32,7 +34,36 @@ function stripTypes(source: string): string {
   }
 }
 
+/**
+ * `@structllm/http/client` for the browser: one ES module (the page's import map points the
+ * bare specifier at it), bundled with its part of `@structllm/core` from the workspace sources.
+ */
+async function bundleHttpClient(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: "export * from '@structllm/http/client';",
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@structllm/source'],
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error('esbuild wrote no bundle');
+  return output.text;
+}
+
 const loaders: Record<string, () => Promise<Asset>> = {
+  'structllm-http-client.js': async () => ({
+    contentType: 'text/javascript; charset=utf-8',
+    body: await bundleHttpClient(),
+  }),
   'client.js': async () => ({
     contentType: 'text/javascript; charset=utf-8',
     body: stripTypes(await readFile(new URL('./client.ts', import.meta.url), 'utf8')),

@@ -1,24 +1,23 @@
 /**
- * The demo page's browser module: plain DOM, no framework. It reads the
- * server's Server-Sent Events (`protocol.ts`) and renders the typed partial
- * object as cards while it streams, the progress bar and the uPlot chart, and
- * the batch panel. Served by `server.ts` as /assets/client.js (types stripped).
- *
- * All of the page's behaviour is here, behind `connectRun`/`connectBatch`, so
- * that moving the page onto a browser client package only swaps those two.
+ * The demo page's browser module: plain DOM, no framework. It reads a run's
+ * structured stream with `@structllm/http`'s client (`readStructuredStream`,
+ * bundled for the browser by `assets.ts` and found through the page's import
+ * map), follows the run's log (`protocol.ts`: lifecycle events, elements), and
+ * renders the typed partial object as cards while it streams, the progress bar
+ * and the uPlot chart, and the batch panel. Served by `server.ts` as
+ * /assets/client.js (types stripped). A reload re-attaches to the running run.
  */
+import type { StreamingResponse } from '@structllm/core';
+import { type ClientStructuredStream, readStructuredStream } from '@structllm/http/client';
 import type UPlot from 'uplot';
 import type { PageConfig } from './page.ts';
 import type {
   BatchDoneMessage,
   BatchItemMessage,
-  DoneMessage,
-  ElementMessage,
-  FailedMessage,
   LifecycleMessage,
-  ResponseMessage,
+  RunCreated,
+  RunLog,
   RunStatus,
-  StatusMessage,
 } from './protocol.ts';
 
 declare global {
@@ -631,13 +630,53 @@ byId('tab-view').addEventListener('click', () => showTab(false));
 byId('tab-json').addEventListener('click', () => showTab(true));
 
 let runId: string | undefined;
-let source: EventSource | undefined;
+/** The structured stream being read; a new run replaces it. */
+let reader: ClientStructuredStream<unknown> | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
+/** `Date.now()` when the run was started (kept across a reload). */
 let startedAt = 0;
 let view: View | undefined;
 let status: RunStatus = 'idle';
+/** What the percent rests on (from the run's log): the bar is striped while it is `schema`. */
+let estimate: 'schema' | 'learned' | undefined;
+/** The attempt the stats show: a retry listed from the log restarts the bar only if the stream has not got there yet. */
+let shownAttempt = 0;
 
 const TERMINAL: readonly RunStatus[] = ['complete', 'failed', 'cancelled'];
+
+/**
+ * The run being followed, for a person in the devtools (and the page's tests): its id and
+ * the model's text of the current attempt exactly as received, each piece once.
+ */
+interface DemoRun {
+  readonly id: string;
+  attempt: number;
+  text: string;
+}
+declare global {
+  interface Window {
+    demoRun?: DemoRun;
+  }
+}
+
+/** A run survives a reload of the page: the page re-attaches to it by its id. */
+const SAVED_RUN = 'structllm-demo-run';
+interface SavedRun {
+  readonly id: string;
+  readonly schema: string;
+  readonly elements: boolean;
+  readonly model: string;
+  readonly startedAt: number;
+}
+
+function savedRun(): SavedRun | undefined {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SAVED_RUN) ?? 'null') as SavedRun | null;
+    return saved !== null && typeof saved.id === 'string' ? saved : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function setStatus(next: RunStatus): void {
   status = next;
@@ -662,24 +701,24 @@ function setStatus(next: RunStatus): void {
  * the first answer of this schema) the bar is striped and the label reads `~42%`,
  * with a line saying why; from learned sizes it is a plain bar.
  */
-function setProgress(percent: number, estimate?: 'schema' | 'learned'): void {
+function setProgress(percent: number, basis?: 'schema' | 'learned'): void {
   const value = Math.max(0, Math.min(100, percent));
   fill.style.width = `${value}%`;
   bar.setAttribute('aria-valuenow', value.toFixed(1));
-  const rough = estimate === 'schema';
-  if (estimate === undefined) delete bar.dataset.estimate;
-  else bar.dataset.estimate = estimate;
+  const rough = basis === 'schema';
+  if (basis === undefined) delete bar.dataset.estimate;
+  else bar.dataset.estimate = basis;
   bar.setAttribute('aria-valuetext', `${rough ? 'about ' : ''}${value.toFixed(0)}%`);
   byId('percent').textContent = `${rough ? '~' : ''}${value.toFixed(0)}%`;
   byId('estimate').textContent =
-    estimate === 'schema'
+    basis === 'schema'
       ? 'Estimated from the schema alone: the first answer of this schema on this server.'
-      : estimate === 'learned'
+      : basis === 'learned'
         ? 'Estimated from the sizes of earlier answers.'
         : '';
 }
 
-const since = () => (performance.now() - startedAt) / 1000;
+const since = () => (Date.now() - startedAt) / 1000;
 
 function addEvent(message: LifecycleMessage): void {
   const item = h('li', '', message.message);
@@ -687,104 +726,204 @@ function addEvent(message: LifecycleMessage): void {
   eventsList.append(item);
   eventsList.scrollTop = eventsList.scrollHeight;
   if (message.eventType !== 'retry' && message.eventType !== 'fallback') return;
+  chart.mark(since(), message.eventType, message.message);
   // The next attempt starts now (after any wait): the stats say so at once, and progress restarts.
-  if (message.attempt !== undefined) byId('attempt').textContent = String(message.attempt);
+  if (message.attempt === undefined || message.attempt <= shownAttempt) return;
+  shownAttempt = message.attempt;
+  byId('attempt').textContent = String(message.attempt);
   if (message.model !== undefined) byId('model-shown').textContent = message.model;
   setProgress(0);
-  chart.mark(since(), message.eventType, message.message);
   byId('wait').textContent =
     message.delayMs !== undefined && message.delayMs > 0
-      ? `Waiting ${seconds(message.delayMs)} before attempt ${message.attempt ?? ''}…`
+      ? `Waiting ${seconds(message.delayMs)} before attempt ${message.attempt}…`
       : '';
 }
 
 function finish(next: RunStatus): void {
   setStatus(next);
   if (ticker !== undefined) clearInterval(ticker);
-  source?.close();
-  source = undefined;
+  reader = undefined;
+  sessionStorage.removeItem(SAVED_RUN);
 }
 
-const parse = <T>(event: Event): T => JSON.parse((event as MessageEvent<string>).data) as T;
-
-/** Starts a run and follows its events: the one place the page talks to the run endpoints. */
-function connectRun(id: string, elements: boolean): void {
-  runId = id;
-  const events = new EventSource(`/api/runs/${id}/events`);
-  source = events;
-  events.addEventListener('status', (e) => setStatus(parse<StatusMessage>(e).status as RunStatus));
-  events.addEventListener('event', (e) => addEvent(parse<LifecycleMessage>(e)));
-  events.addEventListener('element', (e) => {
-    const data = parse<ElementMessage>(e);
-    view?.element?.(data.index, data.value);
-    byId('items-count').textContent = `${data.index + 1} products so far, each delivered once`;
-  });
-  events.addEventListener('response', (e) => {
-    const data = parse<ResponseMessage>(e);
-    setProgress(data.progressPercent, data.estimate);
-    chart.add(since(), data.progressPercent);
-    byId('wait').textContent = '';
-    byId('attempt').textContent = String(data.attempt);
-    byId('model-shown').textContent = data.model;
-    byId('chunks').textContent = String(data.chunks);
-    if (data.partialResult !== undefined) {
-      view?.update(data.partialResult, data.isComplete);
-      resultPre.textContent = JSON.stringify(data.partialResult, null, 2);
-      if (!elements) resultPre.scrollTop = resultPre.scrollHeight;
+/**
+ * Follows the run's log (lifecycle events, elements, pause and resume) while it streams:
+ * polled, from the first entry on, so a reloaded page lists them all again.
+ */
+function followLog(id: string, elements: boolean): { stop(): Promise<void> } {
+  let next = 0;
+  let stopped = false;
+  let chain = Promise.resolve();
+  const once = async (): Promise<void> => {
+    try {
+      const response = await fetch(`/api/runs/${id}/log?after=${next}`);
+      if (!response.ok) return;
+      const log = (await response.json()) as RunLog;
+      next = log.next;
+      estimate = log.estimate ?? undefined;
+      for (const entry of log.entries) {
+        if (entry.kind === 'event') addEvent(entry);
+        else if (entry.kind === 'element') {
+          if (!elements) continue;
+          view?.element?.(entry.index, entry.value);
+          if (!TERMINAL.includes(status)) {
+            byId('items-count').textContent =
+              `${entry.index + 1} products so far, each delivered once`;
+          }
+        } else if (status === 'streaming' || status === 'paused') setStatus(entry.status);
+      }
+    } catch {
+      // The connection dropped: the next poll asks again from the same entry.
     }
-  });
-  events.addEventListener('done', (e) => {
-    const data = parse<DoneMessage>(e);
-    finish('complete');
-    setProgress(100);
-    byId('elapsed').textContent = seconds(data.elapsedMs);
-    view?.update(data.result, true);
-    resultPre.textContent = JSON.stringify(data.result, null, 2);
-    resultPre.scrollTop = 0;
-    if (data.elementCount !== undefined) {
-      byId('items-count').textContent =
-        `${data.elementCount} items, each listed once as it arrived; none kept (the result holds the array empty)`;
+  };
+  const poll = (): Promise<void> => {
+    chain = chain.then(once);
+    return chain;
+  };
+  void (async () => {
+    while (!stopped) {
+      await poll();
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  });
-  events.addEventListener('failed', (e) => {
-    const data = parse<FailedMessage>(e);
-    byId('error').textContent = `${data.category}: ${data.message}`;
-    finish(data.category === 'aborted' ? 'cancelled' : 'failed');
-  });
-  events.onerror = () => {
-    if (source === events && events.readyState === EventSource.CLOSED) {
-      byId('error').textContent = 'network: the connection to the demo server was lost';
-      finish('failed');
-    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      return poll();
+    },
   };
 }
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
+/**
+ * Reads run `id`'s structured stream with `@structllm/http`'s client (from its start: a
+ * reloaded page replays it) and renders it; the client re-attaches by itself when the
+ * connection drops. The one place the page reads a run.
+ */
+async function connectRun(id: string, elements: boolean, reattach: boolean): Promise<void> {
+  runId = id;
+  const stream = readStructuredStream(
+    reattach ? `/api/runs/${id}/stream` : `/api/runs/${id}/events`,
+    { reconnect: { attempts: 10, delayMs: 200 } },
+  );
+  reader = stream;
+  const received: DemoRun = { id, attempt: 0, text: '' };
+  window.demoRun = received;
+  const log = followLog(id, elements);
+  setStatus('streaming');
+  let chunks = 0;
+  // The object is drawn at most every 40 ms (and at each attempt change and at the end).
+  let latest: StreamingResponse<unknown> | undefined;
+  let drawn = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const draw = (): void => {
+    timer = undefined;
+    const response = latest;
+    if (response === undefined || reader !== stream) return;
+    drawn = performance.now();
+    setProgress(response.progressPercent, estimate);
+    chart.add(since(), response.progressPercent);
+    byId('wait').textContent = '';
+    byId('chunks').textContent = String(chunks);
+    if (response.partialResult !== undefined) {
+      view?.update(response.partialResult, false);
+      resultPre.textContent = JSON.stringify(response.partialResult, null, 2);
+      if (!elements) resultPre.scrollTop = resultPre.scrollHeight;
+    }
+  };
+  for await (const response of stream) {
+    if (reader !== stream) {
+      stream.abort();
+      break;
+    }
+    if (response.attempt !== received.attempt) {
+      received.attempt = response.attempt;
+      received.text = '';
+    }
+    for (const chunk of response.rawChunks ?? []) {
+      received.text += chunk;
+      chunks++;
+    }
+    if (response.attempt !== shownAttempt) {
+      shownAttempt = response.attempt;
+      byId('attempt').textContent = String(response.attempt);
+      latest = response;
+      draw();
+    }
+    if (response.model !== '') byId('model-shown').textContent = response.model;
+    if (response.isComplete) {
+      if (timer !== undefined) clearTimeout(timer);
+      // Elements and lifecycle events logged before the end are shown before the end.
+      await log.stop();
+      if (reader !== stream) return;
+      byId('chunks').textContent = String(chunks);
+      if (response.error !== undefined) {
+        byId('error').textContent = `${response.error.category}: ${response.error.message}`;
+        finish(response.error.category === 'aborted' ? 'cancelled' : 'failed');
+        return;
+      }
+      finish('complete');
+      setProgress(100);
+      byId('elapsed').textContent = seconds(Date.now() - startedAt);
+      view?.update(response.partialResult, true);
+      resultPre.textContent = JSON.stringify(response.partialResult, null, 2);
+      resultPre.scrollTop = 0;
+      if (response.elementCount !== undefined) {
+        byId('items-count').textContent =
+          `${response.elementCount} items, each listed once as it arrived; none kept (the result holds the array empty)`;
+      }
+      return;
+    }
+    latest = response;
+    if (performance.now() - drawn >= 40) draw();
+    else timer ??= setTimeout(draw, 40);
+  }
+  await log.stop();
+}
+
+/** Clears the page for a run of `schema` started at `at` (`Date.now()`). */
+function startView(schema: string, at: number): void {
   byId('error').textContent = '';
   byId('wait').textContent = '';
   eventsList.replaceChildren();
   resultPre.textContent = '';
   byId('items-count').textContent = '';
-  const elements = elementsBox.checked && !elementsBox.disabled;
-  view = (VIEWS[schemaSelect.value] ?? jsonView)();
+  view = (VIEWS[schema] ?? jsonView)();
   viewBox.replaceChildren(view.root);
-  setStatus('starting');
+  estimate = undefined;
+  shownAttempt = 0;
   setProgress(0);
   chart.reset();
+  byId('attempt').textContent = '1';
+  byId('chunks').textContent = '0';
+  startedAt = at;
+  byId('elapsed').textContent = seconds(Date.now() - at);
+  chart.add(since(), 0);
+  if (ticker !== undefined) clearInterval(ticker);
+  ticker = setInterval(() => {
+    if (status === 'streaming' || status === 'starting') {
+      byId('elapsed').textContent = seconds(Date.now() - startedAt);
+    }
+  }, 100);
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  reader?.abort();
+  reader = undefined;
+  const elements = elementsBox.checked && !elementsBox.disabled;
+  const schema = schemaSelect.value;
+  startView(schema, Date.now());
+  setStatus('starting');
   // In one column (a phone) the progress is below the form: bring it into view.
   if (matchMedia('(max-width: 900px)').matches) {
     byId('progress-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
-  byId('attempt').textContent = '1';
-  byId('chunks').textContent = '0';
-  byId('elapsed').textContent = seconds(0);
   const response = await fetch('/api/runs', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       prompt: byId<HTMLTextAreaElement>('prompt').value,
-      schema: schemaSelect.value,
+      schema,
       model: byId<HTMLInputElement>('model').value,
       fallback: byId<HTMLInputElement>('fallback').value,
       fault: faultSelect.value,
@@ -792,21 +931,17 @@ form.addEventListener('submit', async (event) => {
       elements,
     }),
   });
-  const body = (await response.json()) as { id?: string; model?: string; error?: string };
+  const body = (await response.json()) as Partial<RunCreated> & { error?: string };
   if (!response.ok || body.id === undefined) {
     byId('error').textContent = body.error ?? `HTTP ${response.status}`;
     setStatus('idle');
     return;
   }
-  byId('model-shown').textContent = body.model ?? '';
-  startedAt = performance.now();
-  chart.add(0, 0);
-  ticker = setInterval(() => {
-    if (status === 'streaming' || status === 'starting') {
-      byId('elapsed').textContent = seconds(performance.now() - startedAt);
-    }
-  }, 100);
-  connectRun(body.id, elements);
+  const model = body.model ?? '';
+  byId('model-shown').textContent = model;
+  const saved: SavedRun = { id: body.id, schema, elements, model, startedAt };
+  sessionStorage.setItem(SAVED_RUN, JSON.stringify(saved));
+  await connectRun(body.id, elements, false);
 });
 
 async function control(action: 'pause' | 'resume' | 'cancel'): Promise<void> {
@@ -821,6 +956,17 @@ byId('pause').addEventListener('click', () => void control('pause'));
 byId('resume').addEventListener('click', () => void control('resume'));
 byId('cancel').addEventListener('click', () => void control('cancel'));
 setStatus('idle');
+
+// A reload while a run streams: show the same run again, replayed from its start, then live.
+const saved = savedRun();
+if (saved !== undefined) {
+  schemaSelect.value = saved.schema;
+  syncSchema();
+  elementsBox.checked = saved.elements;
+  startView(saved.schema, saved.startedAt);
+  byId('model-shown').textContent = saved.model;
+  void connectRun(saved.id, saved.elements, true);
+}
 
 // ------------------------------------------------------------------ batch
 
@@ -856,6 +1002,8 @@ function updateRow(row: HTMLElement, data: BatchItemMessage): void {
         ? `failed: ${data.category ?? 'unknown'}`
         : `${percent.toFixed(0)}%${data.attempt > 1 ? ` · try ${data.attempt}` : ''}`;
 }
+
+const parse = <T>(event: Event): T => JSON.parse((event as MessageEvent<string>).data) as T;
 
 /** Starts a batch and follows its events: the one place the page talks to the batch endpoints. */
 function connectBatch(id: string, count: number): void {

@@ -351,6 +351,7 @@ export function renderPage(config: PageConfig): string {
 </main>
 <script type="application/json" id="config">${scriptJson(config)}</script>
 <script src="/assets/uplot.js"></script>
+<script type="importmap">{"imports":{"@structllm/http/client":"/assets/structllm-http-client.js"}}</script>
 <script type="module" src="/assets/client.js"></script>
 </body>
 </html>`;

@@ -1,6 +1,7 @@
 /**
- * What the demo server sends the page over Server-Sent Events: the one
- * contract between `server.ts` and the browser module `client.ts` (types only).
+ * What the demo server sends the page besides the structured stream (which is
+ * `@structllm/http`'s protocol): the one contract between `server.ts` and the
+ * browser module `client.ts` (types only).
  */
 
 export type RunStatus =
@@ -11,11 +12,6 @@ export type RunStatus =
   | 'complete'
   | 'failed'
   | 'cancelled';
-
-/** `status` */
-export interface StatusMessage {
-  readonly status: string;
-}
 
 /** `event`: a lifecycle event (start, retry, fallback, error, complete). */
 export interface LifecycleMessage {
@@ -32,38 +28,39 @@ export interface LifecycleMessage {
 }
 
 /** `element`: one validated array element (`elements: true`). */
-export interface ElementMessage {
+interface ElementMessage {
   readonly index: number;
   readonly value: unknown;
 }
 
-/** `response`: the growing object, at most every 40 ms (and at each attempt change and at the end). */
-export interface ResponseMessage {
-  readonly attempt: number;
-  readonly model: string;
-  readonly progressPercent: number;
-  readonly chunks: number;
-  readonly elapsedMs: number;
-  readonly isComplete: boolean;
+/** One entry of a run's log: what the page shows besides the object and its progress. */
+export type LogEntry =
+  | ({ readonly kind: 'event' } & LifecycleMessage)
+  | ({ readonly kind: 'element' } & ElementMessage)
+  /** Paused or streaming again (the page's pause and resume buttons). */
+  | { readonly kind: 'status'; readonly status: 'paused' | 'streaming' };
+
+/** `GET /api/runs/:id/log?after=n`: the entries from the n-th on. */
+export interface RunLog {
+  readonly entries: readonly LogEntry[];
+  /** The `after` to ask with next time. */
+  readonly next: number;
   /**
    * What the percent rests on while streaming: `schema` — the schema alone (no answer of
    * this schema has completed on this server yet), `learned` — sizes of earlier answers.
    */
-  readonly estimate?: 'schema' | 'learned';
-  readonly partialResult: unknown;
+  readonly estimate: 'schema' | 'learned' | null;
+  /** The run has ended: nothing more will be logged. */
+  readonly ended: boolean;
 }
 
-/** `done` */
-export interface DoneMessage {
-  readonly result: unknown;
-  readonly elapsedMs: number;
-  readonly elementCount?: number;
-}
-
-/** `failed` */
-export interface FailedMessage {
-  readonly category: string;
-  readonly message: string;
+/** `POST /api/runs` (201). */
+export interface RunCreated {
+  readonly id: string;
+  readonly model: string;
+  readonly schema: string;
+  readonly fault: string | null;
+  readonly elements: boolean;
 }
 
 /** `item` (batch): one request of a batch moved. */

@@ -6,10 +6,10 @@ import {
   createProgressEstimator,
   type ElementEvent,
   type ProgressEvent,
-  StructuredLLMError,
   type StructuredLLMService,
   type StructuredStream,
 } from '@structllm/core';
+import { StreamRuns, toEventStreamResponse } from '@structllm/http';
 import { createPrometheusObserver, type PrometheusObserver } from '@structllm/prometheus';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -28,7 +28,9 @@ import type {
   BatchDoneMessage,
   BatchItemMessage,
   LifecycleMessage,
-  ResponseMessage,
+  LogEntry,
+  RunCreated,
+  RunLog,
 } from './protocol.ts';
 
 export interface WebServerOptions {
@@ -47,19 +49,29 @@ export interface WebServer {
   readonly port: number;
   readonly app: Hono;
   readonly metrics: PrometheusObserver;
+  /** Drops every open connection (the network failing): pages re-attach to their runs. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
 interface Run {
   readonly id: string;
   readonly stream: StructuredStream<unknown>;
+  /** The page asked for the stream: the request runs (as a resumable `StreamRuns` run). */
   started: boolean;
-  /** Set once the page listens: forwards lifecycle events to it. */
-  send: ((event: string, data: unknown) => void) | undefined;
+  /** What the page shows besides the object: lifecycle events, elements, pause/resume. */
+  readonly log: LogEntry[];
   /** What the latest progress estimate rests on (the engine's `estimate`). */
   estimate: 'schema' | 'learned' | undefined;
+  ended: boolean;
   close(): Promise<void>;
 }
+
+/** A run with no page attached goes on this long (time for a reload), then it is aborted. */
+const DETACHED_TTL_MS = 15_000;
+/** An ended run's log is kept this long, for a page reloaded after the end. */
+const ENDED_RUN_KEPT_MS = 5 * 60_000;
+const TERMINAL_STATUSES: readonly string[] = ['completed', 'failed', 'aborted'];
 
 interface RunBody {
   prompt?: unknown;
@@ -134,6 +146,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const progressEstimator = createProgressEstimator();
   const sharedService = createService(backend, { observers: [metrics], progressEstimator });
   const runs = new Map<string, Run>();
+  // A run's stream has the run's id: the page re-attaches at /api/runs/<id>/stream.
+  let starting: string | undefined;
+  const streamRuns = new StreamRuns({
+    resumeUrl: (id) => `/api/runs/${id}/stream`,
+    detachedTtlMs: DETACHED_TTL_MS,
+    generateId: () => starting ?? randomUUID(),
+  });
+  let closing = false;
 
   /** In simulated mode a run with a fault gets its own simulated model, so the fault hits that run only. */
   async function serviceFor(
@@ -247,6 +267,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
 
     const id = randomUUID();
+    const log: LogEntry[] = [];
     const { service, close } = await serviceFor(fault);
     const stream = service.routeStructuredStreaming({
       prompt: prompt ?? schema.defaultPrompt,
@@ -263,20 +284,32 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
             retainElements: false,
             onElement: (element: ElementEvent<unknown>) => {
               if (element.error === undefined) {
-                runs.get(id)?.send?.('element', { index: element.index, value: element.value });
+                log.push({ kind: 'element', index: element.index, value: element.value });
               }
             },
           }),
       progressCallback: (event: ProgressEvent) => {
-        const run = runs.get(id);
         if (event.eventType === 'progress') {
+          const run = runs.get(id);
           if (run !== undefined) run.estimate = event.estimate;
           return;
         }
-        run?.send?.('event', lifecycleMessage(event));
+        log.push({ kind: 'event', ...lifecycleMessage(event) });
       },
     });
-    runs.set(id, { id, stream, started: false, send: undefined, estimate: undefined, close });
+    let closed: Promise<void> | undefined;
+    runs.set(id, {
+      id,
+      stream,
+      started: false,
+      log,
+      estimate: undefined,
+      ended: false,
+      close: () => {
+        closed ??= close();
+        return closed;
+      },
+    });
     // A run nobody listens to is dropped after a minute.
     setTimeout(() => {
       const run = runs.get(id);
@@ -286,91 +319,69 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         void run.close();
       }
     }, 60_000).unref();
-    return c.json({ id, model, schema: schema.id, fault: fault ?? null, elements }, 201);
+    const created: RunCreated = { id, model, schema: schema.id, fault: fault ?? null, elements };
+    return c.json(created, 201);
   });
 
+  // The run's structured stream, as `@structllm/http` sends it: resumable, so a page that
+  // reloads, or whose connection drops, re-attaches at /api/runs/<id>/stream.
   app.get('/api/runs/:id/events', (c) => {
     const run = runs.get(c.req.param('id'));
     if (run === undefined || run.started) return c.json({ error: 'no such run' }, 404);
     run.started = true;
-    return streamSSE(c, async (sse) => {
-      let chain = Promise.resolve();
-      const send = (event: string, data: unknown) => {
-        // Serialise now: partial results are live objects that keep changing.
-        const payload = JSON.stringify(data);
-        chain = chain.then(() => sse.writeSSE({ event, data: payload })).catch(() => {});
-      };
-      run.send = send;
-      sse.onAbort(() => run.stream.abort(new Error('the page went away')));
-      const startedAt = Date.now();
-      let chunks = 0;
-      let lastSent = 0;
-      let lastAttempt = 0;
-      send('status', { status: 'streaming' });
-      try {
-        for await (const response of run.stream) {
-          chunks += response.rawChunks?.length ?? 0;
-          const now = Date.now();
-          if (response.isComplete || response.attempt !== lastAttempt || now - lastSent >= 40) {
-            lastSent = now;
-            lastAttempt = response.attempt;
-            const message: ResponseMessage = {
-              attempt: response.attempt,
-              model: response.model,
-              progressPercent: response.progressPercent,
-              chunks,
-              elapsedMs: now - startedAt,
-              isComplete: response.isComplete && response.error === undefined,
-              ...(response.isComplete || run.estimate === undefined
-                ? {}
-                : { estimate: run.estimate }),
-              partialResult: response.partialResult,
-            };
-            send('response', message);
-          }
-          if (response.isComplete) {
-            const attempts = run.stream.attempts;
-            if (response.error === undefined) {
-              send('done', {
-                result: response.partialResult,
-                attempts,
-                elapsedMs: now - startedAt,
-                ...(response.elementCount === undefined
-                  ? {}
-                  : { elementCount: response.elementCount }),
-              });
-            } else {
-              send('failed', {
-                category: response.error.category,
-                message: response.error.message,
-                attempts,
-              });
-            }
-          }
-        }
-      } catch (thrown) {
-        const error = StructuredLLMError.is(thrown) ? thrown : undefined;
-        send('failed', {
-          category: error?.category ?? 'unknown',
-          message: thrown instanceof Error ? thrown.message : String(thrown),
-          attempts: run.stream.attempts,
-        });
-      } finally {
-        await chain;
-        runs.delete(run.id);
-        await run.close();
-      }
-    });
+    starting = run.id;
+    let response: Response;
+    try {
+      response = toEventStreamResponse(run.stream, {
+        runs: streamRuns,
+        signal: c.req.raw.signal,
+      });
+    } finally {
+      starting = undefined;
+    }
+    void whenEnded(run);
+    return response;
   });
+  app.get('/api/runs/:id/stream', (c) => streamRuns.resumeResponse(c.req.param('id'), c.req.raw));
+
+  // Lifecycle events, elements and pause/resume, from the n-th entry on (a reloaded page asks from 0).
+  app.get('/api/runs/:id/log', (c) => {
+    const run = runs.get(c.req.param('id'));
+    if (run === undefined) return c.json({ error: 'no such run' }, 404);
+    const after = Number(c.req.query('after') ?? '0');
+    if (!Number.isSafeInteger(after) || after < 0) {
+      return c.json({ error: 'after must be a whole number' }, 400);
+    }
+    const body: RunLog = {
+      entries: run.log.slice(after),
+      next: Math.max(after, run.log.length),
+      estimate: run.estimate ?? null,
+      ended: run.ended,
+    };
+    return c.json(body);
+  });
+
+  /** Frees the run's resources once it ends; its log stays a while for a reloaded page. */
+  async function whenEnded(run: Run): Promise<void> {
+    while (!TERMINAL_STATUSES.includes(run.stream.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 100).unref());
+      if (closing) return;
+    }
+    run.ended = true;
+    await run.close();
+    setTimeout(() => runs.delete(run.id), ENDED_RUN_KEPT_MS).unref();
+  }
 
   const control = (action: 'pause' | 'resume' | 'cancel') =>
     app.post(`/api/runs/:id/${action}`, (c) => {
       const run = runs.get(c.req.param('id'));
-      if (run === undefined) return c.json({ error: 'no such run (finished?)' }, 404);
+      if (run === undefined || run.ended) return c.json({ error: 'no such run (finished?)' }, 404);
       if (action === 'pause') run.stream.pause();
       else if (action === 'resume') run.stream.resume();
       else run.stream.abort(new Error('cancelled from the page'));
-      if (action !== 'cancel') run.send?.('status', { status: run.stream.status });
+      if (action !== 'cancel') {
+        run.log.push({ kind: 'status', status: action === 'pause' ? 'paused' : 'streaming' });
+      }
       return c.json({ status: run.stream.status });
     });
   control('pause');
@@ -493,7 +504,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     app,
     metrics,
+    dropConnections: () => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    },
     close: async () => {
+      closing = true;
       for (const run of runs.values()) {
         run.stream.abort(new Error('server closing'));
         await run.close();

@@ -1,0 +1,6 @@
+export {
+  type StructuredStreamStatus,
+  type UseStructuredStreamOptions,
+  type UseStructuredStreamResult,
+  useStructuredStream,
+} from './use-structured-stream.ts';

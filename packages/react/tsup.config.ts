@@ -1,0 +1,3 @@
+import { structllmBuild } from '../../tsup.shared.ts';
+
+export default structllmBuild({ external: ['react'] });
