@@ -46,12 +46,14 @@ export const EVENT = {
   error: 'error',
 } as const;
 
-/** `text` events: first data line `<attempt> <percent>` (+ ` json` when the text is a JSON string). */
+/**
+ * `text` events: `<attempt> <percent> <text>`, or `<attempt> <percent>j <text as a JSON string>`
+ * when the text holds a carriage return (Server-Sent Events reads one as a line end).
+ */
 export function encodeText(attempt: number, percent: number, text: string): string {
   const head = `${attempt} ${Math.round(percent * 10) / 10}`;
-  // SSE splits lines at CR as well as LF: text holding a CR travels JSON-encoded.
-  if (text.includes('\r')) return `${head} json\n${JSON.stringify(text)}`;
-  return `${head}\n${text}`;
+  if (text.includes('\r')) return `${head}j ${JSON.stringify(text)}`;
+  return `${head} ${text}`;
 }
 
 export interface TextEvent {
@@ -62,20 +64,22 @@ export interface TextEvent {
 
 /** Reads a `text` event's data; undefined when it is malformed. */
 export function decodeText(data: string): TextEvent | undefined {
-  const newline = data.indexOf('\n');
-  if (newline < 0) return undefined;
-  const space = data.indexOf(' ');
-  if (space < 0 || space > newline) return undefined;
-  const attempt = Number(data.slice(0, space));
-  const rest = data.slice(space + 1, newline);
-  const flag = rest.indexOf(' ');
-  const percent = Number(flag < 0 ? rest : rest.slice(0, flag));
-  if (!Number.isInteger(attempt) || attempt < 1 || rest === '' || !Number.isFinite(percent)) {
+  const first = data.indexOf(' ');
+  const second = first < 0 ? -1 : data.indexOf(' ', first + 1);
+  if (second < 0) return undefined;
+  const attempt = Number(data.slice(0, first));
+  const json = data.charCodeAt(second - 1) === 106; // 'j'
+  const percent = Number(data.slice(first + 1, json ? second - 1 : second));
+  if (
+    !Number.isInteger(attempt) ||
+    attempt < 1 ||
+    second === first + 1 ||
+    !Number.isFinite(percent)
+  ) {
     return undefined;
   }
-  const body = data.slice(newline + 1);
-  if (flag < 0) return { attempt, percent, text: body };
-  if (rest.slice(flag + 1) !== 'json') return undefined;
+  const body = data.slice(second + 1);
+  if (!json) return { attempt, percent, text: body };
   try {
     const text: unknown = JSON.parse(body);
     return typeof text === 'string' ? { attempt, percent, text } : undefined;

@@ -91,7 +91,7 @@ describe('bad input ends with a categorized error, never a hang', () => {
   });
 
   it('a server that closes mid-event', async () => {
-    const error = await errorOf(bytes(`${open}${attempt}id:2\ndata:1 0\ndata:{"a`));
+    const error = await errorOf(bytes(`${open}${attempt}id:2\ndata:1 0 {"a\ndata:"b`));
     expect(error).toMatchObject({ category: 'network', code: 'stream_closed' });
     expect(error.message).toMatch(/middle of an event/);
   });
