@@ -462,7 +462,10 @@ async function latencyRun(
 ): Promise<{ label: string; samples: number; p50: number; p99: number }[]> {
   const ends: number[] = [];
   let end = 0;
-  for (const chunk of smallChunks) ends.push((end += chunk.length));
+  for (const chunk of smallChunks) {
+    end += chunk.length;
+    ends.push(end);
+  }
   const rows = [];
   for (const { label, options } of [
     { label: 'default (`coalesceMs: 50`, `maxEventChars: 1024`)', options: {} },

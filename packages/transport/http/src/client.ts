@@ -335,7 +335,11 @@ export function readStructuredStream<T = unknown>(
         const progress = data as unknown as ProgressEvent;
         lastProgress = progress;
         isolated(options.onProgress, progress);
-        if (progress.eventType === 'progress' && progress.progressPercent > percent) {
+        if (
+          progress.eventType === 'progress' &&
+          attempt > 0 &&
+          progress.progressPercent > percent
+        ) {
           percent = progress.progressPercent;
           if (!invalid) out.push(response(parser?.value as DeepPartial<T>, false, undefined));
         }

@@ -92,7 +92,7 @@ export function decodeText(data: string): TextEvent | undefined {
 export function errorToWire(error: StructuredLLMError): string {
   return JSON.stringify({
     category: error.category,
-    code: error.code,
+    code: error.code ?? null,
     message: error.message,
     retryable: error.retryable,
     status: error.status,

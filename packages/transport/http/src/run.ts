@@ -187,7 +187,11 @@ export class Run {
   /** Handles one response; true when it was the last. */
   #take(response: StreamingResponse<unknown>): boolean {
     if (response.attempt !== this.#attempt) {
+      // The text waiting is the previous attempt's; a `progress` event waiting is already this one's.
+      const progress = this.#progress;
+      this.#progress = undefined;
       this.#flush();
+      this.#progress = progress;
       this.#attempt = response.attempt;
       this.#sentPercent = 0;
       this.#percent = 0;

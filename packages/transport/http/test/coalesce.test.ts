@@ -137,12 +137,13 @@ describe('text is coalesced into events, by size or by time', () => {
     const { service } = serviceFor({ text, chunkSize: 4, stallAfterChunks: 3 });
     const request = service.routeStructuredStreaming({ prompt: 'o', responseModel: orderModel });
     const response = toEventStreamResponse(request, { heartbeatMs: 0, coalesceMs: 50 });
-    const reader = (response.body as ReadableStream<Uint8Array>)
-      .pipeThrough(new TextDecoderStream())
-      .getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
     let wire = '';
     const pump = (async () => {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) wire += r.value;
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        wire += decoder.decode(r.value, { stream: true });
+      }
     })();
     await vi.advanceTimersByTimeAsync(49);
     expect(texts(eventsOf(wire))).toEqual([]);
