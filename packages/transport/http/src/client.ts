@@ -440,121 +440,118 @@ export function readStructuredStream<T = unknown>(
     return { ...response(parser?.value as DeepPartial<T>, true, undefined), error };
   };
 
+  /** The stream's one generator: connections, reads and events in one flat loop. */
   async function* generate(): AsyncGenerator<StreamingResponse<T>, void, undefined> {
     try {
-      yield* connectAndRead();
-    } finally {
-      // The reader stopped iterating early.
-      if (!settled) {
-        settled = true;
-        rejectResult(abortedError());
-      }
-      controller.abort();
-    }
-  }
-
-  async function* connectAndRead(): AsyncGenerator<StreamingResponse<T>, void, undefined> {
-    let reconnects = 0;
-    let first = true;
-    const decoder = new TextDecoder();
-    while (true) {
-      if (controller.signal.aborted) {
-        yield final(abortedError());
-        return;
-      }
-      let body: ReadableStream<Uint8Array>;
-      try {
-        body = await open(lastEventId, first);
-      } catch (error) {
-        if (error instanceof Dropped && reconnects < maxReconnects && resumeUrl !== undefined) {
+      let reconnects = 0;
+      let first = true;
+      const decoder = new TextDecoder();
+      while (true) {
+        if (controller.signal.aborted) {
+          yield final(abortedError());
+          return;
+        }
+        let body: ReadableStream<Uint8Array>;
+        try {
+          body = await open(lastEventId, first);
+        } catch (error) {
+          if (error instanceof Dropped && reconnects < maxReconnects && resumeUrl !== undefined) {
+            reconnects++;
+            await sleep(reconnectDelayMs, controller.signal);
+            continue;
+          }
+          yield final(
+            StructuredLLMError.is(error)
+              ? error
+              : failure('network', 'stream_closed', 'The structured stream closed before its end', {
+                  retryable: true,
+                }),
+          );
+          return;
+        }
+        first = false;
+        opened = false;
+        let received = false;
+        const events: SseEvent[] = [];
+        const reader = createSseReader((event) => events.push(event));
+        const bytes = body.getReader();
+        let idle: ReturnType<typeof setTimeout> | undefined;
+        const stopIdle = (): void => {
+          if (idle !== undefined) clearTimeout(idle);
+        };
+        const armIdle = (): void => {
+          stopIdle();
+          if (idleTimeoutMs > 0)
+            idle = setTimeout(() => void bytes.cancel().catch(() => undefined), idleTimeoutMs);
+        };
+        const onAbort = (): void => void bytes.cancel().catch(() => undefined);
+        controller.signal.addEventListener('abort', onAbort, { once: true });
+        if (controller.signal.aborted) onAbort();
+        let outcome: 'final' | 'dropped' | StructuredLLMError = 'dropped';
+        const out: StreamingResponse<T>[] = [];
+        try {
+          armIdle();
+          reading: while (true) {
+            const chunk = await bytes.read();
+            armIdle();
+            if (chunk.done) break;
+            received ||= chunk.value.length > 0;
+            reader.write(decoder.decode(chunk.value, { stream: true }));
+            // One event at a time: a partial is yielded before the next event updates it.
+            for (let i = 0; i < events.length; i++) {
+              const before = lastEventId;
+              let end = handle(events[i] as SseEvent, out);
+              if (end !== undefined && end !== 'final') end = await end;
+              if (lastEventId > before) reconnects = 0;
+              for (let j = 0; j < out.length; j++) yield out[j] as StreamingResponse<T>;
+              out.length = 0;
+              if (end === 'final') {
+                outcome = 'final';
+                break reading;
+              }
+            }
+            events.length = 0;
+          }
+        } catch (error) {
+          outcome = StructuredLLMError.is(error) ? error : 'dropped';
+        } finally {
+          stopIdle();
+          controller.signal.removeEventListener('abort', onAbort);
+          void bytes.cancel().catch(() => undefined);
+        }
+        if (outcome === 'final') return;
+        if (outcome === 'dropped' && received && !opened && !controller.signal.aborted) {
+          outcome = notEventStream();
+        }
+        if (outcome !== 'dropped') {
+          yield final(outcome);
+          return;
+        }
+        if (controller.signal.aborted) continue; // reported at the top of the loop
+        if (reconnects < maxReconnects && resumeUrl !== undefined) {
           reconnects++;
           await sleep(reconnectDelayMs, controller.signal);
           continue;
         }
         yield final(
-          StructuredLLMError.is(error)
-            ? error
-            : failure('network', 'stream_closed', 'The structured stream closed before its end', {
-                retryable: true,
-              }),
+          failure(
+            'network',
+            'stream_closed',
+            reader.midEvent
+              ? 'The structured stream closed in the middle of an event'
+              : 'The structured stream closed before its end',
+            { retryable: true },
+          ),
         );
         return;
       }
-      first = false;
-      opened = false;
-      let received = false;
-      const events: SseEvent[] = [];
-      const reader = createSseReader((event) => events.push(event));
-      const bytes = body.getReader();
-      let idle: ReturnType<typeof setTimeout> | undefined;
-      const stopIdle = (): void => {
-        if (idle !== undefined) clearTimeout(idle);
-      };
-      const armIdle = (): void => {
-        stopIdle();
-        if (idleTimeoutMs > 0)
-          idle = setTimeout(() => void bytes.cancel().catch(() => undefined), idleTimeoutMs);
-      };
-      const onAbort = (): void => void bytes.cancel().catch(() => undefined);
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      if (controller.signal.aborted) onAbort();
-      let outcome: 'final' | 'dropped' | StructuredLLMError = 'dropped';
-      const out: StreamingResponse<T>[] = [];
-      try {
-        armIdle();
-        reading: while (true) {
-          const chunk = await bytes.read();
-          armIdle();
-          if (chunk.done) break;
-          received ||= chunk.value.length > 0;
-          reader.write(decoder.decode(chunk.value, { stream: true }));
-          // One event at a time: a partial is yielded before the next event updates it.
-          for (let i = 0; i < events.length; i++) {
-            const before = lastEventId;
-            let end = handle(events[i] as SseEvent, out);
-            if (end !== undefined && end !== 'final') end = await end;
-            if (lastEventId > before) reconnects = 0;
-            for (let j = 0; j < out.length; j++) yield out[j] as StreamingResponse<T>;
-            out.length = 0;
-            if (end === 'final') {
-              outcome = 'final';
-              break reading;
-            }
-          }
-          events.length = 0;
-        }
-      } catch (error) {
-        outcome = StructuredLLMError.is(error) ? error : 'dropped';
-      } finally {
-        stopIdle();
-        controller.signal.removeEventListener('abort', onAbort);
-        void bytes.cancel().catch(() => undefined);
+    } finally {
+      // Also when the reader stopped iterating early.
+      if (!settled) {
+        settled = true;
+        rejectResult(abortedError());
       }
-      if (outcome === 'final') return;
-      if (outcome === 'dropped' && received && !opened && !controller.signal.aborted) {
-        outcome = notEventStream();
-      }
-      if (outcome !== 'dropped') {
-        yield final(outcome);
-        return;
-      }
-      if (controller.signal.aborted) continue; // reported at the top of the loop
-      if (reconnects < maxReconnects && resumeUrl !== undefined) {
-        reconnects++;
-        await sleep(reconnectDelayMs, controller.signal);
-        continue;
-      }
-      yield final(
-        failure(
-          'network',
-          'stream_closed',
-          reader.midEvent
-            ? 'The structured stream closed in the middle of an event'
-            : 'The structured stream closed before its end',
-          { retryable: true },
-        ),
-      );
-      return;
+      controller.abort();
     }
   }
 
