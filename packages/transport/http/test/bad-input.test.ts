@@ -170,3 +170,41 @@ describe('any cut of the event stream bytes', () => {
     );
   });
 });
+
+describe('text events as written by hand', () => {
+  it('a text event with no text moves the percent only; a j-marked one carries a JSON string', async () => {
+    const wire =
+      `${open}${attempt}` +
+      'id:2\ndata:1 40 {"a":\n\n' +
+      'id:3\ndata:1 60 \n\n' +
+      'id:4\ndata:1 80j "\\"x\\\\r\\"}"\n\n' +
+      'id:5\nevent:result\ndata:{"fromText":true}\n\n';
+    const stream = readStructuredStream(new Response(wire, { headers: sse }));
+    const seen = [];
+    for await (const r of stream) {
+      seen.push({ p: r.progressPercent, raw: r.rawChunks, v: JSON.stringify(r.partialResult) });
+    }
+    expect(seen).toEqual([
+      { p: 40, raw: ['{"a":'], v: '{}' },
+      { p: 60, raw: undefined, v: '{}' },
+      { p: 80, raw: ['"x\\r"}'], v: '{"a":"x\\r"}' },
+      { p: 100, raw: undefined, v: '{"a":"x\\r"}' },
+    ]);
+    expect(await stream.result).toEqual({ a: 'x\r' });
+  });
+
+  it('model text holding carriage returns crosses unchanged', async () => {
+    const text = `{\r\n"id": 7,\r"customer": "Ada",\r\n"items": []\r\n}`;
+    const { service } = serviceFor({ text, chunkSize: 3 });
+    const stream = readStructuredStream(
+      toEventStreamResponse(
+        service.routeStructuredStreaming({ prompt: 'o', responseModel: orderModel }),
+        { heartbeatMs: 0 },
+      ),
+    );
+    const raw: string[] = [];
+    for await (const r of stream) raw.push(...(r.rawChunks ?? []));
+    expect(raw.join('')).toBe(text);
+    expect(await stream.result).toEqual({ id: 7, customer: 'Ada', items: [] });
+  });
+});
