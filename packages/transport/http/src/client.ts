@@ -1,8 +1,11 @@
 import {
   createJsonStreamParser,
   type DeepPartial,
+  type ElementEvent,
+  type ElementOf,
   type JsonPath,
   type JsonStreamParser,
+  type ProgressEvent,
   type ResponseModel,
   type StreamingResponse,
   StructuredLLMError,
@@ -12,6 +15,7 @@ import {
   createSseReader,
   decodeText,
   EVENT,
+  errorFromJson,
   errorFromWire,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -47,6 +51,18 @@ export interface ReadStructuredStreamOptions<T> {
   readonly idleTimeoutMs?: number;
   /** Aborts reading (the server sees the client leave). */
   readonly signal?: AbortSignal;
+  /**
+   * Called with each progress event the server forwards (`StreamEvents` on the
+   * server): the full `ProgressEvent`, `estimate` included. A callback that
+   * throws is ignored.
+   */
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Called with each array element the server forwards (`StreamEvents` on the
+   * server), once, as soon as it is complete and validated there; invalid ones
+   * (under `elementErrors: 'skip'`) come with their error. A callback that throws is ignored.
+   */
+  readonly onElement?: (element: ElementEvent<ElementOf<T>>) => void;
 }
 
 /** A structured stream read from the server: the same responses the server iterates. */
@@ -61,6 +77,8 @@ export interface ClientStructuredStream<T> extends AsyncIterable<StreamingRespon
   readonly resumeUrl: string | undefined;
   /** Id of the last event received. */
   readonly lastEventId: number;
+  /** The last progress event the server forwarded, if any. */
+  readonly progress: ProgressEvent | undefined;
 }
 
 /** Completed values at this depth or shallower are checked against the response model. */
@@ -125,6 +143,7 @@ export function readStructuredStream<T = unknown>(
   let invalid = false; // a completed part failed the check: the server will start over
   let settled = false;
   let opened = false; // this connection's `open` event arrived
+  let lastProgress: ProgressEvent | undefined;
 
   const newParser = (): JsonStreamParser => {
     completed = [];
@@ -225,29 +244,34 @@ export function readStructuredStream<T = unknown>(
   const malformed = (what: string): StructuredLLMError =>
     failure('parse', 'malformed_event', `Malformed ${what} event in the structured stream`);
 
-  /** Interprets one event; returns the responses it makes. */
-  const handle = async (
+  const parseData = (event: SseEvent, what: string): Record<string, unknown> => {
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      throw malformed(what);
+    }
+    if (typeof data !== 'object' || data === null) throw malformed(what);
+    return data as Record<string, unknown>;
+  };
+
+  /** Interprets one event, pushing the responses it makes to `out`; `'final'` after the last. */
+  const handle = (
     event: SseEvent,
     out: StreamingResponse<T>[],
-  ): Promise<'final' | undefined> => {
-    if (!opened && event.type !== EVENT.open) throw notEventStream();
-    if (event.type === EVENT.open) {
+  ): 'final' | Promise<'final'> | undefined => {
+    const type = event.type;
+    if (!opened) {
+      if (type !== EVENT.open) throw notEventStream();
       opened = true;
-      let data: unknown;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        throw malformed('open');
-      }
-      const open = data as { v?: unknown; run?: unknown; resume?: unknown } | null;
-      if (open === null || typeof open !== 'object') throw malformed('open');
+      const open = parseData(event, 'open');
       if (open.v !== PROTOCOL_VERSION) throw unsupported(String(open.v));
       if (typeof open.run === 'string') runId = open.run;
       if (typeof open.resume === 'string') resumeUrl = open.resume;
       return undefined;
     }
     const id = Number(event.id);
-    if (event.id === undefined || !Number.isSafeInteger(id)) throw malformed(event.type);
+    if (event.id === undefined || !Number.isSafeInteger(id)) throw malformed(type);
     if (id <= lastEventId) return undefined; // already seen
     if (id !== lastEventId + 1) {
       throw failure(
@@ -257,22 +281,7 @@ export function readStructuredStream<T = unknown>(
       );
     }
     lastEventId = id;
-    switch (event.type) {
-      case EVENT.attempt: {
-        let data: { attempt?: unknown; model?: unknown };
-        try {
-          data = JSON.parse(event.data) as typeof data;
-        } catch {
-          throw malformed('attempt');
-        }
-        if (typeof data?.attempt !== 'number' || typeof data.model !== 'string')
-          throw malformed('attempt');
-        attempt = data.attempt;
-        modelName = data.model;
-        percent = 0;
-        parser = newParser();
-        return undefined;
-      }
+    switch (type) {
       case EVENT.text: {
         const text = decodeText(event.data);
         if (text === undefined) throw malformed('text');
@@ -280,71 +289,80 @@ export function readStructuredStream<T = unknown>(
           attempt = text.attempt;
           parser = newParser();
         }
-        percent = Math.max(percent, text.percent);
+        if (text.percent > percent) percent = text.percent;
         if (invalid) return undefined;
-        try {
-          parser.write(text.text);
-        } catch {
-          invalid = true; // not JSON: the server fails this attempt as well
-          return undefined;
+        if (text.text !== '') {
+          try {
+            parser.write(text.text);
+          } catch {
+            invalid = true; // not JSON: the server fails this attempt as well
+            return undefined;
+          }
+          if (model !== undefined && !check(parser.value)) {
+            invalid = true;
+            return undefined;
+          }
         }
-        if (model !== undefined && !check(parser.value)) {
-          invalid = true;
-          return undefined;
-        }
-        out.push(response(parser.value as DeepPartial<T>, false, [text.text]));
+        out.push(
+          response(
+            parser.value as DeepPartial<T>,
+            false,
+            text.text === '' ? undefined : [text.text],
+          ),
+        );
+        return undefined;
+      }
+      case EVENT.attempt: {
+        const data = parseData(event, 'attempt');
+        if (typeof data.attempt !== 'number' || typeof data.model !== 'string')
+          throw malformed('attempt');
+        attempt = data.attempt;
+        modelName = data.model;
+        percent = 0;
+        parser = newParser();
         return undefined;
       }
       case EVENT.progress: {
-        let data: { percent?: unknown };
-        try {
-          data = JSON.parse(event.data) as typeof data;
-        } catch {
+        const data = parseData(event, 'progress');
+        if (
+          typeof data.eventType !== 'string' ||
+          typeof data.progressPercent !== 'number' ||
+          typeof data.message !== 'string' ||
+          typeof data.timestamp !== 'number'
+        ) {
           throw malformed('progress');
         }
-        if (typeof data?.percent !== 'number') throw malformed('progress');
-        percent = Math.max(percent, data.percent);
-        if (!invalid) out.push(response(parser?.value as DeepPartial<T>, false, undefined));
+        const progress = data as unknown as ProgressEvent;
+        lastProgress = progress;
+        isolated(options.onProgress, progress);
+        if (
+          progress.eventType === 'progress' &&
+          attempt > 0 &&
+          progress.progressPercent > percent
+        ) {
+          percent = progress.progressPercent;
+          if (!invalid) out.push(response(parser?.value as DeepPartial<T>, false, undefined));
+        }
         return undefined;
       }
-      case EVENT.result: {
-        let data: { value?: unknown; fromText?: unknown; elementCount?: unknown };
-        try {
-          data = JSON.parse(event.data) as typeof data;
-        } catch {
-          throw malformed('result');
-        }
-        let value: unknown;
-        if ('value' in data) value = data.value;
-        else if (data.fromText === true && parser !== undefined) {
-          try {
-            parser.end();
-          } catch {
-            throw malformed('result');
-          }
-          value = parser.value;
-        } else throw malformed('result');
-        let typed = value as T;
-        if (model !== undefined) {
-          const checked = await model.validate(value);
-          if (!checked.success) {
-            throw failure(
-              'validation',
-              'client_validation',
-              'The final value does not match the client’s response model',
-            );
-          }
-          typed = checked.value;
-        }
-        percent = 100;
-        out.push({
-          ...response(typed, true, undefined),
-          ...(typeof data.elementCount === 'number' ? { elementCount: data.elementCount } : {}),
-        });
-        settled = true;
-        resolveResult(typed);
-        return 'final';
+      case EVENT.element: {
+        const data = parseData(event, 'element');
+        const index = data.index;
+        if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0)
+          throw malformed('element');
+        let element: ElementEvent<ElementOf<T>>;
+        if ('error' in data) {
+          const error = errorFromJson(data.error);
+          if (error === undefined) throw malformed('element');
+          element = { index, value: undefined, error };
+        } else if ('value' in data) {
+          element = { index, value: data.value as ElementOf<T>, error: undefined };
+        } else throw malformed('element');
+        isolated(options.onElement, element);
+        return undefined;
       }
+      case EVENT.result:
+        return finish(parseData(event, 'result'), out);
       case EVENT.error: {
         const error = errorFromWire(event.data);
         if (error === undefined) throw malformed('error');
@@ -353,6 +371,44 @@ export function readStructuredStream<T = unknown>(
       default:
         return undefined; // an event a later minor version added: ignored
     }
+  };
+
+  /** The `result` event: the final value, checked against the response model. */
+  const finish = (
+    data: Record<string, unknown>,
+    out: StreamingResponse<T>[],
+  ): 'final' | Promise<'final'> => {
+    let value: unknown;
+    if ('value' in data) value = data.value;
+    else if (data.fromText === true && parser !== undefined) {
+      try {
+        parser.end();
+      } catch {
+        throw malformed('result');
+      }
+      value = parser.value;
+    } else throw malformed('result');
+    const done = (typed: T): 'final' => {
+      percent = 100;
+      out.push({
+        ...response(typed, true, undefined),
+        ...(typeof data.elementCount === 'number' ? { elementCount: data.elementCount } : {}),
+      });
+      settled = true;
+      resolveResult(typed);
+      return 'final';
+    };
+    if (model === undefined) return done(value as T);
+    return Promise.resolve(model.validate(value)).then((checked) => {
+      if (!checked.success) {
+        throw failure(
+          'validation',
+          'client_validation',
+          'The final value does not match the client’s response model',
+        );
+      }
+      return done(checked.value);
+    });
   };
 
   const check = (root: unknown): boolean => {
@@ -384,119 +440,118 @@ export function readStructuredStream<T = unknown>(
     return { ...response(parser?.value as DeepPartial<T>, true, undefined), error };
   };
 
+  /** The stream's one generator: connections, reads and events in one flat loop. */
   async function* generate(): AsyncGenerator<StreamingResponse<T>, void, undefined> {
     try {
-      yield* connectAndRead();
-    } finally {
-      // The reader stopped iterating early.
-      if (!settled) {
-        settled = true;
-        rejectResult(abortedError());
-      }
-      controller.abort();
-    }
-  }
-
-  async function* connectAndRead(): AsyncGenerator<StreamingResponse<T>, void, undefined> {
-    let reconnects = 0;
-    let first = true;
-    const decoder = new TextDecoder();
-    while (true) {
-      if (controller.signal.aborted) {
-        yield final(abortedError());
-        return;
-      }
-      let body: ReadableStream<Uint8Array>;
-      try {
-        body = await open(lastEventId, first);
-      } catch (error) {
-        if (error instanceof Dropped && reconnects < maxReconnects && resumeUrl !== undefined) {
+      let reconnects = 0;
+      let first = true;
+      const decoder = new TextDecoder();
+      while (true) {
+        if (controller.signal.aborted) {
+          yield final(abortedError());
+          return;
+        }
+        let body: ReadableStream<Uint8Array>;
+        try {
+          body = await open(lastEventId, first);
+        } catch (error) {
+          if (error instanceof Dropped && reconnects < maxReconnects && resumeUrl !== undefined) {
+            reconnects++;
+            await sleep(reconnectDelayMs, controller.signal);
+            continue;
+          }
+          yield final(
+            StructuredLLMError.is(error)
+              ? error
+              : failure('network', 'stream_closed', 'The structured stream closed before its end', {
+                  retryable: true,
+                }),
+          );
+          return;
+        }
+        first = false;
+        opened = false;
+        let received = false;
+        const events: SseEvent[] = [];
+        const reader = createSseReader((event) => events.push(event));
+        const bytes = body.getReader();
+        let idle: ReturnType<typeof setTimeout> | undefined;
+        const stopIdle = (): void => {
+          if (idle !== undefined) clearTimeout(idle);
+        };
+        const armIdle = (): void => {
+          stopIdle();
+          if (idleTimeoutMs > 0)
+            idle = setTimeout(() => void bytes.cancel().catch(() => undefined), idleTimeoutMs);
+        };
+        const onAbort = (): void => void bytes.cancel().catch(() => undefined);
+        controller.signal.addEventListener('abort', onAbort, { once: true });
+        if (controller.signal.aborted) onAbort();
+        let outcome: 'final' | 'dropped' | StructuredLLMError = 'dropped';
+        const out: StreamingResponse<T>[] = [];
+        try {
+          armIdle();
+          reading: while (true) {
+            const chunk = await bytes.read();
+            armIdle();
+            if (chunk.done) break;
+            received ||= chunk.value.length > 0;
+            reader.write(decoder.decode(chunk.value, { stream: true }));
+            // One event at a time: a partial is yielded before the next event updates it.
+            for (let i = 0; i < events.length; i++) {
+              const before = lastEventId;
+              let end = handle(events[i] as SseEvent, out);
+              if (end !== undefined && end !== 'final') end = await end;
+              if (lastEventId > before) reconnects = 0;
+              for (let j = 0; j < out.length; j++) yield out[j] as StreamingResponse<T>;
+              out.length = 0;
+              if (end === 'final') {
+                outcome = 'final';
+                break reading;
+              }
+            }
+            events.length = 0;
+          }
+        } catch (error) {
+          outcome = StructuredLLMError.is(error) ? error : 'dropped';
+        } finally {
+          stopIdle();
+          controller.signal.removeEventListener('abort', onAbort);
+          void bytes.cancel().catch(() => undefined);
+        }
+        if (outcome === 'final') return;
+        if (outcome === 'dropped' && received && !opened && !controller.signal.aborted) {
+          outcome = notEventStream();
+        }
+        if (outcome !== 'dropped') {
+          yield final(outcome);
+          return;
+        }
+        if (controller.signal.aborted) continue; // reported at the top of the loop
+        if (reconnects < maxReconnects && resumeUrl !== undefined) {
           reconnects++;
           await sleep(reconnectDelayMs, controller.signal);
           continue;
         }
         yield final(
-          StructuredLLMError.is(error)
-            ? error
-            : failure('network', 'stream_closed', 'The structured stream closed before its end', {
-                retryable: true,
-              }),
+          failure(
+            'network',
+            'stream_closed',
+            reader.midEvent
+              ? 'The structured stream closed in the middle of an event'
+              : 'The structured stream closed before its end',
+            { retryable: true },
+          ),
         );
         return;
       }
-      first = false;
-      opened = false;
-      let received = false;
-      const events: SseEvent[] = [];
-      const reader = createSseReader((event) => events.push(event));
-      const bytes = body.getReader();
-      let idle: ReturnType<typeof setTimeout> | undefined;
-      const stopIdle = (): void => {
-        if (idle !== undefined) clearTimeout(idle);
-      };
-      const armIdle = (): void => {
-        stopIdle();
-        if (idleTimeoutMs > 0)
-          idle = setTimeout(() => void bytes.cancel().catch(() => undefined), idleTimeoutMs);
-      };
-      const onAbort = (): void => void bytes.cancel().catch(() => undefined);
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      if (controller.signal.aborted) onAbort();
-      let outcome: 'final' | 'dropped' | StructuredLLMError = 'dropped';
-      try {
-        armIdle();
-        while (true) {
-          const chunk = await bytes.read();
-          armIdle();
-          if (chunk.done) break;
-          received ||= chunk.value.length > 0;
-          reader.write(decoder.decode(chunk.value, { stream: true }));
-          // One event at a time: a partial is yielded before the next event updates it.
-          for (const event of events.splice(0)) {
-            const out: StreamingResponse<T>[] = [];
-            const before = lastEventId;
-            const end = await handle(event, out);
-            if (lastEventId > before) reconnects = 0;
-            for (const r of out) yield r;
-            if (end === 'final') {
-              outcome = 'final';
-              break;
-            }
-          }
-          if (outcome === 'final') break;
-        }
-      } catch (error) {
-        outcome = StructuredLLMError.is(error) ? error : 'dropped';
-      } finally {
-        stopIdle();
-        controller.signal.removeEventListener('abort', onAbort);
-        void bytes.cancel().catch(() => undefined);
+    } finally {
+      // Also when the reader stopped iterating early.
+      if (!settled) {
+        settled = true;
+        rejectResult(abortedError());
       }
-      if (outcome === 'final') return;
-      if (outcome === 'dropped' && received && !opened && !controller.signal.aborted) {
-        outcome = notEventStream();
-      }
-      if (outcome !== 'dropped') {
-        yield final(outcome);
-        return;
-      }
-      if (controller.signal.aborted) continue; // reported at the top of the loop
-      if (reconnects < maxReconnects && resumeUrl !== undefined) {
-        reconnects++;
-        await sleep(reconnectDelayMs, controller.signal);
-        continue;
-      }
-      yield final(
-        failure(
-          'network',
-          'stream_closed',
-          reader.midEvent
-            ? 'The structured stream closed in the middle of an event'
-            : 'The structured stream closed before its end',
-          { retryable: true },
-        ),
-      );
-      return;
+      controller.abort();
     }
   }
 
@@ -536,7 +591,20 @@ export function readStructuredStream<T = unknown>(
     get lastEventId() {
       return lastEventId;
     },
+    get progress() {
+      return lastProgress;
+    },
   };
+}
+
+/** Calls a user callback; what it throws is not the stream's concern. */
+function isolated<E>(callback: ((event: E) => void) | undefined, event: E): void {
+  if (callback === undefined) return;
+  try {
+    callback(event);
+  } catch {
+    // a throwing callback never breaks the stream
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

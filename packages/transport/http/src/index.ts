@@ -5,7 +5,7 @@ export {
   type StreamRequest,
 } from './client.ts';
 export { PROTOCOL_HEADER, PROTOCOL_VERSION, type WireEvent } from './protocol.ts';
-export type { RunOptions } from './run.ts';
+export { type RunOptions, StreamEvents } from './run.ts';
 export {
   type EventStreamOptions,
   type NodeRequestLike,

@@ -2,7 +2,7 @@ import type { AttemptRecord, ErrorCategory } from '@structllm/core';
 import { ERROR_CATEGORIES, StructuredLLMError } from '@structllm/core';
 
 /** The wire protocol's version (docs/protocol.md). A client refuses any other. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Response header carrying the protocol version. */
 export const PROTOCOL_HEADER = 'x-structllm-protocol';
@@ -10,6 +10,7 @@ export const PROTOCOL_HEADER = 'x-structllm-protocol';
 /** One Server-Sent Event as the protocol sends it: every event has an `id`. */
 export interface WireEvent {
   readonly id: number;
+  /** The event name; `message` (the most frequent, `text`) is sent with no `event:` line. */
   readonly type: string;
   readonly data: string;
 }
@@ -21,27 +22,38 @@ export interface SseEvent {
   readonly data: string;
 }
 
-/** The event's bytes on the wire: `id:`, `event:` and one `data:` line per line of `data`. */
+/** The event's bytes on the wire: `id:`, `event:` (not for `message`) and one `data:` line per line of `data`. */
 export function encodeEvent(event: WireEvent): string {
-  const data = event.data.includes('\n') ? event.data.replaceAll('\n', '\ndata: ') : event.data;
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${data}\n\n`;
+  const type = event.type === EVENT.text ? '' : `event:${event.type}\n`;
+  return `id:${event.id}\n${type}data:${dataLines(event.data)}\n\n`;
 }
 
-/** The protocol's event names. */
+/** `data` with `data:` before each further line; a line starting with a space keeps it (a reader drops one). */
+function dataLines(data: string): string {
+  const first = data.charCodeAt(0) === 32 ? ` ${data}` : data;
+  if (!data.includes('\n')) return first;
+  return first.replaceAll('\n ', '\n  ').replaceAll('\n', '\ndata:');
+}
+
+/** The protocol's event names: text, the most frequent, is the unnamed (`message`) event. */
 export const EVENT = {
   open: 'open',
   attempt: 'attempt',
-  text: 'text',
+  text: 'message',
   progress: 'progress',
+  element: 'element',
   result: 'result',
   error: 'error',
 } as const;
 
-/** `text` events: first data line `<attempt> <percent>` (+ ` json` when the text is a JSON string). */
+/**
+ * `text` events: `<attempt> <percent> <text>`, or `<attempt> <percent>j <text as a JSON string>`
+ * when the text holds a carriage return (Server-Sent Events reads one as a line end).
+ */
 export function encodeText(attempt: number, percent: number, text: string): string {
-  // SSE splits lines at CR as well as LF: text holding a CR travels JSON-encoded.
-  if (text.includes('\r')) return `${attempt} ${percent} json\n${JSON.stringify(text)}`;
-  return `${attempt} ${percent}\n${text}`;
+  const head = `${attempt} ${Math.round(percent * 10) / 10}`;
+  if (text.includes('\r')) return `${head}j ${JSON.stringify(text)}`;
+  return `${head} ${text}`;
 }
 
 export interface TextEvent {
@@ -52,15 +64,22 @@ export interface TextEvent {
 
 /** Reads a `text` event's data; undefined when it is malformed. */
 export function decodeText(data: string): TextEvent | undefined {
-  const newline = data.indexOf('\n');
-  if (newline < 0) return undefined;
-  const head = data.slice(0, newline).split(' ');
-  const attempt = Number(head[0]);
-  const percent = Number(head[1]);
-  if (!Number.isInteger(attempt) || attempt < 1 || !Number.isFinite(percent)) return undefined;
-  const body = data.slice(newline + 1);
-  if (head.length === 2) return { attempt, percent, text: body };
-  if (head.length !== 3 || head[2] !== 'json') return undefined;
+  const first = data.indexOf(' ');
+  const second = first < 0 ? -1 : data.indexOf(' ', first + 1);
+  if (second < 0) return undefined;
+  const attempt = Number(data.slice(0, first));
+  const json = data.charCodeAt(second - 1) === 106; // 'j'
+  const percent = Number(data.slice(first + 1, json ? second - 1 : second));
+  if (
+    !Number.isInteger(attempt) ||
+    attempt < 1 ||
+    second === first + 1 ||
+    !Number.isFinite(percent)
+  ) {
+    return undefined;
+  }
+  const body = data.slice(second + 1);
+  if (!json) return { attempt, percent, text: body };
   try {
     const text: unknown = JSON.parse(body);
     return typeof text === 'string' ? { attempt, percent, text } : undefined;
@@ -73,7 +92,7 @@ export function decodeText(data: string): TextEvent | undefined {
 export function errorToWire(error: StructuredLLMError): string {
   return JSON.stringify({
     category: error.category,
-    code: error.code,
+    code: error.code ?? null,
     message: error.message,
     retryable: error.retryable,
     status: error.status,
@@ -101,6 +120,11 @@ export function errorFromWire(data: string): StructuredLLMError | undefined {
   } catch {
     return undefined;
   }
+  return errorFromJson(parsed);
+}
+
+/** {@link errorFromWire} for the error already parsed (inside an `element` event). */
+export function errorFromJson(parsed: unknown): StructuredLLMError | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const wire = parsed as Record<string, unknown>;
   if (typeof wire.message !== 'string') return undefined;
@@ -134,7 +158,8 @@ export function errorFromWire(data: string): StructuredLLMError | undefined {
 /**
  * An incremental Server-Sent Events reader: feed it text in any pieces, it
  * calls `onEvent` for each complete event and `onComment` for comments
- * (heartbeats). Work is linear in the input, however it is cut.
+ * (heartbeats). Line ends are found with `indexOf`, a line cut across pieces
+ * is joined once: work is linear in the input, however it is cut.
  */
 export interface SseReader {
   write(text: string): void;
@@ -146,8 +171,7 @@ export function createSseReader(
   onEvent: (event: SseEvent) => void,
   onComment?: () => void,
 ): SseReader {
-  let buffer = '';
-  let scanned = 0;
+  let pieces: string[] = []; // the start of a line cut across writes
   let skipLf = false; // the previous piece ended with CR: a leading LF belongs to it
   let type = '';
   let data: string[] = [];
@@ -157,7 +181,11 @@ export function createSseReader(
   const line = (text: string): void => {
     if (text === '') {
       if (data.length > 0) {
-        onEvent({ id, type: type === '' ? 'message' : type, data: data.join('\n') });
+        onEvent({
+          id,
+          type: type === '' ? 'message' : type,
+          data: data.length === 1 ? (data[0] as string) : data.join('\n'),
+        });
       }
       type = '';
       data = [];
@@ -165,15 +193,15 @@ export function createSseReader(
       fields = false;
       return;
     }
-    if (text.startsWith(':')) {
+    const colon = text.indexOf(':');
+    if (colon === 0) {
       onComment?.();
       return;
     }
     fields = true;
-    const colon = text.indexOf(':');
     const name = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? '' : text.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
+    const value =
+      colon < 0 ? '' : text.slice(text.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1);
     if (name === 'data') data.push(value);
     else if (name === 'event') type = value;
     else if (name === 'id' && !value.includes('\0')) id = value;
@@ -181,26 +209,34 @@ export function createSseReader(
 
   return {
     write(text) {
-      if (text === '') return;
-      if (skipLf && text.startsWith('\n')) text = text.slice(1);
-      skipLf = false;
-      buffer += text;
       let start = 0;
-      for (let i = scanned; i < buffer.length; i++) {
-        const c = buffer.charCodeAt(i);
-        if (c !== 10 && c !== 13) continue;
-        line(buffer.slice(start, i));
-        if (c === 13) {
-          if (i + 1 === buffer.length) skipLf = true;
-          else if (buffer.charCodeAt(i + 1) === 10) i++;
-        }
-        start = i + 1;
+      if (skipLf) {
+        skipLf = false;
+        if (text.charCodeAt(0) === 10) start = 1;
       }
-      buffer = start === 0 ? buffer : buffer.slice(start);
-      scanned = buffer.length;
+      let lf = text.indexOf('\n', start);
+      let cr = text.indexOf('\r', start);
+      while (lf !== -1 || cr !== -1) {
+        const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+        let content = text.slice(start, end);
+        if (pieces.length > 0) {
+          pieces.push(content);
+          content = pieces.join('');
+          pieces = [];
+        }
+        line(content);
+        start = end + 1;
+        if (end === cr) {
+          if (start === text.length) skipLf = true;
+          else if (text.charCodeAt(start) === 10) start++;
+        }
+        if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+        if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+      }
+      if (start < text.length) pieces.push(start === 0 ? text : text.slice(start));
     },
     get midEvent() {
-      return buffer.length > 0 || fields;
+      return pieces.length > 0 || fields;
     },
   };
 }

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readStructuredStream, toEventStreamResponse } from '../src/index.ts';
 import { order, orderModel, serviceFor } from './support.ts';
 
-const sse = { 'content-type': 'text/event-stream', 'x-structllm-protocol': '1' };
-const open = 'id: 0\nevent: open\ndata: {"v":1,"run":null}\n\n';
-const attempt = 'id: 1\nevent: attempt\ndata: {"attempt":1,"model":"m"}\n\n';
+const sse = { 'content-type': 'text/event-stream', 'x-structllm-protocol': '2' };
+const open = 'id:0\nevent:open\ndata:{"v":2,"run":null}\n\n';
+const attempt = 'id:1\nevent:attempt\ndata:{"attempt":1,"model":"m"}\n\n';
 
 function bytes(text: string): ReadableStream<Uint8Array> {
   return new Response(text).body as ReadableStream<Uint8Array>;
@@ -51,8 +51,16 @@ describe('bad input ends with a categorized error, never a hang', () => {
       new Response(open, { headers: { ...sse, 'x-structllm-protocol': '9' } }),
     );
     expect(header).toMatchObject({ category: 'bad_request', code: 'protocol_version' });
-    const event = await errorOf(bytes('id: 0\nevent: open\ndata: {"v":2}\n\n'));
+    const event = await errorOf(bytes('id: 0\nevent: open\ndata: {"v":3}\n\n'));
     expect(event).toMatchObject({ code: 'protocol_version' });
+    // Version 1's wire (before compact framing) is refused, not misread.
+    const v1 = await errorOf(
+      new Response('id: 0\nevent: open\ndata: {"v":1,"run":null}\n\n', {
+        headers: { ...sse, 'x-structllm-protocol': '1' },
+      }),
+    );
+    expect(v1).toMatchObject({ category: 'bad_request', code: 'protocol_version' });
+    expect(v1.message).toMatch(/protocol 1; this client reads 2/);
   });
 
   it('a malformed event', async () => {
@@ -60,19 +68,30 @@ describe('bad input ends with a categorized error, never a hang', () => {
       new Response(`${open}id: 1\nevent: attempt\ndata: {oops\n\n`, { headers: sse }),
     );
     expect(error).toMatchObject({ category: 'parse', code: 'malformed_event' });
-    const text = await errorOf(bytes(`${open}${attempt}id: 2\nevent: text\ndata: x\n\n`));
+    const text = await errorOf(bytes(`${open}${attempt}id:2\ndata:x\n\n`));
     expect(text).toMatchObject({ code: 'malformed_event' });
+    for (const bad of [
+      'event:progress\ndata:{"percent":3}', // not a ProgressEvent
+      'event:element\ndata:{"index":-1,"value":1}',
+      'event:element\ndata:{"index":0}',
+      'event:result\ndata:[1]',
+    ]) {
+      expect(await errorOf(bytes(`${open}${attempt}id:2\n${bad}\n\n`))).toMatchObject({
+        category: 'parse',
+        code: 'malformed_event',
+      });
+    }
   });
 
   it('a gap in event ids', async () => {
     const error = await errorOf(
-      bytes(`${open}id: 3\nevent: attempt\ndata: {"attempt":1,"model":"m"}\n\n`),
+      bytes(`${open}id:3\nevent:attempt\ndata:{"attempt":1,"model":"m"}\n\n`),
     );
     expect(error).toMatchObject({ category: 'parse', code: 'event_gap' });
   });
 
   it('a server that closes mid-event', async () => {
-    const error = await errorOf(bytes(`${open}${attempt}id: 2\nevent: text\ndata: 1 0\ndata: {"a`));
+    const error = await errorOf(bytes(`${open}${attempt}id:2\ndata:1 0 {"a\ndata:"b`));
     expect(error).toMatchObject({ category: 'network', code: 'stream_closed' });
     expect(error.message).toMatch(/middle of an event/);
   });
@@ -149,5 +168,43 @@ describe('any cut of the event stream bytes', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('text events as written by hand', () => {
+  it('a text event with no text moves the percent only; a j-marked one carries a JSON string', async () => {
+    const wire =
+      `${open}${attempt}` +
+      'id:2\ndata:1 40 {"a":\n\n' +
+      'id:3\ndata:1 60 \n\n' +
+      'id:4\ndata:1 80j "\\"x\\\\r\\"}"\n\n' +
+      'id:5\nevent:result\ndata:{"fromText":true}\n\n';
+    const stream = readStructuredStream(new Response(wire, { headers: sse }));
+    const seen = [];
+    for await (const r of stream) {
+      seen.push({ p: r.progressPercent, raw: r.rawChunks, v: JSON.stringify(r.partialResult) });
+    }
+    expect(seen).toEqual([
+      { p: 40, raw: ['{"a":'], v: '{}' },
+      { p: 60, raw: undefined, v: '{}' },
+      { p: 80, raw: ['"x\\r"}'], v: '{"a":"x\\r"}' },
+      { p: 100, raw: undefined, v: '{"a":"x\\r"}' },
+    ]);
+    expect(await stream.result).toEqual({ a: 'x\r' });
+  });
+
+  it('model text holding carriage returns crosses unchanged', async () => {
+    const text = `{\r\n"id": 7,\r"customer": "Ada",\r\n"items": []\r\n}`;
+    const { service } = serviceFor({ text, chunkSize: 3 });
+    const stream = readStructuredStream(
+      toEventStreamResponse(
+        service.routeStructuredStreaming({ prompt: 'o', responseModel: orderModel }),
+        { heartbeatMs: 0 },
+      ),
+    );
+    const raw: string[] = [];
+    for await (const r of stream) raw.push(...(r.rawChunks ?? []));
+    expect(raw.join('')).toBe(text);
+    expect(await stream.result).toEqual({ id: 7, customer: 'Ada', items: [] });
   });
 });
