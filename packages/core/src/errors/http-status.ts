@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-code.ts';
 import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
 
 /** The category of an HTTP error status, as every provider maps it. */
@@ -38,7 +39,7 @@ export function httpError(
   options: {
     readonly retryAfterMs?: number;
     readonly cause?: unknown;
-    readonly code?: string;
+    readonly code?: ErrorCode | (string & {});
   } = {},
 ): StructuredLLMError {
   return new StructuredLLMError({
