@@ -1,3 +1,4 @@
+import { now as clockNow } from '../clock.ts';
 import type { ErrorCode } from './error-code.ts';
 import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
 
@@ -17,7 +18,7 @@ export function categoryForStatus(status: number): ErrorCategory {
  */
 export function retryAfterFromHeaders(
   get: (name: string) => string | null | undefined,
-  now: () => number = Date.now,
+  now: () => number = clockNow,
 ): number | undefined {
   const ms = get('retry-after-ms');
   if (ms != null && ms.trim() !== '') {

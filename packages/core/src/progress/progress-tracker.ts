@@ -1,3 +1,4 @@
+import { now as clockNow } from '../clock.ts';
 import { IsolatedCallback } from '../observe/isolated-callback.ts';
 import type {
   ProgressCallback,
@@ -47,7 +48,7 @@ export class ProgressTracker {
     const onCallbackError = resolved.onCallbackError;
     this.isolated = new IsolatedCallback((error) => onCallbackError?.(error));
     this.onEvent = resolved.onEvent;
-    this.now = resolved.now ?? Date.now;
+    this.now = resolved.now ?? clockNow;
   }
 
   /** Current progress, 0–100. */
