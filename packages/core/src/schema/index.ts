@@ -1,5 +1,5 @@
 export type { DeepPartial } from './deep-partial.ts';
-export type { JsonPath, JsonSchema } from './json-schema.ts';
+export type { JsonSchema } from './json-schema.ts';
 export {
   type JsonSchemaModel,
   type JsonSchemaOptions,
@@ -33,7 +33,6 @@ export type {
 } from './standard-schema.ts';
 export {
   type ResponseModelInput,
-  type ToResponseModelOptions,
   toResponseModel,
   validateWithStandardSchema,
 } from './to-response-model.ts';
