@@ -13,12 +13,8 @@
  *   node --conditions=@structllm/source --expose-gc src/elements-bench.ts [--quick] [--check] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
-import {
-  createJsonStreamParser,
-  jsonSchema,
-  type ProviderCall,
-  StructuredLLMService,
-} from '@structllm/core';
+import { createJsonStreamParser, jsonSchema, StructuredLLMService } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import { seededRandom } from '@structllm/testing';
 import { reportGoals } from './goals.ts';
 import { collectGarbage, hasGc } from './heap.ts';

@@ -10,12 +10,11 @@ import { writeFileSync } from 'node:fs';
 import {
   createJsonStreamParser,
   jsonSchema,
-  type ProviderCall,
-  type ProviderPart,
   type StreamingResponse,
   type StreamingStructuredRequest,
   StructuredLLMService,
 } from '@structllm/core';
+import type { ProviderCall, ProviderPart } from '@structllm/core/provider';
 import { createMockProvider } from '@structllm/testing';
 import { catalogueModel, generateCatalogue, splitChunks } from './documents.ts';
 import { reportGoals } from './goals.ts';

@@ -3,7 +3,8 @@
  * flags, and a provider that replays text chunks with as little overhead as the
  * `AsyncIterable` contract allows, so a figure is the engine's own cost.
  */
-import type { ProviderCall, ProviderPart, StructuredProvider } from '@structllm/core';
+import type { StructuredProvider } from '@structllm/core';
+import type { ProviderCall, ProviderPart } from '@structllm/core/provider';
 
 /**
  * `--quick` (a smoke run), `--json <file>` (also write the figures there) and

@@ -1,18 +1,42 @@
+// biome-ignore-all assist/source/organizeImports: the exports are grouped by topic, in sections, not by path
 /**
- * `@structllm/core/provider`: what a provider plugin needs beyond the contract types —
- * mapping SDK errors to `StructuredLLMError` categories, HTTP status and `retry-after`
- * helpers, settings from the environment, and redaction of secrets from errors and
- * logs. Applications do not import it, so their bundles do not carry it.
+ * `@structllm/core/provider`: what a provider plugin needs beyond the root entry — the call
+ * contract it implements, mapping SDK errors to `StructuredLLMError` categories, HTTP
+ * status and `retry-after` helpers, connection settings from options and the environment,
+ * and redaction of secrets from errors and logs. Applications do not import it, so their
+ * bundles do not carry it. `StructuredLLMError`, `StructuredProvider`, `Message`,
+ * `OutputMode`, `FinishReason` and `Usage` are imported from `@structllm/core`.
  */
 
+// --- The call contract (v1) -------------------------------------------------------------
+export type {
+  ProviderCall,
+  ProviderCapabilities,
+  ProviderPart,
+  ProviderResult,
+} from './provider/index.ts';
+
+// --- Errors: mapping, HTTP status, aborts -----------------------------------------------
+export { abortedError } from './errors/aborted.ts';
 export { categoryForStatus, httpError, retryAfterFromHeaders } from './errors/http-status.ts';
 export {
-  abortedError,
   type MapProviderErrorOptions,
   mapProviderError,
   type ProviderFailure,
   unexpectedAnswerError,
 } from './errors/provider-error.ts';
+
+// --- Settings: connection and environment -----------------------------------------------
+export {
+  type Connection,
+  type ConnectionClientOptions,
+  type ConnectionSettings,
+  type ConnectionTarget,
+  environmentSetting,
+  resolveConnection,
+} from './provider/index.ts';
+
+// --- Secrets out of errors and logs -----------------------------------------------------
 export {
   causeWithoutSecrets,
   type LogMethods,
@@ -21,22 +45,3 @@ export {
   redactingLogger,
   redactSecrets,
 } from './errors/redact-secrets.ts';
-export {
-  type AttemptRecord,
-  type ErrorCategory,
-  StructuredLLMError,
-  type StructuredLLMErrorOptions,
-} from './errors/structured-llm-error.ts';
-export { environmentSetting } from './provider/environment.ts';
-export {
-  type FinishReason,
-  type Message,
-  OUTPUT_MODE_DEGRADATION,
-  type OutputMode,
-  type ProviderCall,
-  type ProviderCapabilities,
-  type ProviderPart,
-  type ProviderResult,
-  type StructuredProvider,
-  type Usage,
-} from './provider/types.ts';

@@ -1,13 +1,12 @@
 import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ErrorCategory, StructuredLLMError } from '../src/index.ts';
 import {
   abortedError,
-  type ErrorCategory,
   type MapProviderErrorOptions,
   mapProviderError,
   type ProviderFailure,
-  StructuredLLMError,
   unexpectedAnswerError,
 } from '../src/provider-kit.ts';
 

@@ -1,15 +1,17 @@
 import {
   type FinishReason,
   type OutputMode,
-  type ProviderCall,
-  type ProviderCapabilities,
-  type ProviderPart,
-  type ProviderResult,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
-import { httpError } from '@structllm/core/provider';
+import {
+  httpError,
+  type ProviderCall,
+  type ProviderCapabilities,
+  type ProviderPart,
+  type ProviderResult,
+} from '@structllm/core/provider';
 import { chunkText } from './chunk-text.ts';
 
 /** What the mock model does for one call. */

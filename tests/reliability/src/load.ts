@@ -9,12 +9,11 @@ import { runInNewContext } from 'node:vm';
 import type {
   ErrorCategory,
   Observer,
-  ProviderCall,
-  ProviderPart,
   StreamingResponse,
   StructuredProvider,
 } from '@structllm/core';
 import { StructuredLLMError, StructuredLLMService } from '@structllm/core';
+import type { ProviderCall, ProviderPart } from '@structllm/core/provider';
 import { createOpenAIProvider } from '@structllm/openai';
 import type { WireScript } from '@structllm/testing';
 import { seededRandom, startOpenAIServer } from '@structllm/testing';

@@ -1,8 +1,9 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import type { JsonPath } from '../json/index.ts';
 import type { Logger } from '../observe/index.ts';
+import { IsolatedCallback } from '../observe/isolated-callback.ts';
 import type { JsonSchema, ValidationIssue } from '../schema/index.ts';
-import { errorText, isPromiseLike } from '../values.ts';
+import { errorText } from '../values.ts';
 import type { ElementErrorPolicy, ElementEvent } from './types.ts';
 
 /** Error code of a request that failed because of one invalid array element. */
@@ -189,8 +190,7 @@ export class ElementTracker {
   private readonly queue: ElementEvent<unknown>[] = [];
   private queueHead = 0;
   private readonly callback: ElementCallback | undefined;
-  private readonly logger: Logger;
-  private callbackFailed = false;
+  private readonly isolated: IsolatedCallback;
 
   constructor(
     path: JsonPath,
@@ -205,7 +205,11 @@ export class ElementTracker {
     this.retain = options.retain;
     this.policy = options.policy;
     this.callback = options.callback;
-    this.logger = logger;
+    this.isolated = new IsolatedCallback((error) =>
+      logger.warn('onElement threw; the stream goes on and further errors are not reported', {
+        error: errorText(error),
+      }),
+    );
   }
 
   /** Whether attempts hand elements out (someone listens, or elements are to be released). */
@@ -269,22 +273,6 @@ export class ElementTracker {
 
   private emit(item: ElementEvent<unknown>): void {
     if (this.listening) this.queue.push(item);
-    if (this.callback === undefined) return;
-    try {
-      const returned = this.callback(item);
-      if (isPromiseLike(returned)) {
-        returned.then(undefined, (error: unknown) => this.callbackError(error));
-      }
-    } catch (error) {
-      this.callbackError(error);
-    }
-  }
-
-  private callbackError(error: unknown): void {
-    if (this.callbackFailed) return;
-    this.callbackFailed = true;
-    this.logger.warn('onElement threw; the stream goes on and further errors are not reported', {
-      error: errorText(error),
-    });
+    if (this.callback !== undefined) this.isolated.call(this.callback, item);
   }
 }

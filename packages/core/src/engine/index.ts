@@ -1,4 +1,3 @@
-export { modesFor } from './request-runner.ts';
 export {
   DEFAULT_MAX_CHUNKS,
   DEFAULT_MAX_RESPONSE_CHARS,

@@ -55,7 +55,7 @@ export interface RunnerHooks<T> {
 }
 
 /** The modes to try on a model, best first: the requested one (or the best native one) and its degradations. */
-export function modesFor(
+function modesFor(
   requested: OutputMode | 'auto' | undefined,
   supported: readonly OutputMode[],
 ): OutputMode[] {

@@ -1,4 +1,4 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import { abortedError } from '../errors/aborted.ts';
 
 /** Pause/resume/abort state shared by a stream and the request running under it. */
 export class StreamControl {
@@ -46,7 +46,7 @@ export class StreamControl {
   /** Aborts with `reason`, which becomes a StructuredLLMError: the given one, or category `aborted`. */
   abort(reason?: unknown): void {
     if (this.controller.signal.aborted) return;
-    this.controller.abort(abortError(reason));
+    this.controller.abort(abortedError(reason));
     this.resume();
   }
 
@@ -67,17 +67,5 @@ export class StreamControl {
   }
 }
 
-/** The error an abort reason stands for. */
-export function abortError(reason: unknown): StructuredLLMError {
-  if (StructuredLLMError.is(reason)) return reason;
-  return new StructuredLLMError({
-    category: 'aborted',
-    message:
-      reason instanceof Error
-        ? `Request aborted: ${reason.message}`
-        : typeof reason === 'string'
-          ? `Request aborted: ${reason}`
-          : 'Request aborted',
-    cause: reason,
-  });
-}
+// The engine's name for the shared factory (attempt.ts and request-runner.ts import it from here).
+export { abortedError as abortError } from '../errors/aborted.ts';

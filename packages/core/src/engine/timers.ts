@@ -1,21 +1,13 @@
-import { MAX_TIMER_MS } from '../resilience/sleep.ts';
-
-// Core runs in browsers and Node alike: reach the timer functions through globalThis.
-interface TimerHost {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-const host = globalThis as unknown as TimerHost;
+import { after, now } from '../clock.ts';
 
 /**
  * Fires once a single wait has lasted `ms` (the first chunk's, or each provider read's).
  * Waits may begin and end on every chunk, so one timer serves them all instead of a
  * timer per chunk: when it fires it reads the clock and either expires or sleeps for
- * what the current wait still has left. `Date.now` is the clock, as fake timers
- * replace it together with `setTimeout`.
+ * what the current wait still has left. Time is read from core's one clock.
  */
 export class WaitTimer {
-  private handle: unknown = undefined;
+  private cancel: (() => void) | undefined = undefined;
   private waiting = false;
   private since = 0;
   private readonly ms: number | undefined;
@@ -30,8 +22,8 @@ export class WaitTimer {
   begin(): void {
     if (this.ms === undefined) return;
     this.waiting = true;
-    this.since = Date.now();
-    if (this.handle === undefined) this.arm(this.ms);
+    this.since = now();
+    if (this.cancel === undefined) this.arm(this.ms);
   }
 
   /** The current wait is over; the timer, if set, lapses when it fires. */
@@ -42,24 +34,23 @@ export class WaitTimer {
   /** No more waits: clears the timer. */
   stop(): void {
     this.waiting = false;
-    if (this.handle === undefined) return;
-    host.clearTimeout(this.handle);
-    this.handle = undefined;
+    if (this.cancel === undefined) return;
+    this.cancel();
+    this.cancel = undefined;
   }
 
   private arm(ms: number): void {
-    // A longer timer would fire at once; this one fires early and sleeps for the rest.
-    this.handle = host.setTimeout(this.fire, Math.min(ms, MAX_TIMER_MS));
+    this.cancel = after(ms, this.fire);
   }
 
   private readonly fire = (): void => {
-    this.handle = undefined;
+    this.cancel = undefined;
     if (!this.waiting || this.ms === undefined) return;
-    const now = Date.now();
-    let waited = now - this.since;
+    const time = now();
+    let waited = time - this.since;
     if (waited < 0) {
       // The wall clock was set back: count the wait from now.
-      this.since = now;
+      this.since = time;
       waited = 0;
     }
     if (waited >= this.ms) this.onExpire();

@@ -1,3 +1,5 @@
+import { now as clockNow } from '../clock.ts';
+import type { ErrorCode } from './error-code.ts';
 import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
 
 /** The category of an HTTP error status, as every provider maps it. */
@@ -16,7 +18,7 @@ export function categoryForStatus(status: number): ErrorCategory {
  */
 export function retryAfterFromHeaders(
   get: (name: string) => string | null | undefined,
-  now: () => number = Date.now,
+  now: () => number = clockNow,
 ): number | undefined {
   const ms = get('retry-after-ms');
   if (ms != null && ms.trim() !== '') {
@@ -38,7 +40,7 @@ export function httpError(
   options: {
     readonly retryAfterMs?: number;
     readonly cause?: unknown;
-    readonly code?: string;
+    readonly code?: ErrorCode | (string & {});
   } = {},
 ): StructuredLLMError {
   return new StructuredLLMError({

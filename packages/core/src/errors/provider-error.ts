@@ -1,4 +1,6 @@
 import { errorText } from '../values.ts';
+import { abortedError } from './aborted.ts';
+import type { ErrorCode } from './error-code.ts';
 import { categoryForStatus, httpError, retryAfterFromHeaders } from './http-status.ts';
 import { causeWithoutSecrets, redactSecrets } from './redact-secrets.ts';
 import { type ErrorCategory, StructuredLLMError } from './structured-llm-error.ts';
@@ -49,15 +51,6 @@ export interface MapProviderErrorOptions {
   readonly classify: (error: unknown) => ProviderFailure | undefined;
   /** True when a 400's message says the model cannot use the requested output mode. */
   readonly isUnsupportedMode?: (message: string) => boolean;
-}
-
-/** The `aborted` error for a call whose signal has fired (the cause is the abort reason). */
-export function abortedError(signal: AbortSignal): StructuredLLMError {
-  return new StructuredLLMError({
-    category: 'aborted',
-    message: 'The call was aborted',
-    cause: signal.reason,
-  });
 }
 
 /** Response headers a cause keeps: what says when to retry, and the request id. */
@@ -137,7 +130,7 @@ export function mapProviderError(
     category: ErrorCategory,
     message: string,
     extra: {
-      readonly code?: string;
+      readonly code?: ErrorCode;
       readonly status?: number;
       readonly retryAfterMs?: number;
     } = {},

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-code.ts';
+
 /** Why a request (or a parse) failed. Stable strings: safe to switch on and to use as metric labels. */
 export type ErrorCategory =
   | 'rate_limit'
@@ -51,8 +53,11 @@ export interface StructuredLLMErrorOptions {
   readonly status?: number;
   readonly attempts?: readonly AttemptRecord[];
   readonly cause?: unknown;
-  /** Machine-readable detail within the category, e.g. `depth_limit` for a parse error. */
-  readonly code?: string;
+  /**
+   * Machine-readable detail within the category, e.g. `depth_limit` for a parse error:
+   * one of the {@link ErrorCode}s, or a code of your own (a plugin's, a server's).
+   */
+  readonly code?: ErrorCode | (string & {});
   /** Character offset in the model's output where a parse error was found. */
   readonly position?: number;
 }
@@ -89,7 +94,12 @@ export class StructuredLLMError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   readonly attempts: readonly AttemptRecord[];
-  readonly code: string | undefined;
+  /**
+   * Detail within the category: an {@link ErrorCode} when the engine or a built-in
+   * provider set it (editors complete them). Open to other strings: codes of other
+   * packages (a queue's `invalid_job`), or read back from a server.
+   */
+  readonly code: ErrorCode | (string & {}) | undefined;
   readonly position: number | undefined;
 
   constructor(options: StructuredLLMErrorOptions) {

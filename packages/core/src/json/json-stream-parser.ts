@@ -1,4 +1,4 @@
-import { StructuredLLMError } from '../errors/index.ts';
+import { type ErrorCode, StructuredLLMError } from '../errors/index.ts';
 
 export interface JsonStreamParserOptions {
   /**
@@ -826,7 +826,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
     );
   }
 
-  private fail(code: string, reason: string, position: number): StructuredLLMError {
+  private fail(code: ErrorCode, reason: string, position: number): StructuredLLMError {
     const state = this.state;
     if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
       this.showGrowingString(); // keep the last valid partial visible after the error

@@ -12,7 +12,6 @@ export type {
   ProgressEventType,
   ProgressFilter,
 } from './progress-event.ts';
-export { createProgressGate } from './progress-filter.ts';
 export { progressKey } from './progress-key.ts';
 export {
   createInMemoryProgressStatsStore,

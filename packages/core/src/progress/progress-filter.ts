@@ -14,14 +14,10 @@ export interface ProgressGate {
 const always = (): boolean => true;
 const OPEN: ProgressGate = { admit: always, mightAdmitProgress: always };
 
-/** Turns a ProgressFilter into a stateful predicate (it remembers the last delivered progress event). */
-export function createProgressGate(
-  filter: ProgressFilter | undefined,
-): (event: ProgressEvent) => boolean {
-  return progressGate(filter).admit;
-}
-
-/** {@link createProgressGate} with the pre-check the tracker's hot path uses. */
+/**
+ * Turns a ProgressFilter into a gate: its `admit` is a stateful predicate (it remembers
+ * the last delivered progress event), with the pre-check the tracker's hot path uses.
+ */
 export function progressGate(filter: ProgressFilter | undefined): ProgressGate {
   if (filter === undefined) return OPEN;
   if (typeof filter === 'function') return { admit: filter, mightAdmitProgress: always };

@@ -1,4 +1,5 @@
-import { isPromiseLike } from '../values.ts';
+import { now as clockNow } from '../clock.ts';
+import { IsolatedCallback } from '../observe/isolated-callback.ts';
 import type {
   ProgressCallback,
   ProgressEvent,
@@ -32,22 +33,22 @@ export interface ProgressDetails {
 export class ProgressTracker {
   private readonly callback: ProgressCallback | undefined;
   private readonly gate: ProgressGate;
-  private readonly onCallbackError: ((error: unknown) => void) | undefined;
+  private readonly isolated: IsolatedCallback;
   private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
   private readonly now: () => number;
   private percent = 0;
   /** What the percent of the next `progress` events rests on, when an estimator said so. */
   basis: 'schema' | 'learned' | undefined;
-  private reportedCallbackError = false;
   private finished = false;
 
   constructor(options: ProgressTrackerOptions | ProgressCallback = {}) {
     const resolved = typeof options === 'function' ? { callback: options } : options;
     this.callback = resolved.callback;
     this.gate = progressGate(resolved.filter);
-    this.onCallbackError = resolved.onCallbackError;
+    const onCallbackError = resolved.onCallbackError;
+    this.isolated = new IsolatedCallback((error) => onCallbackError?.(error));
     this.onEvent = resolved.onEvent;
-    this.now = resolved.now ?? Date.now;
+    this.now = resolved.now ?? clockNow;
   }
 
   /** Current progress, 0–100. */
@@ -149,32 +150,10 @@ export class ProgressTracker {
 
   /** The filter's verdict; a filter that throws is reported like the callback and holds the event back. */
   private admits(event: ProgressEvent): boolean {
-    try {
-      return this.gate.admit(event);
-    } catch (error) {
-      this.callbackFailed(error);
-      return false;
-    }
+    return this.isolated.call(this.gate.admit, event, this.gate) === true;
   }
 
   private deliver(event: ProgressEvent): void {
-    try {
-      const result = (this.callback as ProgressCallback)(event);
-      if (isPromiseLike(result)) {
-        result.then(undefined, (error: unknown) => this.callbackFailed(error));
-      }
-    } catch (error) {
-      this.callbackFailed(error);
-    }
-  }
-
-  private callbackFailed(error: unknown): void {
-    if (this.reportedCallbackError) return;
-    this.reportedCallbackError = true;
-    try {
-      this.onCallbackError?.(error);
-    } catch {
-      // Reporting must not fail the stream either.
-    }
+    this.isolated.call(this.callback as ProgressCallback, event);
   }
 }

@@ -1,3 +1,11 @@
+export {
+  type Connection,
+  type ConnectionClientOptions,
+  type ConnectionSettings,
+  type ConnectionTarget,
+  resolveConnection,
+} from './connection.ts';
+export { environmentSetting } from './environment.ts';
 export { createModelRouter, type ModelRouter, type RoutedModel } from './model-router.ts';
 export {
   type FinishReason,

@@ -1,3 +1,4 @@
+import { now as clockNow } from '../clock.ts';
 import { type ErrorCategory, StructuredLLMError } from '../errors/index.ts';
 import { isPromiseLike } from '../values.ts';
 import {
@@ -25,7 +26,7 @@ export interface CircuitBreakerOptions {
   readonly halfOpenMaxProbes?: number;
   /** Default in-memory. */
   readonly store?: BreakerStore;
-  /** Default Date.now (tests inject). */
+  /** Default: core's clock (`Date.now`); tests inject. */
   readonly now?: () => number;
 }
 
@@ -268,7 +269,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const ttlMs = settings.windowMs + settings.bucketMs;
   const store = options.store ?? createInMemoryBreakerStore();
   // Looked up per call so fake clocks installed after creation still apply.
-  const now = options.now ?? (() => Date.now());
+  const now = options.now ?? clockNow;
   const listeners = new Set<{ readonly listener: (change: BreakerStateChange) => void }>();
   const queues = new Map<string, Promise<unknown>>();
 

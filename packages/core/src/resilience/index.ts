@@ -1,4 +1,4 @@
-export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
+export { type BackoffOptions, DEFAULT_BACKOFF, retryDelay } from './backoff.ts';
 export {
   type BreakerCounts,
   type BreakerSnapshot,
@@ -13,7 +13,6 @@ export {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   circuitOpenError,
-  countsAsBreakerFailure,
   createCircuitBreaker,
 } from './circuit-breaker.ts';
 // The in-memory limiter (`createRateLimiter`) is its own entry, `@structllm/core/rate-limit`.

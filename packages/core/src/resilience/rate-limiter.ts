@@ -1,3 +1,4 @@
+import { now as clockNow } from '../clock.ts';
 import { StructuredLLMError } from '../errors/index.ts';
 
 /** The answer to "may I call the provider now?". */
@@ -41,7 +42,7 @@ export interface RateLimiterOptions {
    * window; default 250.
    */
   readonly marginMs?: number;
-  /** Default Date.now (tests inject). */
+  /** Default: core's clock (`Date.now`); tests inject. */
   readonly now?: () => number;
 }
 
@@ -100,7 +101,7 @@ interface KeyState {
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
   const settings = rateLimitSettings(options);
   const span = settings.windowMs + settings.marginMs;
-  const now = options.now ?? (() => Date.now());
+  const now = options.now ?? clockNow;
   const keys = new Map<string, KeyState>();
 
   function state(key: string, at: number): KeyState {

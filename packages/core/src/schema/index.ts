@@ -1,4 +1,4 @@
-export type { JsonPath, JsonSchema } from './json-schema.ts';
+export type { JsonSchema } from './json-schema.ts';
 export type { DeepPartial } from './model/deep-partial.ts';
 export {
   type FromStandardSchemaOptions,
@@ -19,7 +19,6 @@ export {
 } from './model/response-model.ts';
 export {
   type ResponseModelInput,
-  type ToResponseModelOptions,
   toResponseModel,
 } from './model/to-response-model.ts';
 export type {

@@ -1,4 +1,5 @@
-import type { Message, ProviderCall } from '@structllm/core';
+import type { Message } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import type { AISDKCallOptions, AISDKMessage, AISDKProviderOptions } from './language-model.ts';
 
 function toMessage(message: Message): AISDKMessage {

@@ -1,13 +1,11 @@
+import { type OutputMode, StructuredLLMError, type StructuredProvider } from '@structllm/core';
 import {
-  type OutputMode,
+  abortedError,
   type ProviderCall,
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
-  StructuredLLMError,
-  type StructuredProvider,
-} from '@structllm/core';
-import { abortedError } from '@structllm/core/provider';
+} from '@structllm/core/provider';
 import { toCallOptions, toolName } from './call-options.ts';
 import { toStructuredError, unsupportedModeError } from './errors.ts';
 import type { AISDKLanguageModel, AISDKStreamPart, AISDKStreamResult } from './language-model.ts';

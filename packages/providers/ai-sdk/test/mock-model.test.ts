@@ -4,12 +4,8 @@ import {
   type LanguageModelV4StreamPart,
   UnsupportedFunctionalityError,
 } from '@ai-sdk/provider';
-import {
-  jsonSchema,
-  type ProviderCall,
-  type RequestEndEvent,
-  StructuredLLMError,
-} from '@structllm/core';
+import { jsonSchema, type RequestEndEvent, StructuredLLMError } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import {
   samplePerson as ADA,
   createTestService,

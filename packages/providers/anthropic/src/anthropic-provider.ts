@@ -2,18 +2,20 @@ import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import {
   type FinishReason,
   type OutputMode,
-  type ProviderCall,
-  type ProviderCapabilities,
-  type ProviderPart,
-  type ProviderResult,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
 import {
   abortedError,
+  type ConnectionSettings,
   environmentSetting,
+  type ProviderCall,
+  type ProviderCapabilities,
+  type ProviderPart,
+  type ProviderResult,
   redactingLogger,
+  resolveConnection,
   unexpectedAnswerError,
 } from '@structllm/core/provider';
 import { toStructuredError } from './errors.ts';
@@ -72,17 +74,14 @@ export interface AnthropicProviderClientOptions extends CommonOptions {
   readonly client: Anthropic;
 }
 
-export interface AnthropicProviderSettings extends CommonOptions {
+/**
+ * Let the provider build the client. `apiKey` defaults to `process.env.ANTHROPIC_API_KEY`
+ * (else `ANTHROPIC_AUTH_TOKEN` is sent as a bearer token), `baseURL` to
+ * `process.env.ANTHROPIC_BASE_URL`, else `https://api.anthropic.com`; `headers` go with
+ * every request (e.g. `anthropic-beta`).
+ */
+export interface AnthropicProviderSettings extends CommonOptions, ConnectionSettings {
   readonly client?: undefined;
-  /** Default `process.env.ANTHROPIC_API_KEY`. */
-  readonly apiKey?: string;
-  /** Default `process.env.ANTHROPIC_BASE_URL`, else `https://api.anthropic.com`. */
-  readonly baseURL?: string;
-  /** Headers sent with every request (e.g. `anthropic-beta`). */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly fetch?: typeof globalThis.fetch;
-  /** Request timeout in milliseconds (the SDK's). Maps to category `timeout`. */
-  readonly timeout?: number;
   /** Any other `@anthropic-ai/sdk` client option. `maxRetries` is always 0: the engine retries. */
   readonly clientOptions?: Omit<ClientOptions, 'maxRetries'>;
 }
@@ -163,28 +162,23 @@ export function createAnthropicProvider(
       secrets = [...secrets, client.authToken];
     }
   } else {
-    const apiKey = options.apiKey ?? environmentSetting('ANTHROPIC_API_KEY');
+    const connection = resolveConnection(options, {
+      label: 'Anthropic',
+      environmentPrefix: 'ANTHROPIC',
+      factory: 'createAnthropicProvider',
+    });
+    const { apiKey } = connection;
     const authToken =
       options.apiKey === undefined ? environmentSetting('ANTHROPIC_AUTH_TOKEN') : undefined;
     if (apiKey === undefined && authToken === undefined) {
-      missingKey = new StructuredLLMError({
-        category: 'auth',
-        code: 'missing_api_key',
-        message:
-          'No Anthropic API key: set the ANTHROPIC_API_KEY environment variable or pass apiKey to createAnthropicProvider',
-      });
+      missingKey = connection.missingKeyError();
     } else {
-      const baseURL = options.baseURL ?? environmentSetting('ANTHROPIC_BASE_URL');
       client = new Anthropic({
         ...options.clientOptions,
         // At debug level (ANTHROPIC_LOG=debug) the SDK logs error bodies: keep the key out.
         logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey, authToken]),
         ...(apiKey === undefined ? { apiKey: null, authToken } : { apiKey, authToken: null }),
-        ...(baseURL === undefined ? {} : { baseURL }),
-        ...(options.headers === undefined ? {} : { defaultHeaders: { ...options.headers } }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-        ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-        maxRetries: 0,
+        ...connection.clientOptions,
       });
       secrets = [apiKey ?? authToken ?? ''];
     }

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { jsonSchema, type ProviderCall, type StructuredLLMError } from '@structllm/core';
+import { jsonSchema, type StructuredLLMError } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import {
   samplePerson as ADA,
   collectResponses,

@@ -1,4 +1,5 @@
-import type { OutputMode, ProviderCapabilities } from '@structllm/core';
+import type { OutputMode } from '@structllm/core';
+import type { ProviderCapabilities } from '@structllm/core/provider';
 
 export const ALL_MODES: readonly OutputMode[] = Object.freeze([
   'json_schema',

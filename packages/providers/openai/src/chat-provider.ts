@@ -1,15 +1,18 @@
 import {
   type FinishReason,
   type Message,
-  type ProviderCall,
-  type ProviderCapabilities,
-  type ProviderPart,
-  type ProviderResult,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
-import { abortedError, unexpectedAnswerError } from '@structllm/core/provider';
+import {
+  abortedError,
+  type ProviderCall,
+  type ProviderCapabilities,
+  type ProviderPart,
+  type ProviderResult,
+  unexpectedAnswerError,
+} from '@structllm/core/provider';
 import { isStrictCompatible } from '@structllm/core/strict';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';

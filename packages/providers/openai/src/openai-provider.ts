@@ -1,11 +1,11 @@
+import type { OutputMode, StructuredProvider } from '@structllm/core';
 import {
-  type OutputMode,
+  type ConnectionSettings,
   type ProviderCall,
   type ProviderCapabilities,
-  StructuredLLMError,
-  type StructuredProvider,
-} from '@structllm/core';
-import { environmentSetting, redactingLogger } from '@structllm/core/provider';
+  redactingLogger,
+  resolveConnection,
+} from '@structllm/core/provider';
 import OpenAI, { type ClientOptions } from 'openai';
 import { ALL_MODES, openAIModelModes, resolveCapabilities } from './capabilities.ts';
 import { createOpenAICompatibleProvider, type MaxTokensParameter } from './chat-provider.ts';
@@ -38,21 +38,15 @@ export interface OpenAIProviderClientOptions extends CommonOptions {
   readonly client: OpenAI;
 }
 
-/** Let the provider build the client. */
-export interface OpenAIProviderSettings extends CommonOptions {
+/**
+ * Let the provider build the client. `apiKey` defaults to `process.env.OPENAI_API_KEY`,
+ * `baseURL` to `process.env.OPENAI_BASE_URL`, else `https://api.openai.com/v1`; `timeout`
+ * is the SDK's (default 10 minutes).
+ */
+export interface OpenAIProviderSettings extends CommonOptions, ConnectionSettings {
   readonly client?: undefined;
-  /** Default `process.env.OPENAI_API_KEY`. */
-  readonly apiKey?: string;
-  /** Default `process.env.OPENAI_BASE_URL`, else `https://api.openai.com/v1`. */
-  readonly baseURL?: string;
   readonly organization?: string;
   readonly project?: string;
-  /** Headers sent with every request. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** A fetch implementation (proxies, tests). */
-  readonly fetch?: typeof globalThis.fetch;
-  /** Request timeout in milliseconds (the SDK's; default 10 minutes). Maps to category `timeout`. */
-  readonly timeout?: number;
   /** Any other `openai` client option. `maxRetries` is always 0: the engine retries. */
   readonly clientOptions?: Omit<ClientOptions, 'maxRetries'>;
 }
@@ -101,26 +95,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Struc
     });
   }
 
-  const baseURL = options.baseURL ?? environmentSetting('OPENAI_BASE_URL');
-  const custom = !isOpenAIOrigin(baseURL);
-  const apiKey = options.apiKey ?? environmentSetting('OPENAI_API_KEY');
+  const connection = resolveConnection(options, {
+    label: 'OpenAI',
+    environmentPrefix: 'OPENAI',
+    factory: 'createOpenAIProvider',
+  });
+  const { apiKey } = connection;
+  const custom = !isOpenAIOrigin(connection.baseURL);
   const maxTokensParameter =
     options.maxTokensParameter ?? (custom ? 'max_tokens' : 'max_completion_tokens');
 
   if (apiKey === undefined && !custom) {
     // Calls fail (category auth) rather than the factory, so a service can still start and fall back.
-    const missing = () =>
-      new StructuredLLMError({
-        category: 'auth',
-        code: 'missing_api_key',
-        message:
-          'No OpenAI API key: set the OPENAI_API_KEY environment variable or pass apiKey to createOpenAIProvider',
-      });
     return createOpenAICompatibleProvider({
       ...common,
       maxTokensParameter,
       client: () => {
-        throw missing();
+        throw connection.missingKeyError();
       },
     });
   }
@@ -133,13 +124,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Struc
       : { logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey]) }),
     // Local servers (Ollama, vLLM without --api-key) need no key, but the SDK wants one.
     apiKey: apiKey ?? 'no-key',
-    ...(baseURL === undefined ? {} : { baseURL }),
     ...(options.organization === undefined ? {} : { organization: options.organization }),
     ...(options.project === undefined ? {} : { project: options.project }),
-    ...(options.headers === undefined ? {} : { defaultHeaders: { ...options.headers } }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    maxRetries: 0,
+    ...connection.clientOptions,
   });
   return createOpenAICompatibleProvider({
     ...common,

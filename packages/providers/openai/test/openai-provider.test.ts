@@ -1,11 +1,11 @@
 import {
   type JsonSchema,
   jsonSchema,
-  type ProviderCall,
   type StreamingResponse,
   type StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import {
   samplePerson as ADA,
   collectResponses,

@@ -1,11 +1,11 @@
+import { type OutputMode, StructuredLLMError, type StructuredProvider } from '@structllm/core';
 import {
-  type OutputMode,
+  type ConnectionSettings,
   type ProviderCall,
   type ProviderCapabilities,
-  StructuredLLMError,
-  type StructuredProvider,
-} from '@structllm/core';
-import { environmentSetting, redactingLogger } from '@structllm/core/provider';
+  redactingLogger,
+  resolveConnection,
+} from '@structllm/core/provider';
 import {
   ALL_MODES,
   createOpenAICompatibleProvider,
@@ -64,17 +64,12 @@ export interface OpenRouterProviderClientOptions extends CommonOptions {
   readonly client: OpenAI;
 }
 
-export interface OpenRouterProviderSettings extends CommonOptions {
+/**
+ * Let the provider build the client. `apiKey` defaults to `process.env.OPENROUTER_API_KEY`,
+ * `baseURL` to `process.env.OPENROUTER_BASE_URL`, else `https://openrouter.ai/api/v1`.
+ */
+export interface OpenRouterProviderSettings extends CommonOptions, ConnectionSettings {
   readonly client?: undefined;
-  /** Default `process.env.OPENROUTER_API_KEY`. */
-  readonly apiKey?: string;
-  /** Default `process.env.OPENROUTER_BASE_URL`, else `https://openrouter.ai/api/v1`. */
-  readonly baseURL?: string;
-  /** Headers sent with every request. */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly fetch?: typeof globalThis.fetch;
-  /** Request timeout in milliseconds (the SDK's). Maps to category `timeout`. */
-  readonly timeout?: number;
   /** Any other `openai` client option. `maxRetries` is always 0: the engine retries. */
   readonly clientOptions?: Omit<ClientOptions, 'maxRetries'>;
 }
@@ -154,17 +149,22 @@ export function createOpenRouterProvider(
     });
   }
 
-  const apiKey = options.apiKey ?? environmentSetting('OPENROUTER_API_KEY');
+  // The headers go with each request (beside the attribution headers), not as client defaults.
+  const { apiKey: key, baseURL, fetch, timeout } = options;
+  const connection = resolveConnection(
+    { apiKey: key, baseURL, fetch, timeout },
+    {
+      label: 'OpenRouter',
+      environmentPrefix: 'OPENROUTER',
+      factory: 'createOpenRouterProvider',
+    },
+  );
+  const { apiKey } = connection;
   if (apiKey === undefined) {
     return createOpenAICompatibleProvider({
       ...common,
       client: () => {
-        throw new StructuredLLMError({
-          category: 'auth',
-          code: 'missing_api_key',
-          message:
-            'No OpenRouter API key: set the OPENROUTER_API_KEY environment variable or pass apiKey to createOpenRouterProvider',
-        });
+        throw connection.missingKeyError();
       },
     });
   }
@@ -173,13 +173,11 @@ export function createOpenRouterProvider(
     // At debug level (OPENAI_LOG=debug) the SDK logs headers and error bodies: keep the key out.
     logger: redactingLogger(options.clientOptions?.logger ?? console, [apiKey]),
     apiKey,
-    baseURL: options.baseURL ?? environmentSetting('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL,
     // The SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID: OpenRouter takes neither.
     organization: null,
     project: null,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    maxRetries: 0,
+    ...connection.clientOptions,
+    baseURL: connection.baseURL ?? OPENROUTER_BASE_URL,
   });
   return createOpenAICompatibleProvider({ ...common, client, secrets: [apiKey] });
 }

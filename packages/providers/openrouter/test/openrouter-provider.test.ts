@@ -1,4 +1,5 @@
-import { jsonSchema, type ProviderCall, type StructuredLLMError } from '@structllm/core';
+import { jsonSchema, type StructuredLLMError } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import {
   samplePerson as ADA,
   collectResponses,

@@ -1,10 +1,10 @@
 import {
   type ErrorCategory,
   type OutputMode,
-  type ProviderCall,
   StructuredLLMError,
   type StructuredProvider,
 } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import { expect } from 'vitest';
 import { errorTexts } from '../secrets/find-secret.ts';
 import type { GenerateScript, WireDialect, WireScript, WireServer } from '../wire/types.ts';

@@ -3,11 +3,10 @@ import type {
   JsonSchema,
   Message,
   OutputMode,
-  ProviderCall,
-  ProviderPart,
   StructuredProvider,
   Usage,
 } from '@structllm/core';
+import type { ProviderCall, ProviderPart } from '@structllm/core/provider';
 
 // Real timers, captured at load, so "ends promptly" checks work even when a suite fakes timers.
 const realSetTimeout = globalThis.setTimeout;

@@ -2,16 +2,12 @@
  * A minimal Anthropic-messages StructuredProvider on plain `fetch`, proving
  * `runProviderConformance` on the Anthropic wire (see example-provider.test.ts).
  */
-import {
-  type FinishReason,
-  type ProviderCall,
-  type ProviderPart,
-  StructuredLLMError,
-  type StructuredProvider,
-} from '@structllm/core';
+import { type FinishReason, StructuredLLMError, type StructuredProvider } from '@structllm/core';
 import {
   categoryForStatus,
   httpError,
+  type ProviderCall,
+  type ProviderPart,
   retryAfterFromHeaders,
   unexpectedAnswerError,
 } from '@structllm/core/provider';

@@ -5,8 +5,6 @@
  */
 import {
   type FinishReason,
-  type ProviderCall,
-  type ProviderPart,
   StructuredLLMError,
   type StructuredProvider,
   type Usage,
@@ -14,6 +12,8 @@ import {
 import {
   categoryForStatus,
   httpError,
+  type ProviderCall,
+  type ProviderPart,
   retryAfterFromHeaders,
   unexpectedAnswerError,
 } from '@structllm/core/provider';

@@ -1,4 +1,5 @@
-import { type ProviderPart, StructuredLLMError, type StructuredProvider } from '@structllm/core';
+import { StructuredLLMError, type StructuredProvider } from '@structllm/core';
+import type { ProviderPart } from '@structllm/core/provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConformanceCheck,

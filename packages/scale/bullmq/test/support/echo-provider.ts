@@ -1,4 +1,5 @@
-import type { JsonSchema, ProviderCall } from '@structllm/core';
+import type { JsonSchema } from '@structllm/core';
+import type { ProviderCall } from '@structllm/core/provider';
 import { createMockProvider, type MockProvider, type MockResponse } from '@structllm/testing';
 
 /** The schema every echo request asks for. */
