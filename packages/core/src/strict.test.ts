@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // Only the root entry: the strict-mode converter is not loaded until the second block imports it.
 import * as root from './index.ts';
 import { jsonSchema, StructuredLLMError } from './index.ts';
-import { toResponseModel } from './schema/to-response-model.ts';
+import { toResponseModel } from './schema/model/to-response-model.ts';
 
 const person = {
   type: 'object',
