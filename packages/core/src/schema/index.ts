@@ -13,6 +13,7 @@ export {
   type JsonSchemaValidator,
   type ValidationMode,
 } from './json-schema-validator.ts';
+export type { PartialChecker } from './partial-checker.ts';
 export {
   isResponseModel,
   type ResponseModel,

@@ -2,7 +2,7 @@ import { errorText, isPromiseLike } from '../values.ts';
 import { unsupportedSchema } from './compile-schema.ts';
 import type { JsonPath } from './json-schema.ts';
 import {
-  builtInModels,
+  depthCopies,
   type JsonSchemaModel,
   jsonSchema,
   modelIdentity,
@@ -121,9 +121,10 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
     ...(model.keyFilter === undefined
       ? {}
       : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
+    ...(model.partialChecker === undefined ? {} : { partialChecker: model.partialChecker }),
   });
-  const builtIn = builtInModels.get(model);
-  if (builtIn !== undefined) builtInModels.set(renamed, builtIn);
+  const deeper = depthCopies.get(model);
+  if (deeper !== undefined) depthCopies.set(renamed, deeper);
   return renamed;
 }
 
@@ -134,9 +135,8 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
  */
 function withMaxDepth<T>(model: ResponseModel<T>, maxDepth: number | undefined): ResponseModel<T> {
   if (maxDepth === undefined) return model;
-  const builtIn = builtInModels.get(model);
-  if (builtIn === undefined || builtIn.ownMaxDepth || !(maxDepth > builtIn.maxDepth)) return model;
-  const deeper = builtIn.withMaxDepth(maxDepth) as ResponseModel<T>;
+  const deeper = depthCopies.get(model)?.(maxDepth) as ResponseModel<T> | undefined;
+  if (deeper === undefined) return model;
   return deeper.name === model.name && deeper.description === model.description
     ? deeper
     : withIdentity(deeper, { name: model.name, description: model.description });

@@ -1,0 +1,9 @@
+export { startAttempt } from './conductor.ts';
+export {
+  type AttemptEnd,
+  AttemptFailure,
+  type AttemptOutcome,
+  type AttemptRun,
+  type AttemptSettings,
+  type ResponseResult,
+} from './types.ts';
