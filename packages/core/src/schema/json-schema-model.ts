@@ -1,7 +1,6 @@
 import { compileSchema, unsupportedSchema } from './compile-schema.ts';
 import { declaredKeys, type KeyFilter } from './declared-keys.ts';
 import type { DeepPartial } from './deep-partial.ts';
-import { pathPasses, stringPrefixesPass } from './fast-path.ts';
 import { forbiddenKeys, type KeyCheck } from './forbidden-keys.ts';
 import type { JsonPath, JsonSchema } from './json-schema.ts';
 import {
@@ -10,7 +9,7 @@ import {
   validatorMaxDepth,
   validatorOf,
 } from './json-schema-validator.ts';
-import type { PartialChecker } from './partial-checker.ts';
+import { compiledChecker } from './partial-checker.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
@@ -18,7 +17,7 @@ import {
   type ValidatePartialOptions,
 } from './response-model.ts';
 import type { StrictJsonSchema, StrictJsonSchemaOptions } from './strict-json-schema.ts';
-import type { ValidationIssue, ValidationResult } from './validation.ts';
+import type { ValidationResult } from './validation.ts';
 
 /** A {@link ResponseModel} built from a plain JSON Schema by {@link jsonSchema}. */
 export type JsonSchemaModel<T> = ResponseModel<T>;
@@ -128,24 +127,8 @@ function createResponseModel<T>(parts: {
   readonly keyChecks: KeyChecks;
   readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
 }): ResponseModel<T> {
-  const { validator, root, maxDepth } = parts.partial;
-  const check = (
-    document: unknown,
-    path: JsonPath | undefined,
-    complete: boolean,
-    subject?: { readonly value: unknown },
-  ): readonly ValidationIssue[] | undefined => {
-    const issues = validator.validate(document, complete ? 'final' : 'partial', path, subject);
-    return issues.length === 0 ? undefined : issues;
-  };
-  const partialChecker: PartialChecker = {
-    check,
-    partPasses: (document, path) =>
-      pathPasses(root, document, 'final', path, undefined, maxDepth, true),
-    prefixesPass: (path) => stringPrefixesPass(root, path, maxDepth),
-    final: parts.finalIsPartial,
-    ...(parts.keyChecks === undefined ? {} : { keyCheck: parts.keyChecks }),
-  };
+  const partialChecker = compiledChecker(parts.partial, parts.finalIsPartial, parts.keyChecks);
+  const { check } = partialChecker;
   return Object.freeze({
     name: parts.name,
     ...(parts.description === undefined ? {} : { description: parts.description }),

@@ -1,7 +1,9 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import type { JsonStreamParser } from '../json/index.ts';
+import { pathPasses, stringPrefixesPass } from './fast-path.ts';
 import type { KeyCheck } from './forbidden-keys.ts';
 import type { JsonPath } from './json-schema.ts';
+import type { CompiledJsonSchema } from './json-schema-validator.ts';
 import type { ResponseModel } from './response-model.ts';
 import { formatIssues, type ValidationIssue } from './validation.ts';
 
@@ -48,7 +50,7 @@ export interface PartialChecker {
    * value (see the README's "Refused keys"), or undefined when it refuses none:
    * the attempt fails as soon as such a key's name is read. Optional.
    */
-  keyCheck?(path: JsonPath, length: number): KeyCheck | undefined;
+  readonly keyCheck?: ((path: JsonPath, length: number) => KeyCheck | undefined) | undefined;
   /**
    * True when the model's `validate` is `check(value, [], true)`: a document
    * whose parts all passed as they completed is then settled by
@@ -58,8 +60,39 @@ export interface PartialChecker {
 }
 
 /**
- * The checker of `model`: its own, or one made of `validatePartial` (made
- * per attempt: it keeps the document it builds for released elements).
+ * The checker of a compiled schema (what built-in models offer): `final` when
+ * the model's `validate` is that schema checked in final mode.
+ */
+export function compiledChecker(
+  { validator, root, maxDepth }: CompiledJsonSchema,
+  final: boolean,
+  keyCheck: PartialChecker['keyCheck'],
+): PartialChecker & { check: BuiltInCheck } {
+  return {
+    check(document, path, complete, subject) {
+      const issues = validator.validate(document, complete ? 'final' : 'partial', path, subject);
+      return issues.length === 0 ? undefined : issues;
+    },
+    partPasses: (document, path) =>
+      pathPasses(root, document, 'final', path, undefined, maxDepth, true),
+    prefixesPass: (path) => stringPrefixesPass(root, path, maxDepth),
+    final,
+    keyCheck,
+  };
+}
+
+/** A check whose path may be left out: the whole value. */
+type BuiltInCheck = (
+  document: unknown,
+  path: JsonPath | undefined,
+  complete: boolean,
+  subject?: { readonly value: unknown },
+) => readonly ValidationIssue[] | undefined;
+
+/**
+ * The checker of `model`: its own, or one made of `validatePartial`, which is
+ * given options of its own and, for a released element, a document made for
+ * the check that holds the element at its index.
  */
 export function partialCheckerOf(model: ResponseModel<unknown>): PartialChecker {
   if (model.partialChecker !== undefined) return model.partialChecker;
@@ -86,6 +119,7 @@ export function partialCheckerOf(model: ResponseModel<unknown>): PartialChecker 
   };
 }
 
+/** The value at `path` in `root`, or undefined when the path leads nowhere. */
 export function valueAt(root: unknown, path: JsonPath): unknown {
   let node = root;
   for (const segment of path) {
@@ -95,6 +129,7 @@ export function valueAt(root: unknown, path: JsonPath): unknown {
   return node;
 }
 
+/** A `validation` error: `message`, then the issues one a line. */
 export function validationError(
   message: string,
   issues: readonly ValidationIssue[],

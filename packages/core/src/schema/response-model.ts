@@ -61,7 +61,7 @@ export interface ResponseModel<T> {
    * piecewise. Models built by this library have one; without it the engine
    * checks partials through `validatePartial`. Both paths report the same issues.
    */
-  readonly partialChecker?: PartialChecker;
+  readonly partialChecker?: PartialChecker | undefined;
 }
 
 const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

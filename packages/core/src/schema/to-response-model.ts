@@ -121,7 +121,7 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
     ...(model.keyFilter === undefined
       ? {}
       : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
-    ...(model.partialChecker === undefined ? {} : { partialChecker: model.partialChecker }),
+    partialChecker: model.partialChecker,
   });
   const deeper = depthCopies.get(model);
   if (deeper !== undefined) depthCopies.set(renamed, deeper);

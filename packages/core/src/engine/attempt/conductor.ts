@@ -1,13 +1,12 @@
 import { StructuredLLMError } from '../../errors/index.ts';
 import { causeWithoutSecrets } from '../../errors/redact-secrets.ts';
-import type { ValidationResult } from '../../schema/index.ts';
 import { partialCheckerOf } from '../../schema/partial-checker.ts';
 import { errorText } from '../../values.ts';
 import { abortError } from '../stream-control.ts';
 import { TextExcerpt } from '../text-excerpt.ts';
 import type { StreamingResponse } from '../types.ts';
 import { createDocument } from './document.ts';
-import { finalValue, validateEnd } from './final.ts';
+import { validateFinal } from './final.ts';
 import { createProgress } from './progress.ts';
 import { createPump } from './pump.ts';
 import {
@@ -112,26 +111,14 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     if (resolve !== undefined && handOff !== undefined) resolve(handOff(result));
   }
 
-  /** The stream (or call) is over: check how it ended, then validate the whole value. */
+  /** The stream (or call) is over: the final validation, then the attempt's end. */
   function finish(): void {
-    let validating: ValidationResult<T> | Promise<ValidationResult<T>>;
-    try {
-      validating = validateEnd(settings, parser, pump.meta, checks);
-    } catch (thrown) {
-      fail(thrown);
-      return;
-    }
-    Promise.resolve(validating).then((checked) => {
-      if (ended) return;
-      let value: T;
-      try {
-        value = finalValue(settings, parser, checked);
-      } catch (thrown) {
-        fail(thrown);
-        return;
-      }
-      end({ outcome: { value, chars: text.length, rawChunks: rawChunks ?? [], ...pump.meta } });
-    }, fail);
+    validateFinal(settings, parser, pump.meta, checks, {
+      ended: () => ended,
+      done: (value) =>
+        end({ outcome: { value, chars: text.length, rawChunks: rawChunks ?? [], ...pump.meta } }),
+      fail,
+    });
   }
 
   function failure(thrown: unknown): AttemptFailure {

@@ -16,15 +16,7 @@ export function createProgress<T>(
   parser: JsonStreamParser,
 ) {
   const { responseModel, tracker, hub, routed } = settings;
-  const context: AttemptContext = {
-    requestId: settings.requestId,
-    schemaName: responseModel.name,
-    streaming: settings.streaming,
-    attempt: settings.attempt,
-    model: routed.requested,
-    provider: routed.provider.id,
-    mode: settings.mode,
-  };
+  const context = attemptContext(settings);
   const attemptStartedAt = hub.active ? settings.now() : 0;
   const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
@@ -42,22 +34,7 @@ export function createProgress<T>(
   let firstPartial = true;
   let partials = 0;
 
-  const progressNow = (): number => {
-    const estimate = settings.estimator.estimate({
-      key: estimateKey,
-      schema: responseModel.jsonSchema,
-      receivedChars: text.length,
-      partial: parser.value,
-      path: parser.path,
-      complete: parser.complete,
-    });
-    if (typeof estimate === 'number') {
-      tracker.basis = 'learned';
-      return 100 * estimate;
-    }
-    tracker.basis = estimate.basis;
-    return 100 * estimate.fraction;
-  };
+  const progressNow = (): number => estimatePercent(settings, estimateKey, text, parser);
   // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
   // smooth to the eye, and a few hundred estimates per megabyte instead of one per chunk.
   let estimated = 0;
@@ -172,4 +149,42 @@ export function createProgress<T>(
       });
     },
   };
+}
+
+/** The identity every observer event of the attempt carries. */
+function attemptContext<T>(settings: AttemptSettings<T>): AttemptContext {
+  const { routed } = settings;
+  return {
+    requestId: settings.requestId,
+    schemaName: settings.responseModel.name,
+    streaming: settings.streaming,
+    attempt: settings.attempt,
+    model: routed.requested,
+    provider: routed.provider.id,
+    mode: settings.mode,
+  };
+}
+
+/** The estimator's answer for the text so far, in percent (its basis told to the tracker). */
+function estimatePercent<T>(
+  settings: AttemptSettings<T>,
+  key: string,
+  text: TextExcerpt,
+  parser: JsonStreamParser,
+): number {
+  const { tracker } = settings;
+  const estimate = settings.estimator.estimate({
+    key,
+    schema: settings.responseModel.jsonSchema,
+    receivedChars: text.length,
+    partial: parser.value,
+    path: parser.path,
+    complete: parser.complete,
+  });
+  if (typeof estimate === 'number') {
+    tracker.basis = 'learned';
+    return 100 * estimate;
+  }
+  tracker.basis = estimate.basis;
+  return 100 * estimate.fraction;
 }

@@ -1,8 +1,8 @@
 import { StructuredLLMError } from '../../errors/index.ts';
 import type { ProviderCall, ProviderPart, ProviderResult } from '../../provider/index.ts';
 import { abortError } from '../stream-control.ts';
-import { WaitTimer } from '../timers.ts';
 import type { StreamingResponse } from '../types.ts';
+import { guardAttempt } from './guard.ts';
 import type { AttemptSettings, ProviderMeta } from './types.ts';
 
 /** What the pump hands on: the stages of the attempt, as the conductor wires them. */
@@ -25,67 +25,19 @@ export interface PumpStages<T> {
 }
 
 /**
- * The provider side of one attempt: the call, its abort wiring, the first-chunk
- * and idle timers, and the loop that reads parts until there is a partial to
- * show. Callback-driven rather than async: a chunk costs the provider's promise
+ * The provider side of one attempt: the call, guarded by the request's abort and
+ * the first-chunk and idle timers, and the loop that reads parts until there is
+ * a partial to show. Callback-driven rather than async: a chunk costs the provider's promise
  * and the consumer's, nothing in between.
  */
 export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T>) {
-  const { request, responseModel, routed, control } = settings;
-  const attemptController = new AbortController();
-  const signal = attemptController.signal;
-  const abortAttempt = (reason: StructuredLLMError): void => attemptController.abort(reason);
-  const onRequestAbort = (): void => abortAttempt(abortError(control.signal.reason));
-  if (control.signal.aborted) onRequestAbort();
-  else control.signal.addEventListener('abort', onRequestAbort, { once: true });
-
-  const timeouts = request.timeouts ?? {};
-  const firstChunk = new WaitTimer(timeouts.firstChunkMs, () =>
-    abortAttempt(
-      new StructuredLLMError({
-        category: 'timeout',
-        code: 'first_chunk_timeout',
-        message: `No output from ${routed.requested} within ${timeouts.firstChunkMs} ms`,
-      }),
-    ),
-  );
-  // Runs only while a provider read is outstanding: a slow consumer is not an idle provider.
-  const idle = new WaitTimer(timeouts.idleMs, () =>
-    abortAttempt(
-      new StructuredLLMError({
-        category: 'timeout',
-        code: 'idle_timeout',
-        message: `${routed.requested} sent nothing for ${timeouts.idleMs} ms`,
-      }),
-    ),
-  );
+  const { routed, control } = settings;
   let receivedText = false;
   /** A provider read is outstanding. */
   let reading = false;
-  // Time spent paused is the consumer's, not the provider's: suspend the idle timer.
-  const stopWatchingPause = control.onPauseChange((paused) => {
-    if (paused) idle.end();
-    else if (reading && receivedText) idle.begin();
-  });
-  // A provider that ignores its abort signal must not hold the consumer: the abort ends the pull.
-  const onAttemptAbort = stages.aborted;
-  signal.addEventListener('abort', onAttemptAbort, { once: true });
-
-  const call: ProviderCall = {
-    model: routed.model,
-    messages: settings.messages,
-    schema: responseModel.jsonSchema,
-    schemaName: responseModel.name,
-    mode: settings.mode,
-    signal,
-    ...(responseModel.description === undefined
-      ? {}
-      : { schemaDescription: responseModel.description }),
-    ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
-    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-    ...(request.providerOptions === undefined ? {} : { providerOptions: request.providerOptions }),
-  };
-
+  const guard = guardAttempt(settings, stages.aborted, () => reading && receivedText);
+  const { signal, firstChunk, idle } = guard;
+  const call = providerCall(settings, signal);
   const meta: ProviderMeta = {
     usage: undefined,
     finishReason: undefined,
@@ -177,13 +129,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
       }
       return stages.text(part.delta);
     }
-    if (part.type === 'finish') {
-      meta.finishReason = part.finishReason;
-      meta.usage = part.usage ?? meta.usage;
-    } else if (part.type === 'metadata') {
-      meta.responseId = part.id ?? meta.responseId;
-      meta.responseModel = part.model ?? meta.responseModel;
-    }
+    keepMeta(meta, part);
     return undefined;
   }
 
@@ -203,18 +149,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
       try {
         firstChunk.stop();
         finished = true;
-        meta.finishReason = result.finishReason;
-        meta.usage = result.usage;
-        meta.responseId = result.id;
-        meta.responseModel = result.model;
-        if (result.text.length > settings.maxResponseChars) {
-          throw new StructuredLLMError({
-            category: 'parse',
-            code: 'length_limit',
-            message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
-          });
-        }
-        stages.whole(result.text);
+        stages.whole(generatedText(settings, meta, result));
       } catch (thrown) {
         fail(thrown);
         return;
@@ -225,14 +160,10 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
 
   /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */
   function close(): void {
-    signal.removeEventListener('abort', onAttemptAbort);
-    firstChunk.stop();
-    idle.stop();
-    stopWatchingPause();
-    control.signal.removeEventListener('abort', onRequestAbort);
+    guard.release();
     if (finished) return;
     // Release the connection: abort the provider call and close its iterator without waiting on it.
-    if (!signal.aborted) attemptController.abort(abortError('attempt ended'));
+    if (!signal.aborted) guard.abort(abortError('attempt ended'));
     if (iterator?.return !== undefined) {
       try {
         iterator.return().then(undefined, () => {});
@@ -243,4 +174,54 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   }
 
   return { signal, meta, advance, generate, close };
+}
+
+/** What the provider is asked, the same for every read of the attempt. */
+function providerCall<T>(settings: AttemptSettings<T>, signal: AbortSignal): ProviderCall {
+  const { request, responseModel } = settings;
+  return {
+    model: settings.routed.model,
+    messages: settings.messages,
+    schema: responseModel.jsonSchema,
+    schemaName: responseModel.name,
+    mode: settings.mode,
+    signal,
+    ...(responseModel.description === undefined
+      ? {}
+      : { schemaDescription: responseModel.description }),
+    ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.providerOptions === undefined ? {} : { providerOptions: request.providerOptions }),
+  };
+}
+
+/** The text of a non-streaming call, its metadata kept in `meta`; throws when it is too long. */
+function generatedText<T>(
+  settings: AttemptSettings<T>,
+  meta: ProviderMeta,
+  result: ProviderResult,
+): string {
+  meta.finishReason = result.finishReason;
+  meta.usage = result.usage;
+  meta.responseId = result.id;
+  meta.responseModel = result.model;
+  if (result.text.length > settings.maxResponseChars) {
+    throw new StructuredLLMError({
+      category: 'parse',
+      code: 'length_limit',
+      message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
+    });
+  }
+  return result.text;
+}
+
+/** Keeps what a `finish` or `metadata` part says in `meta`. */
+function keepMeta(meta: ProviderMeta, part: ProviderPart): void {
+  if (part.type === 'finish') {
+    meta.finishReason = part.finishReason;
+    meta.usage = part.usage ?? meta.usage;
+  } else if (part.type === 'metadata') {
+    meta.responseId = part.id ?? meta.responseId;
+    meta.responseModel = part.model ?? meta.responseModel;
+  }
 }
