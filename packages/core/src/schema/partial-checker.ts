@@ -193,11 +193,11 @@ export function createPartialChecks(
       completed.push(path);
     },
     /**
-     * Checks what changed in the parser's value since the last look, `chars` the
-     * length of the text so far. Throws a `validation` error for the first invalid part.
+     * Checks what changed in `root` (the parser's current value) since the last look,
+     * `chars` the length of the text so far. Throws a `validation` error for the first
+     * invalid part.
      */
-    look(parser: JsonStreamParser, chars: number): void {
-      const root = parser.value;
+    look(root: unknown, parser: JsonStreamParser, chars: number): void {
       for (const path of completed) {
         const issues = partIssues(root, path);
         if (issues !== undefined) {

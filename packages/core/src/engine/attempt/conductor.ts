@@ -72,9 +72,10 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         progress.report();
         return undefined;
       }
-      checks.look(parser, text.length);
+      const partial = parser.value;
+      checks.look(partial, parser, text.length);
       charsAtLastEmit = text.length;
-      const response = progress.partial(rawChunks);
+      const response = progress.partial(partial, rawChunks);
       rawChunks = undefined;
       return response;
     },
@@ -83,7 +84,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       rawChunks = [all];
       chunks++;
       progress.received();
-      checks.look(parser, text.length);
+      checks.look(parser.value, parser, text.length);
       progress.whole();
     },
     finish,

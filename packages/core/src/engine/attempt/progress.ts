@@ -97,9 +97,8 @@ export function createProgress<T>(
     report(): void {
       if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
     },
-    /** The partial response for the parser's current (checked) value. */
-    partial(rawChunks: string[]): StreamingResponse<T> {
-      const partial = parser.value;
+    /** The partial response for `partial`, the parser's current (checked) value. */
+    partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
       const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
       shown(partial, progressPercent);
       return {
