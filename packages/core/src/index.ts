@@ -133,6 +133,7 @@ export {
 } from './schema/index.ts';
 export {
   isResponseModel,
+  type PartialChecker,
   type ResponseModel,
   type ValidatePartialOptions,
 } from './schema/index.ts';

@@ -25,7 +25,7 @@ import {
   type AttemptOutcome,
   type AttemptRun,
   startAttempt,
-} from './attempt.ts';
+} from './attempt/index.ts';
 import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';

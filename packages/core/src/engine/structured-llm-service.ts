@@ -9,7 +9,7 @@ import {
   type RateLimiter,
 } from '../resilience/index.ts';
 import { type ResponseModel, toResponseModel } from '../schema/index.ts';
-import type { AttemptEnd } from './attempt.ts';
+import type { AttemptEnd } from './attempt/index.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
 import { checkRequest, checkServiceOptions } from './options.ts';

@@ -1,7 +1,7 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import { errorText } from '../values.ts';
-import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt.ts';
+import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt/index.ts';
 import type { ElementTracker } from './elements.ts';
 import type { RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';

@@ -12,6 +12,7 @@ export {
   type ResponseModelOptions,
   type StrictOption,
 } from './model/json-schema-model.ts';
+export type { PartialChecker } from './model/partial-checker.ts';
 export {
   isResponseModel,
   type ResponseModel,

@@ -8,9 +8,9 @@ import {
   validatorMaxDepth,
   validatorOf,
 } from '../validator/json-schema-validator.ts';
-import type { SchemaNode } from '../validator/schema-node.ts';
 import type { DeepPartial } from './deep-partial.ts';
 import { type KeyCheck, type KeyFilter, keyVerdicts } from './key-verdicts.ts';
+import { compiledChecker } from './partial-checker.ts';
 import {
   isValidSchemaName,
   type ResponseModel,
@@ -103,43 +103,32 @@ export function modelIdentity(
   };
 }
 
-/** What the engine may rely on in a built-in model; internal. */
-export interface BuiltInModel {
-  /** The compiled schema of `validatePartial` (which honours `subject`), and its depth limit. */
-  readonly partialRoot: SchemaNode;
-  readonly maxDepth: number;
-  /** True when `validate` is exactly that schema checked in final mode (no strict form, no own `validate`). */
+type KeyChecks = ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
+
+/**
+ * Built-in models that kept the default depth limit: for each, its copy
+ * checking to a deeper limit (undefined when not deeper). What
+ * `toResponseModel`'s `maxDepth` uses; internal.
+ */
+export const depthCopies = new WeakMap<
+  object,
+  (maxDepth: number) => ResponseModel<unknown> | undefined
+>();
+
+/** The shared shape of every built-in model: final validation given, partials checked by `validator`. */
+function createResponseModel<T>(parts: {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly jsonSchema: JsonSchema;
+  readonly partial: CompiledJsonSchema;
+  readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
   readonly finalIsPartial: boolean;
-  /**
-   * The keys the object at a path may not have, whatever their values (see
-   * {@link keyVerdicts}); undefined when the schema refuses no key anywhere.
-   */
-  readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
-  /** True when `maxDepth` was set by the model's options (then {@link BuiltInModel.withMaxDepth} is not used). */
-  readonly ownMaxDepth: boolean;
-  /** The same model (name, schemas, options) validating to `maxDepth` levels; the compiled schemas are shared. */
-  readonly withMaxDepth: (maxDepth: number) => ResponseModel<unknown>;
-}
-
-/** The built-in models (and renamed copies of them); internal. */
-export const builtInModels = new WeakMap<object, BuiltInModel>();
-
-/** The shared shape of every built-in model: final validation given, partial validation by `validator`. */
-function createResponseModel<T>(
-  parts: {
-    readonly name: string;
-    readonly description: string | undefined;
-    readonly jsonSchema: JsonSchema;
-    readonly partial: CompiledJsonSchema;
-    readonly validate: (value: unknown) => ValidationResult<T> | Promise<ValidationResult<T>>;
-    readonly finalIsPartial: boolean;
-    readonly keyChecks: ((path: JsonPath, length?: number) => KeyCheck | undefined) | undefined;
-    readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
-  },
-  depth: Pick<BuiltInModel, 'ownMaxDepth' | 'withMaxDepth'>,
-): ResponseModel<T> {
-  const { validator } = parts.partial;
-  const model: ResponseModel<T> = Object.freeze({
+  readonly keyChecks: KeyChecks;
+  readonly keyFilter?: ((path: JsonPath) => KeyFilter | undefined) | undefined;
+}): ResponseModel<T> {
+  const partialChecker = compiledChecker(parts.partial, parts.finalIsPartial, parts.keyChecks);
+  const { check } = partialChecker;
+  return Object.freeze({
     name: parts.name,
     ...(parts.description === undefined ? {} : { description: parts.description }),
     jsonSchema: parts.jsonSchema,
@@ -149,26 +138,13 @@ function createResponseModel<T>(
       value: unknown,
       options: ValidatePartialOptions = {},
     ): ValidationResult<DeepPartial<T>> {
-      const issues = validator.validate(
-        value,
-        options.complete === true ? 'final' : 'partial',
-        options.path,
-        options.subject,
-      );
-      return issues.length === 0
+      const issues = check(value, options.path, options.complete === true, options.subject);
+      return issues === undefined
         ? { success: true, value: value as DeepPartial<T> }
         : { success: false, issues };
     },
+    partialChecker,
   });
-  builtInModels.set(model, {
-    partialRoot: parts.partial.root,
-    maxDepth: parts.partial.maxDepth,
-    finalIsPartial: parts.finalIsPartial,
-    keyChecks: parts.keyChecks,
-    ownMaxDepth: depth.ownMaxDepth,
-    withMaxDepth: depth.withMaxDepth,
-  });
-  return model;
 }
 
 /**
@@ -270,18 +246,17 @@ export function buildJsonSchemaModel<T>(
       strict === undefined
         ? check
         : (value: unknown) => check(strict.restore(value, restoreOptions));
-    const model = createResponseModel<T>(
-      {
-        ...identity,
-        jsonSchema: strict?.schema ?? schema,
-        partial,
-        validate,
-        finalIsPartial: strict === undefined && options.validate === undefined,
-        keyChecks,
-        keyFilter,
-      },
-      { ownMaxDepth, withMaxDepth },
-    );
+    const model = createResponseModel<T>({
+      ...identity,
+      jsonSchema: strict?.schema ?? schema,
+      partial,
+      validate,
+      finalIsPartial: strict === undefined && options.validate === undefined,
+      keyChecks,
+      keyFilter,
+    });
+    if (!ownMaxDepth)
+      depthCopies.set(model, (deeper) => (deeper > limit ? withMaxDepth(deeper) : undefined));
     copies.set(limit, model);
     return model;
   };

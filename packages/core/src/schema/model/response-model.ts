@@ -1,6 +1,7 @@
 import type { JsonPath, JsonSchema } from '../json-schema.ts';
 import type { ValidationResult } from '../validation.ts';
 import type { DeepPartial } from './deep-partial.ts';
+import type { PartialChecker } from './partial-checker.ts';
 
 export interface ValidatePartialOptions {
   /** Only the subtree at this path changed: check it (and the keys leading to it), not the whole document. */
@@ -11,7 +12,8 @@ export interface ValidatePartialOptions {
    * The value at `path`, when the caller holds it and the document may not
    * (an array element already released from it): checked in its place. The
    * keys and indices leading to it are still checked against the document.
-   * Models built by this library honour it; the engine only passes it to them.
+   * Models built by this library honour it; the engine passes it to a model's
+   * {@link PartialChecker}, never to `validatePartial`.
    */
   readonly subject?: { readonly value: unknown } | undefined;
 }
@@ -50,6 +52,16 @@ export interface ResponseModel<T> {
    * Called once per object; `undefined` (or no method) keeps every key.
    */
   keyFilter?(path: JsonPath): ((key: string) => boolean) | undefined;
+  /**
+   * How partials are checked while they stream, when the model can do better
+   * than `validatePartial`: checks that take a released array element as their
+   * subject and reuse their arguments (nothing allocated per check), shortcuts
+   * for parts whose own parts passed and for strings no prefix of which can
+   * fail, keys refused as soon as their name is read, and a final check settled
+   * piecewise. Models built by this library have one; without it the engine
+   * checks partials through `validatePartial`. Both paths report the same issues.
+   */
+  readonly partialChecker?: PartialChecker | undefined;
 }
 
 const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -4,7 +4,7 @@ import { unsupportedSchema } from '../validator/compile-schema.ts';
 import { validatorMaxDepth } from '../validator/json-schema-validator.ts';
 import { fromStandardSchema } from './from-standard-schema.ts';
 import {
-  builtInModels,
+  depthCopies,
   type JsonSchemaModel,
   modelIdentity,
   type ResponseModelOptions,
@@ -49,9 +49,10 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
     ...(model.keyFilter === undefined
       ? {}
       : { keyFilter: (path: JsonPath) => model.keyFilter?.(path) }),
+    partialChecker: model.partialChecker,
   });
-  const builtIn = builtInModels.get(model);
-  if (builtIn !== undefined) builtInModels.set(renamed, builtIn);
+  const deeper = depthCopies.get(model);
+  if (deeper !== undefined) depthCopies.set(renamed, deeper);
   return renamed;
 }
 
@@ -62,9 +63,8 @@ function withIdentity<T>(model: ResponseModel<T>, options: ResponseModelOptions)
  */
 function withMaxDepth<T>(model: ResponseModel<T>, maxDepth: number | undefined): ResponseModel<T> {
   if (maxDepth === undefined) return model;
-  const builtIn = builtInModels.get(model);
-  if (builtIn === undefined || builtIn.ownMaxDepth || !(maxDepth > builtIn.maxDepth)) return model;
-  const deeper = builtIn.withMaxDepth(maxDepth) as ResponseModel<T>;
+  const deeper = depthCopies.get(model)?.(maxDepth) as ResponseModel<T> | undefined;
+  if (deeper === undefined) return model;
   return deeper.name === model.name && deeper.description === model.description
     ? deeper
     : withIdentity(deeper, { name: model.name, description: model.description });

@@ -1,0 +1,172 @@
+import { abortedError } from '../../errors/aborted.ts';
+import { StructuredLLMError } from '../../errors/index.ts';
+import { causeWithoutSecrets } from '../../errors/redact-secrets.ts';
+import { partialCheckerOf } from '../../schema/model/partial-checker.ts';
+import { errorText } from '../../values.ts';
+import { TextExcerpt } from '../text-excerpt.ts';
+import type { StreamingResponse } from '../types.ts';
+import { createDocument } from './document.ts';
+import { validateFinal } from './final.ts';
+import { createProgress } from './progress.ts';
+import { createPump } from './pump.ts';
+import {
+  type AttemptEnd,
+  AttemptFailure,
+  type AttemptRun,
+  type AttemptSettings,
+  type ResponseResult,
+} from './types.ts';
+
+/**
+ * One try against one model: streams text into the parser, hands out partial
+ * responses step by step, validates along the way and at the end. A step object
+ * rather than an async generator: a nested generator costs a promise hop per chunk.
+ *
+ * The stages, wired here: the provider pump (the call, timers, abort), the
+ * document (the parser, its keys, the model's partial checks and the element
+ * stage), progress and events, and the final validation.
+ */
+export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
+  const { request, responseModel, routed, control, elements } = settings;
+  // What the model wrote: its length, and the head and tail a re-ask quotes.
+  const text = new TextExcerpt();
+  const { parser, write, checks } = createDocument(settings, text, partialCheckerOf(responseModel));
+  const progress = createProgress(settings, text, parser);
+
+  // Chunks since the last response; most responses carry one, so the array is made with it.
+  let rawChunks: string[] | undefined;
+  let chunks = 0;
+  let charsAtLastEmit = 0;
+  // Checked when the request was made: a number >= 0.
+  const chunkSize = request.streamingChunkSize ?? 0;
+
+  let closed = false;
+  /** Set once the attempt has ended; later provider results are ignored. */
+  let ended = false;
+  /** The consumer's pull in progress, if any, and what to call when the attempt ends. */
+  let resolvePull: ((result: ResponseResult<T> | Promise<ResponseResult<T>>) => void) | undefined;
+  let onEnd: ((end: AttemptEnd<T>) => Promise<ResponseResult<T>>) | undefined;
+
+  const fail = (thrown: unknown): void => end({ failure: failure(thrown) });
+
+  const pump = createPump<T>(settings, {
+    ended: () => ended,
+    firstText: progress.firstChunk,
+    text(delta) {
+      if (++chunks > settings.maxChunks) {
+        throw new StructuredLLMError({
+          category: 'parse',
+          code: 'chunk_limit',
+          message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
+        });
+      }
+      write(delta);
+      if (rawChunks === undefined) rawChunks = [delta];
+      else rawChunks.push(delta);
+      progress.chunk(delta.length);
+      if (text.length - charsAtLastEmit < chunkSize) return undefined;
+      // Consumed through elements(): nobody reads the partials, so a response is made
+      // only to hand over waiting elements (completed parts are still checked then).
+      // Progress still goes to whoever listens for it.
+      if (elements?.listening && !elements.waiting) {
+        progress.report();
+        return undefined;
+      }
+      const partial = parser.value;
+      checks.look(partial, parser, text.length);
+      charsAtLastEmit = text.length;
+      const response = progress.partial(partial, rawChunks);
+      rawChunks = undefined;
+      return response;
+    },
+    whole(all) {
+      write(all);
+      rawChunks = [all];
+      chunks++;
+      progress.received();
+      checks.look(parser.value, parser, text.length);
+      progress.whole();
+    },
+    finish,
+    deliver(response: StreamingResponse<T>) {
+      const resolve = resolvePull;
+      resolvePull = undefined;
+      resolve?.({ value: response, done: false });
+    },
+    fail,
+    // A provider that ignores its abort signal must not hold the consumer: the abort ends the pull.
+    aborted() {
+      if (resolvePull !== undefined) fail(pump.signal.reason);
+    },
+  });
+
+  /** Hands the attempt's end to the runner and the runner's answer to the waiting consumer. */
+  function end(result: AttemptEnd<T>): void {
+    if (ended) return;
+    ended = true;
+    if (settings.hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks);
+    const resolve = resolvePull;
+    const handOff = onEnd;
+    resolvePull = undefined;
+    onEnd = undefined;
+    if (resolve !== undefined && handOff !== undefined) resolve(handOff(result));
+  }
+
+  /** The stream (or call) is over: the final validation, then the attempt's end. */
+  function finish(): void {
+    validateFinal(settings, parser, pump.meta, checks, {
+      ended: () => ended,
+      done: (value) =>
+        end({ outcome: { value, chars: text.length, rawChunks: rawChunks ?? [], ...pump.meta } }),
+      fail,
+    });
+  }
+
+  function failure(thrown: unknown): AttemptFailure {
+    // The request's own abort wins over whatever the provider threw while being cut off.
+    const error = pump.signal.aborted
+      ? abortedError(pump.signal.reason)
+      : StructuredLLMError.is(thrown)
+        ? thrown
+        : new StructuredLLMError({
+            category: 'unknown',
+            message: `Provider "${routed.provider.id}" failed: ${errorText(thrown)}`,
+            // A plain copy: a raw SDK error can hold the key in its headers or body.
+            cause: causeWithoutSecrets(thrown, []),
+          });
+    return new AttemptFailure(error, text.toString());
+  }
+
+  /** The executor of every pull's promise: one function per attempt, not one per chunk. */
+  function startPull(
+    resolve: (result: ResponseResult<T> | Promise<ResponseResult<T>>) => void,
+  ): void {
+    resolvePull = resolve;
+    if (settings.streaming) pump.advance();
+    else pump.generate();
+  }
+
+  return {
+    pull(handOff) {
+      if (ended || resolvePull !== undefined) {
+        return Promise.reject(
+          new TypeError('An attempt is pulled once at a time and not after it ended'),
+        );
+      }
+      onEnd = handOff;
+      return new Promise<ResponseResult<T>>(startPull);
+    },
+    /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */
+    close() {
+      if (closed) return;
+      closed = true;
+      if (!ended) {
+        // Closed without an end (the request stopped before pulling it): still an ended attempt.
+        ended = true;
+        if (settings.hub.has('onAttemptEnd'))
+          progress.ended(abortedError(control.signal.reason ?? 'attempt closed'), chunks);
+      }
+      pump.close();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import type { StructuredLLMError } from '../../errors/index.ts';
+import type { JsonStreamParser } from '../../json/index.ts';
+import { type ProgressDetails, progressKey } from '../../progress/index.ts';
+import type { TextExcerpt } from '../text-excerpt.ts';
+import type { StreamingResponse } from '../types.ts';
+import type { AttemptContext, AttemptSettings } from './types.ts';
+
+/**
+ * Progress and observer events of one attempt: the estimate (asked again only as
+ * the text grows), the partial responses handed out, and the attempt's events.
+ * Events are built only when someone listens.
+ */
+export function createProgress<T>(
+  settings: AttemptSettings<T>,
+  text: TextExcerpt,
+  parser: JsonStreamParser,
+) {
+  const { responseModel, tracker, hub, routed } = settings;
+  const context = attemptContext(settings);
+  const attemptStartedAt = hub.active ? settings.now() : 0;
+  const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
+  // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
+  const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
+  const partialEvent = hub.has('onPartial')
+    ? {
+        ...context,
+        progressPercent: 0,
+        first: true,
+        get elapsedMs(): number {
+          return settings.now() - settings.startedAt;
+        },
+      }
+    : undefined;
+  let firstPartial = true;
+  let partials = 0;
+
+  const progressNow = (): number => estimatePercent(settings, estimateKey, text, parser);
+  // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
+  // smooth to the eye, and a few hundred estimates per megabyte instead of one per chunk.
+  let estimated = 0;
+  let estimatedAt = Number.NEGATIVE_INFINITY;
+  const progressSoFar = (): number => {
+    if (text.length - estimatedAt >= Math.max(16, estimatedAt / 64)) {
+      estimated = progressNow();
+      estimatedAt = text.length;
+    }
+    return estimated;
+  };
+
+  /** A partial's progress event, built only when someone will see it. */
+  const describeProgress = (): ProgressDetails => ({
+    message: `Received ${text.length} characters`,
+    data: { attempt: settings.attempt, model: routed.requested, chars: text.length },
+  });
+
+  function emitFirstPartial(progressPercent: number): void {
+    hub.emit('onFirstPartial', {
+      ...context,
+      progressPercent,
+      elapsedMs: settings.now() - settings.startedAt,
+    });
+  }
+
+  /** The partial `partial` is shown: progress, the partial's events, and the value kept. */
+  function shown(partial: unknown, progressPercent: number): void {
+    settings.onPartial(partial);
+    partials++;
+    if (partialEvent !== undefined) {
+      partialEvent.progressPercent = progressPercent;
+      partialEvent.first = firstPartial;
+      hub.emit('onPartial', partialEvent);
+    }
+    if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
+    firstPartial = false;
+  }
+
+  /** The first chunk of text arrived. */
+  function firstChunk(): void {
+    if (!hub.has('onFirstChunk')) return;
+    const at = settings.now();
+    hub.emit('onFirstChunk', {
+      ...context,
+      elapsedMs: at - settings.startedAt,
+      attemptElapsedMs: at - attemptStartedAt,
+    });
+  }
+
+  return {
+    firstChunk,
+    /** A chunk of `chars` characters was written. */
+    chunk(chars: number): void {
+      if (chunkEvent === undefined) return;
+      chunkEvent.chars = chars;
+      hub.emit('onChunk', chunkEvent);
+    },
+    /** Progress without a partial response, to whoever listens for it. */
+    report(): void {
+      if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
+    },
+    /** The partial response for `partial`, the parser's current (checked) value. */
+    partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
+      const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
+      shown(partial, progressPercent);
+      return {
+        partialResult: partial as StreamingResponse<T>['partialResult'],
+        isComplete: false,
+        progressPercent,
+        rawChunks,
+        error: undefined,
+        attempt: settings.attempt,
+        model: routed.requested,
+      };
+    },
+    /** The whole text of a non-streaming call was written. */
+    received(): void {
+      if (hub.active) hub.emit('onChunk', { ...context, chars: text.length });
+      firstChunk();
+    },
+    /** ...and checked: it is shown. */
+    whole(): void {
+      const event = tracker.updateProgress('Received the full response', progressNow(), {
+        attempt: settings.attempt,
+        model: routed.requested,
+        chars: text.length,
+      });
+      settings.onPartial(parser.value);
+      partials++;
+      if (hub.active) {
+        hub.emit('onPartial', {
+          ...context,
+          progressPercent: event.progressPercent,
+          first: true,
+          elapsedMs: settings.now() - settings.startedAt,
+        });
+      }
+      if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
+    },
+    /** The attempt ended: with `error`, after `chunks` chunks (for `onAttemptEnd`, when observed). */
+    ended(error: StructuredLLMError | undefined, chunks: number): void {
+      hub.emit('onAttemptEnd', {
+        ...context,
+        status: error === undefined ? 'success' : 'error',
+        error,
+        chunks,
+        chars: text.length,
+        partials,
+        durationMs: settings.now() - attemptStartedAt,
+      });
+    },
+  };
+}
+
+/** The identity every observer event of the attempt carries. */
+function attemptContext<T>(settings: AttemptSettings<T>): AttemptContext {
+  const { routed } = settings;
+  return {
+    requestId: settings.requestId,
+    schemaName: settings.responseModel.name,
+    streaming: settings.streaming,
+    attempt: settings.attempt,
+    model: routed.requested,
+    provider: routed.provider.id,
+    mode: settings.mode,
+  };
+}
+
+/** The estimator's answer for the text so far, in percent (its basis told to the tracker). */
+function estimatePercent<T>(
+  settings: AttemptSettings<T>,
+  key: string,
+  text: TextExcerpt,
+  parser: JsonStreamParser,
+): number {
+  const { tracker } = settings;
+  const estimate = settings.estimator.estimate({
+    key,
+    schema: settings.responseModel.jsonSchema,
+    receivedChars: text.length,
+    partial: parser.value,
+    path: parser.path,
+    complete: parser.complete,
+  });
+  if (typeof estimate === 'number') {
+    tracker.basis = 'learned';
+    return 100 * estimate;
+  }
+  tracker.basis = estimate.basis;
+  return 100 * estimate.fraction;
+}

@@ -1,0 +1,93 @@
+import type { StructuredLLMError } from '../../errors/index.ts';
+import type { ObserverHub } from '../../observe/index.ts';
+import type { ProgressEstimator, ProgressTracker } from '../../progress/index.ts';
+import type { FinishReason, Message, OutputMode, Usage } from '../../provider/index.ts';
+import type { RoutedModel } from '../../provider/model-router.ts';
+import type { ResponseModel } from '../../schema/index.ts';
+import type { ElementTracker } from '../elements.ts';
+import type { StreamControl } from '../stream-control.ts';
+import type { StreamingResponse, StreamingStructuredRequest } from '../types.ts';
+
+export interface AttemptSettings<T> {
+  readonly request: StreamingStructuredRequest<T>;
+  readonly responseModel: ResponseModel<T>;
+  readonly routed: RoutedModel;
+  readonly mode: OutputMode;
+  readonly messages: readonly Message[];
+  readonly attempt: number;
+  readonly streaming: boolean;
+  readonly control: StreamControl;
+  readonly tracker: ProgressTracker;
+  readonly estimator: ProgressEstimator;
+  readonly hub: ObserverHub;
+  readonly requestId: string;
+  readonly maxResponseChars: number;
+  readonly maxDepth: number;
+  readonly maxChunks: number;
+  readonly now: () => number;
+  readonly startedAt: number;
+  /** Called with every partial value shown, so a failed request can still return the last one. */
+  readonly onPartial: (value: unknown) => void;
+  /** Element streaming, when the request delivers (or releases) array elements. */
+  readonly elements?: ElementTracker | undefined;
+}
+
+export interface AttemptOutcome<T> {
+  readonly value: T;
+  /** Characters of JSON the model wrote. */
+  readonly chars: number;
+  readonly rawChunks: string[];
+  readonly usage: Usage | undefined;
+  readonly finishReason: FinishReason | undefined;
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
+}
+
+/** How an attempt ended: its validated outcome, or why it failed. */
+export type AttemptEnd<T> =
+  | { readonly outcome: AttemptOutcome<T>; readonly failure?: undefined }
+  | { readonly failure: AttemptFailure; readonly outcome?: undefined };
+
+/** What the consumer of a stream receives for one pull. */
+export type ResponseResult<T> = IteratorResult<StreamingResponse<T>, undefined>;
+
+/**
+ * One running attempt. `pull(onEnd)` resolves with the next partial response;
+ * once the attempt has ended it resolves with whatever `onEnd` returns for that
+ * end instead (the request runner's next response). Call `close()` when done
+ * with it, always.
+ */
+export interface AttemptRun<T> {
+  pull(onEnd: (end: AttemptEnd<T>) => Promise<ResponseResult<T>>): Promise<ResponseResult<T>>;
+  close(): void;
+}
+
+/** Carries the text an attempt produced before failing, for re-asking the model. */
+export class AttemptFailure extends Error {
+  readonly error: StructuredLLMError;
+  readonly text: string;
+  constructor(error: StructuredLLMError, text: string) {
+    super(error.message);
+    this.error = error;
+    this.text = text;
+  }
+}
+
+/** What the provider said besides its text. */
+export interface ProviderMeta {
+  usage: Usage | undefined;
+  finishReason: FinishReason | undefined;
+  responseId: string | undefined;
+  responseModel: string | undefined;
+}
+
+/** The identity every observer event of an attempt carries. */
+export interface AttemptContext {
+  readonly requestId: string;
+  readonly schemaName: string;
+  readonly streaming: boolean;
+  readonly attempt: number;
+  readonly model: string;
+  readonly provider: string;
+  readonly mode: OutputMode;
+}
