@@ -13,12 +13,18 @@ import { INVALID_ELEMENT } from './elements.ts';
 
 function failure(
   category: ErrorCategory,
-  options: { code?: string; retryable?: boolean; retryAfterMs?: number } = {},
+  options: { code?: string | undefined; retryable?: boolean; retryAfterMs?: number } = {},
   stage: Failure['stage'] = 'attempt',
 ): Failure {
   return {
     stage,
-    error: new StructuredLLMError({ category, message: `${category} failure`, ...options }),
+    error: new StructuredLLMError({
+      category,
+      message: `${category} failure`,
+      ...(options.code === undefined ? {} : { code: options.code }),
+      ...(options.retryable === undefined ? {} : { retryable: options.retryable }),
+      ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }),
+    }),
   };
 }
 
