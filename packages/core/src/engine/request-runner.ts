@@ -79,14 +79,6 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
-/** A model routed for the request: its provider, the output modes to try, whether it streams. */
-interface OpenModel {
-  readonly routed: RoutedModel;
-  readonly key: string;
-  readonly modes: OutputMode[];
-  readonly streaming: boolean;
-}
-
 /**
  * Runs a request to the end: tries on each model (re-asks, output mode
  * degradations, retries after a backoff), then on the fallback models, as
@@ -178,7 +170,9 @@ export async function* runRequest<T>(
       return;
     }
     let m = 0;
-    let open: OpenModel | undefined;
+    /** The current model, once routed, and its breaker and limiter key. */
+    let routed: RoutedModel | undefined;
+    let key = '';
     let baseMessages: readonly Message[] = [];
     let messages: readonly Message[] = [];
     /** Wait before the next try (a backoff delay); there is always at least a macrotask. */
@@ -187,7 +181,7 @@ export async function* runRequest<T>(
       let failure: Failure | undefined;
       let attemptFailure: AttemptFailure | undefined;
       let record: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } | undefined;
-      if (open === undefined) {
+      if (routed === undefined) {
         // A new model: route it and start from its best mode.
         const requested = models[m] as string;
         run.model = requested;
@@ -202,16 +196,12 @@ export async function* runRequest<T>(
             message: routedOrError.message,
           });
         } else {
-          open = routedOrError;
-          run.modes = open.modes;
-          run.mode = open.modes[0] as OutputMode;
-          run.streaming = open.streaming;
-          run.retries = run.limitReasks = 0;
+          routed = routedOrError;
+          key = `${routed.provider.id}:${routed.model}`;
           baseMessages = messages = firstMessages(request, responseModel, run.mode);
         }
       }
-      if (open !== undefined) {
-        const { routed, key } = open;
+      if (routed !== undefined) {
         const provider = routed.provider.id;
         try {
           // Between tries, even without a delay, the event loop runs (a macrotask): a run of
@@ -257,7 +247,7 @@ export async function* runRequest<T>(
             mode: run.mode,
             messages,
             attempt,
-            streaming: open.streaming,
+            streaming: run.streaming,
             control,
             tracker,
             estimator: env.estimator,
@@ -327,7 +317,7 @@ export async function* runRequest<T>(
         case 'fallback':
           emit({ type: 'fallback', error, to: decision.model });
           m++;
-          open = undefined;
+          routed = undefined;
           break;
         case 'degrade':
           emit({ type: 'degrade', to: decision.mode });
@@ -396,13 +386,16 @@ function firstMessages<T>(
   return initialMessages(request.prompt, request.system, mode, responseModel.jsonSchema);
 }
 
-/** Routes `requested` and picks its output modes; the error when it cannot be used. */
+/**
+ * Routes `requested` and sets the run on it: its provider, its output modes (the
+ * best one first), whether it streams, no retries yet. The error when it cannot be used.
+ */
 function openModel<T>(
   env: RunnerEnvironment,
   request: StreamingStructuredRequest<T>,
   requested: string,
   run: RequestRun<T>,
-): OpenModel | StructuredLLMError {
+): RoutedModel | StructuredLLMError {
   let routed: RoutedModel | undefined;
   try {
     routed = env.router.route(requested);
@@ -416,12 +409,11 @@ function openModel<T>(
       });
     }
     run.provider = routed.provider.id;
-    return {
-      routed,
-      key: `${routed.provider.id}:${routed.model}`,
-      modes,
-      streaming: request.enableStreaming !== false && capabilities.streaming,
-    };
+    run.modes = modes;
+    run.mode = modes[0] as OutputMode;
+    run.streaming = request.enableStreaming !== false && capabilities.streaming;
+    run.retries = run.limitReasks = 0;
+    return routed;
   } catch (thrown) {
     return StructuredLLMError.is(thrown)
       ? thrown
