@@ -2,31 +2,34 @@
  * The route of one request through the engine:
  *
  * 1. `StructuredLLMService.routeStructuredStreaming` checks the request, builds its
- *    `ResponseModel` and its `ElementTracker` (when it streams elements) and makes one
+ *    `ResponseModel` and its `ElementTracker` (when it streams elements), and makes one
  *    `RequestRun` (this file) and one `StructuredStreamImpl` over it. Nothing runs yet.
  * 2. The first pull of the stream (iterating it, `elements()` or `result`) starts
- *    `runRequest` (request-runner.ts), a generator that loops over tries: it routes the
- *    model, waits for the rate limiter, asks the breaker, emits the `attempt` lifecycle
- *    event and starts one attempt (attempt.ts).
- * 3. The runner yields the running attempt once; the stream pulls that attempt's
- *    partial responses itself, one per chunk, straight to the consumer (a generator
- *    resumption per chunk would cost more than the chunk's own work).
- * 4. When the attempt ends, the stream resumes the runner with the `AttemptEnd`. A
- *    failure goes to `decide` (decide.ts), a pure function of the failure and the run's
- *    state: re-ask, degrade the output mode, back off, fall back to the next model, or
- *    fail. The runner carries the decision out and loops.
- * 5. The runner ends the run once: it records the outcome here (`settle`), which the
- *    stream reads (its `result`, `status`, `attempts`, element counts), and yields the
- *    final response.
+ *    `runRequest` (request-runner.ts): it starts the run's clock and its total timeout,
+ *    subscribes the progress tracker, the observer hub and the debug logger to the
+ *    run's lifecycle (lifecycle.ts) and emits `start`.
+ * 3. `runRequest` loops over tries. It routes the model when it comes to a new one
+ *    (`openModel`), then hands the try to `tryModel` (try-model.ts): the backoff, the
+ *    rate limiter's wait, the breaker's admission, the `attempt` event, and one attempt
+ *    (attempt.ts), yielded once as `{ running }`.
+ * 4. The stream pulls that attempt's partial responses itself, one per chunk, straight
+ *    to the consumer (a generator resumption per chunk would cost more than the chunk's
+ *    own work). When the attempt ends, the stream resumes the runner with the
+ *    `AttemptEnd`; `tryModel` tells the breaker, the limiter and the progress estimator
+ *    how it went and records the attempt here.
+ * 5. A failed try goes to `decide` (decide.ts), a pure function of the failure and this
+ *    run: re-ask, degrade the output mode, back off, fall back to the next model, or
+ *    fail. The loop emits the matching event (`retry`, `degrade`, `exhausted`,
+ *    `fallback`) and goes on.
+ * 6. The request ends once (`finalResponse`): `success` or `failure` is emitted, the
+ *    outcome is recorded here (`settle`), which the stream reads (its `result`, `status`,
+ *    `attempts`, element counts), and the final response is yielded.
  *
- * Each lifecycle moment (start, attempt, degrade, retry, exhausted, fallback, success,
- * failure) is emitted once through lifecycle.ts; the progress tracker, the observer hub
- * and the debug logger are its listeners. The attempt reports its own per-chunk moments
- * (chunks, partials, its end) to the tracker and the hub.
- *
- * One `RequestRun` holds what the request has done: its attempt records, its outcome,
- * the last partial value shown and the elements delivered. The runner and the attempts
- * write it; the stream only reads it.
+ * A `RequestRun` holds what the request has done and where it stands: its attempt
+ * records, its outcome, the last partial value shown, the elements delivered, the
+ * current model, provider and mode, and the counts `decide` reads. The runner and the
+ * attempts write it; the stream only reads it. The attempt reports its own per-chunk
+ * moments (chunks, partials, its end) to the tracker and the hub.
  */
 import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import type { RequestContext } from '../observe/index.ts';
