@@ -75,7 +75,7 @@ export class RequestRun<T = unknown> implements DecisionState {
   maxRetries = 0;
   retry: RetryOptions = {};
   /** Told of the outcome (the stream). */
-  onSettle: ((outcome: Outcome<T>) => void) | undefined;
+  onSettle?(outcome: Outcome<T>): void;
 
   constructor(elements?: ElementTracker) {
     this.elements = elements;

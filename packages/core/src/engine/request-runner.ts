@@ -14,14 +14,7 @@ import type { ResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptOutcome, AttemptRun } from './attempt.ts';
 import { attemptCeiling, decide, type Failure } from './decide.ts';
-import {
-  debugListener,
-  emitLifecycle,
-  type LifecycleEvent,
-  type LifecycleListener,
-  observerListener,
-  progressListener,
-} from './lifecycle.ts';
+import { emitLifecycle } from './lifecycle.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import type { RequestRun } from './request-run.ts';
 import type { StreamControl } from './stream-control.ts';
@@ -82,7 +75,6 @@ export async function* runRequest<T>(
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   const models = begin(env, request, responseModel, control.signal, run);
   const context = tryContext(env, request, responseModel, control, run);
-  const { emit } = context;
   const totalMs = request.timeouts?.totalMs;
   // One wait for the whole request (none when totalMs is unset or Infinity).
   const totalTimer = new WaitTimer(totalMs, () =>
@@ -99,7 +91,7 @@ export async function* runRequest<T>(
   const end = (error: StructuredLLMError | undefined, outcome?: AttemptOutcome<T>) =>
     finalResponse(context, error, outcome);
   try {
-    emit({ type: 'start' });
+    emitLifecycle(context, { type: 'start' });
     if (models.length === 0) {
       yield end(
         new StructuredLLMError({
@@ -149,7 +141,7 @@ export async function* runRequest<T>(
       const { failure, text, record } = tried as Extract<Tried<T>, { failure: Failure }>;
       const { error } = failure;
       const decision = decide(failure, run);
-      if ('exhausted' in decision) emit({ type: 'exhausted', error });
+      if ('exhausted' in decision) emitLifecycle(context, { type: 'exhausted', error });
       switch (decision.action) {
         case 'fail':
           if (decision.ceiling) {
@@ -161,12 +153,12 @@ export async function* runRequest<T>(
           yield end(decision.error);
           return;
         case 'fallback':
-          emit({ type: 'fallback', error, to: decision.model });
+          emitLifecycle(context, { type: 'fallback', error, to: decision.model });
           m++;
           routed = undefined;
           break;
         case 'degrade':
-          emit({ type: 'degrade', to: decision.mode });
+          emitLifecycle(context, { type: 'degrade', to: decision.mode });
           run.mode = decision.mode;
           // Re-asks still quote the messages of the model's first mode.
           messages = firstMessages(request, responseModel, run.mode);
@@ -178,7 +170,7 @@ export async function* runRequest<T>(
             messages = reaskMessages(baseMessages, text, error, responseModel.name);
           } else delayMs = decision.delayMs;
           (record as { delayMs?: number }).delayMs = delayMs;
-          emit({ type: 'retry', error, delayMs });
+          emitLifecycle(context, { type: 'retry', error, delayMs });
         }
       }
     }
@@ -228,7 +220,7 @@ function begin<T>(
   return models;
 }
 
-/** What the tries share: the request, its run, its progress tracker and its lifecycle listeners. */
+/** What the tries share: the request, its run and its progress tracker. */
 function tryContext<T>(
   env: RunnerEnvironment,
   request: StreamingStructuredRequest<T>,
@@ -237,13 +229,7 @@ function tryContext<T>(
   run: RequestRun<T>,
 ): TryContext<T> {
   const tracker = progressTracker(env, request, run);
-  const listeners: LifecycleListener<T>[] = [
-    progressListener(tracker),
-    observerListener(env.hub),
-    debugListener(env.logger),
-  ];
-  const emit = (event: LifecycleEvent<T>): void => emitLifecycle(listeners, event, run);
-  return { env, request, responseModel, control, run, tracker, emit };
+  return { env, request, responseModel, control, run, tracker };
 }
 
 /**
@@ -251,12 +237,14 @@ function tryContext<T>(
  * attempts made), records the outcome, and builds the final response.
  */
 function finalResponse<T>(
-  { run, emit, tracker }: TryContext<T>,
+  context: TryContext<T>,
   error: StructuredLLMError | undefined,
   outcome?: AttemptOutcome<T>,
 ): StreamingResponse<T> {
+  const { run, tracker } = context;
   const final = error?.withAttempts(run.attempts);
-  emit(
+  emitLifecycle(
+    context,
     final === undefined
       ? { type: 'success', outcome: outcome as AttemptOutcome<T> }
       : { type: 'failure', error: final },

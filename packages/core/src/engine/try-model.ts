@@ -12,21 +12,20 @@ import type { ResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
 import { type AttemptEnd, AttemptFailure, type AttemptOutcome, startAttempt } from './attempt.ts';
 import type { Failure } from './decide.ts';
-import type { LifecycleEvent } from './lifecycle.ts';
+import { emitLifecycle, type LifecycleContext } from './lifecycle.ts';
 import type { RequestRun } from './request-run.ts';
 import type { RunnerEnvironment, RunnerItem } from './request-runner.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import type { StreamingStructuredRequest } from './types.ts';
 
 /** What stays the same over the tries of one request. */
-export interface TryContext<T> {
+export interface TryContext<T> extends LifecycleContext {
   readonly env: RunnerEnvironment;
   readonly request: StreamingStructuredRequest<T>;
   readonly responseModel: ResponseModel<T>;
   readonly control: StreamControl;
   readonly run: RequestRun<T>;
   readonly tracker: ProgressTracker;
-  readonly emit: (event: LifecycleEvent<T>) => void;
 }
 
 /** The attempt record of a failed try: the runner adds the delay it waits after it. */
@@ -93,7 +92,7 @@ export async function* tryModel<T>(
     }
   }
   const attempt = ++run.attempt;
-  context.emit({ type: 'attempt' });
+  emitLifecycle(context, { type: 'attempt' });
   const attemptRun = startAttempt({
     request: context.request,
     responseModel: context.responseModel,
