@@ -13,13 +13,13 @@ import type { CircuitBreaker, RateLimiter } from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptOutcome, AttemptRun } from './attempt.ts';
-import { attemptCeiling, decide, type Failure } from './decide.ts';
+import { attemptCeiling, decide } from './decide.ts';
 import { emitLifecycle } from './lifecycle.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import type { RequestRun } from './request-run.ts';
 import type { StreamControl } from './stream-control.ts';
 import { WaitTimer } from './timers.ts';
-import { type Tried, type TryContext, tryModel } from './try-model.ts';
+import { type FailedTry, type Tried, type TryContext, tryModel } from './try-model.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface RunnerEnvironment {
@@ -118,7 +118,7 @@ export async function* runRequest<T>(
         run.nextModel = models[m + 1];
         const routedOrError = openModel(env, request, requested, run);
         if (routedOrError instanceof StructuredLLMError) {
-          tried = { failure: { stage: 'route', error: routedOrError }, text: '' };
+          tried = { stage: 'route', error: routedOrError, text: '' };
           run.attempts.push({
             attempt: ++run.attempt,
             model: requested,
@@ -138,9 +138,9 @@ export async function* runRequest<T>(
           return;
         }
       }
-      const { failure, text, record } = tried as Extract<Tried<T>, { failure: Failure }>;
-      const { error } = failure;
-      const decision = decide(failure, run);
+      const failed = tried as FailedTry;
+      const { error, text, record } = failed;
+      const decision = decide(failed, run);
       if ('exhausted' in decision) emitLifecycle(context, { type: 'exhausted', error });
       switch (decision.action) {
         case 'fail':

@@ -32,17 +32,18 @@ export interface TryContext<T> extends LifecycleContext {
 type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
 
 /**
- * How one try went: its outcome, or its failure with the text the model wrote
- * (for a re-ask) and its attempt record (none when the wait before it was aborted).
+ * How a try failed, with the text the model wrote (for a re-ask) and its attempt
+ * record (none when it never started).
  */
+export interface FailedTry extends Failure {
+  readonly text: string;
+  readonly record?: MutableRecord | undefined;
+}
+
+/** How one try went: its outcome, or how it failed. */
 export type Tried<T> =
-  | { readonly outcome: AttemptOutcome<T>; readonly failure?: undefined }
-  | {
-      readonly failure: Failure;
-      readonly text: string;
-      readonly record?: MutableRecord | undefined;
-      readonly outcome?: undefined;
-    };
+  | { readonly outcome: AttemptOutcome<T> }
+  | (FailedTry & { readonly outcome?: undefined });
 
 /**
  * One try of the routed model, after `delayMs` (and at least a macrotask, unless
@@ -68,7 +69,7 @@ export async function* tryModel<T>(
     if (env.rateLimiter !== undefined) await rateLimitWait(env, run, env.rateLimiter, key, signal);
   } catch {
     // Aborted while waiting: `decide` ends the request with the abort.
-    return { failure: { stage: 'attempt', error: abortError(signal.reason) }, text: '' };
+    return { stage: 'attempt', error: abortError(signal.reason), text: '' };
   }
   // This attempt's admission by the breaker: how it ends is reported on it.
   let admitted: BreakerCall | undefined;
@@ -88,7 +89,7 @@ export async function* tryModel<T>(
         category: 'circuit_open',
         message: refused.message,
       });
-      return { failure: { stage: 'admission', error: refused }, text: '' };
+      return { stage: 'admission', error: refused, text: '' };
     }
   }
   const attempt = ++run.attempt;
@@ -145,7 +146,7 @@ export async function* tryModel<T>(
   };
   run.attempts.push(record);
   await failed(env, run, admitted, key, error);
-  return { failure: { stage: 'attempt', error }, text, record };
+  return { stage: 'attempt', error, text, record };
 }
 
 /**
