@@ -1,6 +1,6 @@
+import { abortedError } from '../errors/aborted.ts';
 import { StructuredLLMError } from '../errors/index.ts';
 import { requestError } from './options.ts';
-import { abortError } from './stream-control.ts';
 import { failedBeforeStart } from './structured-stream.ts';
 import type {
   BatchOptions,
@@ -58,11 +58,8 @@ class Channel<T> {
   }
 }
 
-export function runBatch<T>(
-  requests: readonly StreamingStructuredRequest<T>[],
-  options: BatchOptions,
-  open: (request: StreamingStructuredRequest<T>) => StructuredStream<T>,
-): BatchStream<T> {
+/** The batch's concurrency, once its requests and options are checked. */
+function checkBatch(requests: unknown, options: BatchOptions): number {
   if (!Array.isArray(requests)) {
     throw new StructuredLLMError({
       category: 'bad_request',
@@ -78,7 +75,15 @@ export function runBatch<T>(
       message: `routeStructuredBatch: concurrency must be a number >= 1 (Infinity for no bound), got ${String(requested)}`,
     });
   }
-  const concurrency = Math.floor(requested);
+  return Math.floor(requested);
+}
+
+export function runBatch<T>(
+  requests: readonly StreamingStructuredRequest<T>[],
+  options: BatchOptions,
+  open: (request: StreamingStructuredRequest<T>) => StructuredStream<T>,
+): BatchStream<T> {
+  const concurrency = checkBatch(requests, options);
   const controller = new AbortController();
   if (options.signal !== undefined) {
     if (options.signal.aborted) controller.abort(options.signal.reason);
@@ -98,7 +103,7 @@ export function runBatch<T>(
     const request = requests[index] as StreamingStructuredRequest<T>;
     if (controller.signal.aborted) {
       // Never started (failFast, or the batch was aborted): it still ends with one final response.
-      const error = abortError(controller.signal.reason);
+      const error = abortedError(controller.signal.reason);
       results[index] = { index, status: 'rejected', error };
       await channel.push({ ...failedBeforeStart<T>(error, request), index });
       return;

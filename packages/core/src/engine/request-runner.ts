@@ -1,7 +1,7 @@
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../errors/index.ts';
 import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
-import { type ProgressEstimator, ProgressTracker, progressKey } from '../progress/index.ts';
+import { type ProgressEstimator, ProgressTracker } from '../progress/index.ts';
 import {
   type Message,
   type ModelRouter,
@@ -9,27 +9,17 @@ import {
   type OutputMode,
   type RoutedModel,
 } from '../provider/index.ts';
-import {
-  type BreakerCall,
-  type CircuitBreaker,
-  circuitOpenError,
-  type RateLimiter,
-  retryDelay,
-  sleep,
-} from '../resilience/index.ts';
+import type { CircuitBreaker, RateLimiter } from '../resilience/index.ts';
 import type { ResponseModel } from '../schema/index.ts';
 import { errorText } from '../values.ts';
-import {
-  type AttemptEnd,
-  AttemptFailure,
-  type AttemptOutcome,
-  type AttemptRun,
-  startAttempt,
-} from './attempt/index.ts';
-import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
+import type { AttemptEnd, AttemptOutcome, AttemptRun } from './attempt/index.ts';
+import { attemptCeiling, decide } from './decide.ts';
+import { emitLifecycle } from './lifecycle.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
-import { abortError, type StreamControl } from './stream-control.ts';
+import type { RequestRun } from './request-run.ts';
+import type { StreamControl } from './stream-control.ts';
 import { WaitTimer } from './timers.ts';
+import { type FailedTry, type Tried, type TryContext, tryModel } from './try-model.ts';
 import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
 
 export interface RunnerEnvironment {
@@ -45,13 +35,6 @@ export interface RunnerEnvironment {
   readonly maxDepth: number;
   readonly maxChunks: number;
   readonly now: () => number;
-}
-
-export interface RunnerHooks<T> {
-  readonly attempts: AttemptRecord[];
-  settle(outcome: { readonly value: T } | { readonly error: StructuredLLMError }): void;
-  /** Element streaming state shared by every attempt of the request, if the request streams elements. */
-  readonly elements?: ElementTracker | undefined;
 }
 
 /** The modes to try on a model, best first: the requested one (or the best native one) and its degradations. */
@@ -78,45 +61,20 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
-/** Default of `retry.maxLimitReasks`. */
-const DEFAULT_MAX_LIMIT_REASKS = 1;
-/** The codes of an answer that broke one of the service's `limits`. */
-const LIMIT_CODES: ReadonlySet<string> = new Set(['length_limit', 'depth_limit', 'chunk_limit']);
-
 /**
- * Runs a request to the end: attempts with retries on each model, then the
- * fallback models, yielding every partial response and one final response.
+ * Runs a request to the end: tries on each model (re-asks, output mode
+ * degradations, retries after a backoff), then on the fallback models, as
+ * `decide` says; yields the running attempts and one final response.
  */
 export async function* runRequest<T>(
   env: RunnerEnvironment,
   request: StreamingStructuredRequest<T>,
   responseModel: ResponseModel<T>,
   control: StreamControl,
-  hooks: RunnerHooks<T>,
+  run: RequestRun<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
-  const { hub, logger, now } = env;
-  const requestId = `req_${(++requestCounter).toString(36)}_${now().toString(36)}`;
-  const startedAt = now();
-  const primary = request.model ?? env.defaultModel;
-  const streamingWanted = request.enableStreaming !== false;
-  const base = { requestId, schemaName: responseModel.name, streaming: streamingWanted };
-  const tracker = new ProgressTracker({
-    ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
-    ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
-    onCallbackError: (error) =>
-      logger.warn(
-        'progressCallback threw; the stream goes on and further errors are not reported',
-        {
-          requestId,
-          error: errorText(error),
-        },
-      ),
-    ...(hub.has('onProgressEvent')
-      ? { onEvent: (event) => hub.emit('onProgressEvent', { ...base, event }) }
-      : {}),
-    now,
-  });
-
+  const models = begin(env, request, responseModel, control.signal, run);
+  const context = tryContext(env, request, responseModel, control, run);
   const totalMs = request.timeouts?.totalMs;
   // One wait for the whole request (none when totalMs is unset or Infinity).
   const totalTimer = new WaitTimer(totalMs, () =>
@@ -130,64 +88,12 @@ export async function* runRequest<T>(
     ),
   );
   totalTimer.begin();
-
-  const models = primary === undefined ? [] : [primary, ...(request.fallbackModels ?? [])];
-  let attempt = 0;
-  let lastError: StructuredLLMError | undefined;
-  let lastModel = primary ?? '';
-  let lastProvider: string | undefined;
-  let lastPartial: unknown;
-  const breaker = env.breaker;
-  // Checked when the request was made: an integer >= 0.
-  const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
-  const maxRetryAfterMs = env.retry.maxRetryAfterMs ?? 60_000;
-  const maxLimitReasks = env.retry.maxLimitReasks ?? DEFAULT_MAX_LIMIT_REASKS;
-  // A hard bound on tries, whatever the loop below counts: every model's first try, its
-  // retries, its output mode degradations and a refusal by its breaker.
-  const attemptCeiling = models.length * (maxRetries + OUTPUT_MODE_DEGRADATION.length + 2);
-  /** Wait before the next try (a backoff delay); there is always at least a macrotask. */
-  let delayMs = 0;
-
-  /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
-  let settled = false;
-  const endWith = (error: StructuredLLMError): StreamingResponse<T> => {
-    settled = true;
-    const final = error.withAttempts(hooks.attempts);
-    tracker.failOperation(final.message, { category: final.category, attempts: attempt });
-    logger.debug('request failed', { requestId, category: final.category, attempts: attempt });
-    hub.emit('onRequestEnd', {
-      ...base,
-      status: 'error',
-      model: lastModel,
-      provider: lastProvider,
-      error: final,
-      attempts: hooks.attempts,
-      durationMs: now() - startedAt,
-      usage: undefined,
-      finishReason: undefined,
-      responseId: undefined,
-      responseModel: undefined,
-    });
-    hooks.settle({ error: final });
-    return {
-      partialResult: lastPartial as StreamingResponse<T>['partialResult'],
-      isComplete: true,
-      progressPercent: tracker.progressPercent,
-      rawChunks: undefined,
-      error: final,
-      attempt,
-      model: lastModel,
-      ...elementCount(),
-    };
-  };
-
+  const end = (error: StructuredLLMError | undefined, outcome?: AttemptOutcome<T>) =>
+    finalResponse(context, error, outcome);
   try {
-    tracker.startOperation(`Starting structured request for "${responseModel.name}"`, {
-      model: primary,
-    });
-    hub.emit('onRequestStart', { ...base, model: primary ?? '' });
-    if (primary === undefined) {
-      yield endWith(
+    emitLifecycle(context, { type: 'start' });
+    if (models.length === 0) {
+      yield end(
         new StructuredLLMError({
           category: 'bad_request',
           code: 'no_model',
@@ -196,343 +102,83 @@ export async function* runRequest<T>(
       );
       return;
     }
-
-    nextModel: for (let m = 0; m < models.length; m++) {
-      const requested = models[m] as string;
-      lastModel = requested;
-      let routed: RoutedModel | undefined;
-      let modes: OutputMode[];
-      let streaming = streamingWanted;
-      try {
-        routed = env.router.route(requested);
-        const capabilities = routed.provider.supports(routed.model);
-        modes = modesFor(request.mode, capabilities.modes);
-        if (modes.length === 0) {
-          throw new StructuredLLMError({
-            category: 'bad_request',
-            code: 'unsupported_mode',
-            message: `${requested} supports none of the output modes ${request.mode === undefined || request.mode === 'auto' ? OUTPUT_MODE_DEGRADATION.join(', ') : `from "${request.mode}" down`}`,
+    let m = 0;
+    /** The current model, once routed. */
+    let routed: RoutedModel | undefined;
+    let baseMessages: readonly Message[] = [];
+    let messages: readonly Message[] = [];
+    /** The backoff before the next try. */
+    let delayMs = 0;
+    for (;;) {
+      let tried: Tried<T> | undefined;
+      if (routed === undefined) {
+        // A new model: route it and start from its best mode.
+        const requested = models[m] as string;
+        run.model = requested;
+        run.nextModel = models[m + 1];
+        const routedOrError = openModel(env, request, requested, run);
+        if (routedOrError instanceof StructuredLLMError) {
+          tried = { stage: 'route', error: routedOrError, text: '' };
+          run.attempts.push({
+            attempt: ++run.attempt,
+            model: requested,
+            category: routedOrError.category,
+            message: routedOrError.message,
           });
+        } else {
+          routed = routedOrError;
+          baseMessages = messages = firstMessages(request, responseModel, run.mode);
         }
-        lastProvider = routed.provider.id;
-        streaming = streamingWanted && capabilities.streaming;
-      } catch (thrown) {
-        lastError = StructuredLLMError.is(thrown)
-          ? thrown
-          : new StructuredLLMError({
-              category: 'unknown',
-              message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
-              cause: causeWithoutSecrets(thrown, []),
-            });
-        hooks.attempts.push({
-          attempt: attempt + 1,
-          model: requested,
-          category: lastError.category,
-          message: lastError.message,
-        });
-        attempt++;
-        if (announceFallback(m, lastError)) continue;
-        break;
       }
-      const key = `${routed.provider.id}:${routed.model}`;
-      let mode = modes[0] as OutputMode;
-      const baseMessages: Message[] = initialMessages(
-        request.prompt,
-        request.system,
-        mode,
-        responseModel.jsonSchema,
-      );
-      let messages: readonly Message[] = baseMessages;
-      let limitReasks = 0;
-
-      for (let retry = 0; ; ) {
-        if (attempt > 0) {
-          // Between tries, even without a delay, the event loop runs (a macrotask): a run of
-          // instant failures never starves timers and I/O.
-          try {
-            await sleep(delayMs, control.signal);
-          } catch {
-            yield endWith(abortError(control.signal.reason));
-            return;
-          }
-          delayMs = 0;
-        }
-        if (control.signal.aborted) {
-          yield endWith(abortError(control.signal.reason));
+      if (routed !== undefined) {
+        tried = yield* tryModel(context, routed, messages, delayMs);
+        delayMs = 0;
+        if (tried.outcome !== undefined) {
+          yield end(undefined, tried.outcome);
           return;
         }
-        if (attempt >= attemptCeiling) {
-          logger.warn('request stopped at its attempt ceiling', {
-            requestId,
-            attempts: attempt,
-          });
-          break nextModel;
-        }
-        if (env.rateLimiter !== undefined) {
-          try {
-            await rateLimitWait(env.rateLimiter, key, requested);
-          } catch {
-            yield endWith(abortError(control.signal.reason));
-            return;
-          }
-        }
-        // This attempt's admission by the breaker: how it ends is reported on it.
-        let admitted: BreakerCall | undefined;
-        if (breaker !== undefined) {
-          const decision = await breakerStep('acquire', () => breaker.acquire(key));
-          if (decision?.allowed === true) admitted = decision.call;
-          if (decision?.allowed === false) {
-            const refused = circuitOpenError(key, decision.retryInMs);
-            logger.warn(refused.message, { requestId, model: requested });
-            hooks.attempts.push({
-              attempt: attempt + 1,
-              model: requested,
-              provider: routed.provider.id,
-              category: 'circuit_open',
-              message: refused.message,
+      }
+      const failed = tried as FailedTry;
+      const { error, text, record } = failed;
+      const decision = decide(failed, run);
+      if ('exhausted' in decision) emitLifecycle(context, { type: 'exhausted', error });
+      switch (decision.action) {
+        case 'fail':
+          if (decision.ceiling) {
+            env.logger.warn('request stopped at its attempt ceiling', {
+              requestId: run.id,
+              attempts: run.attempt,
             });
-            attempt++;
-            lastError = refused;
-            if (announceFallback(m, refused)) continue nextModel;
-            break nextModel;
           }
+          yield end(decision.error);
+          return;
+        case 'fallback':
+          emitLifecycle(context, { type: 'fallback', error, to: decision.model });
+          m++;
+          routed = undefined;
+          break;
+        case 'degrade':
+          emitLifecycle(context, { type: 'degrade', to: decision.mode });
+          run.mode = decision.mode;
+          // Re-asks still quote the messages of the model's first mode.
+          messages = firstMessages(request, responseModel, run.mode);
+          break;
+        default: {
+          run.retries++;
+          if (decision.limit) run.limitReasks++;
+          if (decision.action === 'reask') {
+            messages = reaskMessages(baseMessages, text, error, responseModel.name);
+          } else delayMs = decision.delayMs;
+          (record as { delayMs?: number }).delayMs = delayMs;
+          emitLifecycle(context, { type: 'retry', error, delayMs });
         }
-        attempt++;
-        logger.debug('attempt', { requestId, attempt, model: requested, mode, streaming });
-        hub.emit('onAttemptStart', {
-          ...base,
-          attempt,
-          model: requested,
-          provider: routed.provider.id,
-          mode,
-        });
-        let outcome: AttemptOutcome<T>;
-        const run = startAttempt({
-          request,
-          responseModel,
-          routed,
-          mode,
-          messages,
-          attempt,
-          streaming,
-          control,
-          tracker,
-          estimator: env.estimator,
-          hub,
-          requestId,
-          maxResponseChars: env.maxResponseChars,
-          maxDepth: env.maxDepth,
-          maxChunks: env.maxChunks,
-          now,
-          startedAt,
-          onPartial: (value) => {
-            lastPartial = value;
-          },
-          elements: hooks.elements?.active === true ? hooks.elements : undefined,
-        });
-        try {
-          // The stream pulls the attempt's partials itself and resumes us with how it ended.
-          const ended: AttemptEnd<T> | undefined = yield { running: run };
-          if (ended === undefined)
-            throw new TypeError('The runner was resumed without an attempt end');
-          if (ended.failure !== undefined) throw ended.failure;
-          outcome = ended.outcome;
-        } catch (thrown) {
-          const failure =
-            thrown instanceof AttemptFailure
-              ? thrown
-              : new AttemptFailure(StructuredLLMError.is(thrown) ? thrown : abortError(thrown), '');
-          const error = failure.error;
-          lastError = error;
-          const record: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = {
-            attempt,
-            model: requested,
-            provider: routed.provider.id,
-            category: error.category,
-            message: error.message,
-          };
-          hooks.attempts.push(record);
-          if (admitted !== undefined) {
-            const call = admitted;
-            // The caller's own limits (an abort, timeouts.totalMs) say nothing of the provider.
-            if (error.category === 'aborted' || error.code === 'total_timeout') {
-              await breakerStep('release', () => call.released());
-            } else {
-              await breakerStep('recordFailure', () => call.failed(error.category));
-            }
-          }
-          const limiter = env.rateLimiter;
-          const pauseMs = error.retryAfterMs;
-          if (
-            limiter !== undefined &&
-            error.category === 'rate_limit' &&
-            pauseMs !== undefined &&
-            pauseMs > 0
-          ) {
-            // Everyone sharing the limiter holds back from this model until the provider's time.
-            await limiterStep('penalize', () => limiter.penalize(key, pauseMs));
-          }
-          if (control.signal.aborted || error.category === 'aborted') {
-            yield endWith(control.signal.aborted ? abortError(control.signal.reason) : error);
-            return;
-          }
-          // elementErrors: 'stop' — an invalid element ends the request, on any model.
-          if (error.code === INVALID_ELEMENT && !error.retryable) {
-            yield endWith(error);
-            return;
-          }
-          // The model rejected the mode: degrade (json_schema → tool → json_object → prompt) at once.
-          if (error.code === 'unsupported_mode' && modes.indexOf(mode) + 1 < modes.length) {
-            const next = modes[modes.indexOf(mode) + 1] as OutputMode;
-            logger.debug('output mode fallback', {
-              requestId,
-              model: requested,
-              from: mode,
-              to: next,
-            });
-            mode = next;
-            messages = initialMessages(
-              request.prompt,
-              request.system,
-              mode,
-              responseModel.jsonSchema,
-            );
-            tracker.restart('retry', `${requested} cannot use this output mode; trying "${mode}"`, {
-              attempt: attempt + 1,
-              model: requested,
-              mode,
-            });
-            continue;
-          }
-          const tooLongToWait =
-            error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs;
-          // An answer over a limit is costly to pull again: re-asked at most maxLimitReasks times.
-          const overLimit = error.code !== undefined && LIMIT_CODES.has(error.code);
-          if (
-            !error.retryable ||
-            retry >= maxRetries ||
-            tooLongToWait ||
-            (overLimit && limitReasks >= maxLimitReasks)
-          ) {
-            logger.debug('model exhausted', {
-              requestId,
-              model: requested,
-              category: error.category,
-              retries: retry,
-            });
-            if (announceFallback(m, error)) continue nextModel;
-            break nextModel;
-          }
-          retry++;
-          if (overLimit) limitReasks++;
-          const reasked = error.category === 'parse' || error.category === 'validation';
-          if (reasked)
-            messages = reaskMessages(baseMessages, failure.text, error, responseModel.name);
-          // A re-ask is a new question, not an overloaded server: no backoff for it.
-          delayMs = reasked ? 0 : retryDelay(error, retry, env.retry, env.retry.random);
-          record.delayMs = delayMs;
-          tracker.restart(
-            'retry',
-            `Retrying ${requested} after ${error.category} (attempt ${attempt + 1})`,
-            {
-              attempt: attempt + 1,
-              model: requested,
-              category: error.category,
-              delayMs,
-              ...elementData(),
-            },
-          );
-          hub.emit('onRetry', {
-            ...base,
-            attempt,
-            model: requested,
-            provider: routed.provider.id,
-            mode,
-            error,
-            delayMs,
-          });
-          logger.debug('retry', {
-            requestId,
-            attempt,
-            model: requested,
-            category: error.category,
-            delayMs,
-          });
-          continue;
-        } finally {
-          run.close();
-        }
-
-        // Success.
-        if (admitted !== undefined) {
-          const call = admitted;
-          await breakerStep('recordSuccess', () => call.succeeded());
-        }
-        const limiter = env.rateLimiter;
-        const tokens = (outcome.usage?.inputTokens ?? 0) + (outcome.usage?.outputTokens ?? 0);
-        if (limiter !== undefined && tokens > 0) {
-          await limiterStep('record', () => limiter.record(key, { tokens }));
-        }
-        try {
-          // Released elements are gone from the value: then only its size is learned.
-          env.estimator.learn(
-            progressKey(responseModel.name, responseModel.jsonSchema),
-            outcome.chars,
-            hooks.elements?.active === true ? undefined : outcome.value,
-          );
-        } catch (error) {
-          // A custom estimator that fails to learn costs later estimates, never this value.
-          logger.warn('progressEstimator.learn threw; the result is kept', {
-            requestId,
-            error: errorText(error),
-          });
-        }
-        hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
-        tracker.completeOperation(`Completed "${responseModel.name}"`, {
-          attempt,
-          model: requested,
-          chars: outcome.chars,
-        });
-        hub.emit('onRequestEnd', {
-          ...base,
-          status: 'success',
-          model: requested,
-          provider: routed.provider.id,
-          error: undefined,
-          attempts: hooks.attempts,
-          durationMs: now() - startedAt,
-          usage: outcome.usage,
-          finishReason: outcome.finishReason,
-          responseId: outcome.responseId,
-          responseModel: outcome.responseModel,
-        });
-        settled = true;
-        hooks.settle({ value: outcome.value });
-        yield {
-          partialResult: outcome.value,
-          isComplete: true,
-          progressPercent: 100,
-          rawChunks: outcome.rawChunks,
-          error: undefined,
-          attempt,
-          model: requested,
-          ...elementCount(),
-        };
-        return;
       }
     }
-    yield endWith(
-      lastError ??
-        new StructuredLLMError({
-          category: 'unknown',
-          message: 'The request ended without a result',
-        }),
-    );
   } catch (thrown) {
     // A failure outside any attempt (a breaker or hook bug, an engine bug): the request
     // still ends with one error response, the attempts made and the last partial.
-    if (settled) throw thrown;
-    yield endWith(
+    if (run.outcome !== undefined) throw thrown;
+    yield end(
       StructuredLLMError.is(thrown)
         ? thrown
         : new StructuredLLMError({
@@ -544,82 +190,147 @@ export async function* runRequest<T>(
   } finally {
     totalTimer.stop();
   }
+}
 
-  /**
-   * One step of the breaker or the rate limiter. A shared store out of reach must not fail
-   * requests: the request goes on as if there were none, and the logger says so.
-   */
-  async function guarded<R>(
-    what: 'Circuit breaker' | 'Rate limiter',
-    step: string,
-    run: () => R | Promise<R>,
-  ): Promise<R | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      const without = what === 'Circuit breaker' ? 'the breaker' : 'the limiter';
-      logger.warn(`${what} ${step} failed; the request goes on without ${without}`, {
-        requestId,
-        error: errorText(error),
+/** Starts the run's clock, names it and sets its retry bounds; the models to try, in order. */
+function begin<T>(
+  env: RunnerEnvironment,
+  request: StreamingStructuredRequest<T>,
+  responseModel: ResponseModel<T>,
+  signal: AbortSignal,
+  run: RequestRun<T>,
+): string[] {
+  const { now } = env;
+  run.id = `req_${(++requestCounter).toString(36)}_${now().toString(36)}`;
+  run.startedAt = now();
+  run.now = now;
+  run.context = {
+    requestId: run.id,
+    schemaName: responseModel.name,
+    streaming: request.enableStreaming !== false,
+  };
+  const primary = request.model ?? env.defaultModel;
+  run.model = primary ?? '';
+  run.signal = signal;
+  run.retry = env.retry;
+  // Checked when the request was made: an integer >= 0.
+  run.maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
+  const models = primary === undefined ? [] : [primary, ...(request.fallbackModels ?? [])];
+  run.ceiling = attemptCeiling(models.length, run.maxRetries);
+  return models;
+}
+
+/** What the tries share: the request, its run and its progress tracker. */
+function tryContext<T>(
+  env: RunnerEnvironment,
+  request: StreamingStructuredRequest<T>,
+  responseModel: ResponseModel<T>,
+  control: StreamControl,
+  run: RequestRun<T>,
+): TryContext<T> {
+  const tracker = progressTracker(env, request, run);
+  return { env, request, responseModel, control, run, tracker };
+}
+
+/**
+ * Ends the run: emits `success` (with `outcome`) or `failure` (with `error` and the
+ * attempts made), records the outcome, and builds the final response.
+ */
+function finalResponse<T>(
+  context: TryContext<T>,
+  error: StructuredLLMError | undefined,
+  outcome?: AttemptOutcome<T>,
+): StreamingResponse<T> {
+  const { run, tracker } = context;
+  const final = error?.withAttempts(run.attempts);
+  emitLifecycle(
+    context,
+    final === undefined
+      ? { type: 'success', outcome: outcome as AttemptOutcome<T> }
+      : { type: 'failure', error: final },
+  );
+  run.settle(
+    final === undefined ? { value: (outcome as AttemptOutcome<T>).value } : { error: final },
+  );
+  return {
+    partialResult: (final === undefined
+      ? outcome?.value
+      : run.lastPartial) as StreamingResponse<T>['partialResult'],
+    isComplete: true,
+    progressPercent: tracker.progressPercent,
+    rawChunks: outcome?.rawChunks,
+    error: final,
+    attempt: run.attempt,
+    model: run.model,
+    ...run.elementCount(),
+  };
+}
+
+/** The request's progress tracker: the callback and its filter, and the observers' `onProgressEvent`. */
+function progressTracker<T>(
+  env: RunnerEnvironment,
+  request: StreamingStructuredRequest<T>,
+  run: RequestRun<T>,
+): ProgressTracker {
+  const { hub, logger } = env;
+  return new ProgressTracker({
+    ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
+    ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
+    onCallbackError: (error) =>
+      logger.warn(
+        'progressCallback threw; the stream goes on and further errors are not reported',
+        { requestId: run.id, error: errorText(error) },
+      ),
+    ...(hub.has('onProgressEvent')
+      ? { onEvent: (event) => hub.emit('onProgressEvent', { ...run.context, event }) }
+      : {}),
+    now: env.now,
+  });
+}
+
+function firstMessages<T>(
+  request: StreamingStructuredRequest<T>,
+  responseModel: ResponseModel<T>,
+  mode: OutputMode,
+): Message[] {
+  return initialMessages(request.prompt, request.system, mode, responseModel.jsonSchema);
+}
+
+/**
+ * Routes `requested` and sets the run on it: its provider, its output modes (the
+ * best one first), whether it streams, no retries yet. The error when it cannot be used.
+ */
+function openModel<T>(
+  env: RunnerEnvironment,
+  request: StreamingStructuredRequest<T>,
+  requested: string,
+  run: RequestRun<T>,
+): RoutedModel | StructuredLLMError {
+  let routed: RoutedModel | undefined;
+  try {
+    routed = env.router.route(requested);
+    const capabilities = routed.provider.supports(routed.model);
+    const modes = modesFor(request.mode, capabilities.modes);
+    if (modes.length === 0) {
+      throw new StructuredLLMError({
+        category: 'bad_request',
+        code: 'unsupported_mode',
+        message: `${requested} supports none of the output modes ${request.mode === undefined || request.mode === 'auto' ? OUTPUT_MODE_DEGRADATION.join(', ') : `from "${request.mode}" down`}`,
       });
-      return undefined;
     }
-  }
-  function breakerStep<R>(step: string, run: () => Promise<R>): Promise<R | undefined> {
-    return guarded('Circuit breaker', step, run);
-  }
-  function limiterStep<R>(step: string, run: () => R | Promise<R>): Promise<R | undefined> {
-    return guarded('Rate limiter', step, run);
-  }
-
-  /**
-   * Waits until the limiter lets a call on `key` start (and counts it). Rejects only when
-   * the request is aborted meanwhile.
-   */
-  async function rateLimitWait(limiter: RateLimiter, key: string, model: string): Promise<void> {
-    for (;;) {
-      const decision = await limiterStep('acquire', () => limiter.acquire(key));
-      const waitMs = decision?.waitMs;
-      if (waitMs === undefined || !(waitMs > 0)) return;
-      if (!Number.isFinite(waitMs)) {
-        logger.warn('Rate limiter acquire answered an endless wait; the request goes on', {
-          requestId,
-          model,
+    run.provider = routed.provider.id;
+    run.modes = modes;
+    run.mode = modes[0] as OutputMode;
+    run.streaming = request.enableStreaming !== false && capabilities.streaming;
+    run.retries = run.limitReasks = 0;
+    return routed;
+  } catch (thrown) {
+    return StructuredLLMError.is(thrown)
+      ? thrown
+      : new StructuredLLMError({
+          category: 'unknown',
+          message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
+          cause: causeWithoutSecrets(thrown, []),
         });
-        return;
-      }
-      logger.debug('rate limit wait', { requestId, model, waitMs });
-      await sleep(waitMs, control.signal);
-    }
-  }
-
-  /** `elementCount` for a final response, when the request streamed elements. */
-  function elementCount(): { elementCount?: number } {
-    const elements = hooks.elements;
-    return elements?.active === true ? { elementCount: elements.valid } : {};
-  }
-
-  /** What a retry or fallback event says about elements already delivered (they are not delivered again). */
-  function elementData(): Record<string, number> {
-    const elements = hooks.elements;
-    if (elements?.active !== true) return {};
-    return { deliveredElements: elements.delivered, replacedElements: elements.replaced };
-  }
-
-  /** Announces the move to the next model; false when there is none. */
-  function announceFallback(index: number, error: StructuredLLMError): boolean {
-    const next = models[index + 1];
-    if (next === undefined) return false;
-    const from = models[index] as string;
-    tracker.restart('fallback', `Falling back from ${from} to ${next} after ${error.category}`, {
-      attempt: attempt + 1,
-      from,
-      to: next,
-      category: error.category,
-      ...elementData(),
-    });
-    hub.emit('onFallback', { ...base, fromModel: from, toModel: next, reason: error.category });
-    logger.debug('model fallback', { requestId, from, to: next, category: error.category });
-    return true;
   }
 }

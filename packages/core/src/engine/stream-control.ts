@@ -68,4 +68,3 @@ export class StreamControl {
 }
 
 // The engine's name for the shared factory (attempt.ts and request-runner.ts import it from here).
-export { abortedError as abortError } from '../errors/aborted.ts';

@@ -13,6 +13,7 @@ import type { AttemptEnd } from './attempt/index.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
 import { checkRequest, checkServiceOptions } from './options.ts';
+import { RequestRun } from './request-run.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
 import { failedBeforeStart, StructuredStreamImpl } from './structured-stream.ts';
@@ -25,11 +26,11 @@ import type {
 } from './types.ts';
 
 async function* failedRequest<T>(
-  stream: StructuredStreamImpl<T>,
+  run: RequestRun<T>,
   error: StructuredLLMError,
   request: StreamingStructuredRequest<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
-  stream.settle({ error });
+  run.settle({ error });
   yield failedBeforeStart(error, request);
 }
 
@@ -153,20 +154,15 @@ export class StructuredLLMService {
             message: String(thrown),
             cause: thrown,
           });
-      return new StructuredStreamImpl<T>(new StreamControl(undefined), (stream) =>
-        failedRequest(stream, error, request),
+      const run = new RequestRun<T>();
+      return new StructuredStreamImpl<T>(new StreamControl(undefined), run, () =>
+        failedRequest(run, error, request),
       );
     }
     const control = new StreamControl(request.signal);
-    return new StructuredStreamImpl<T>(
-      control,
-      (stream) =>
-        runRequest(this.env, request, responseModel, control, {
-          attempts: stream.attempts,
-          settle: (outcome) => stream.settle(outcome),
-          elements,
-        }),
-      elements,
+    const run = new RequestRun<T>(elements);
+    return new StructuredStreamImpl<T>(control, run, () =>
+      runRequest(this.env, request, responseModel, control, run),
     );
   }
 

@@ -2,7 +2,7 @@ import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import { errorText } from '../values.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt/index.ts';
-import type { ElementTracker } from './elements.ts';
+import type { Outcome, RequestRun } from './request-run.ts';
 import type { RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
 import type {
@@ -30,45 +30,47 @@ export function failedBeforeStart<T>(
   };
 }
 
-type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
-
-/** The user-facing handle of a running request. */
+/**
+ * The user-facing handle of a running request. It reads the request's
+ * `RequestRun` (attempts, outcome, elements) and drives the runner.
+ */
 export class StructuredStreamImpl<T> implements StructuredStream<T> {
-  readonly attempts: AttemptRecord[] = [];
   private readonly control: StreamControl;
+  private readonly run: RequestRun<T>;
   private readonly start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>;
   private consumed = false;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
-  private outcome: Outcome<T> | undefined;
   private resultPromise: Promise<T> | undefined;
   private resolveResult: ((value: T) => void) | undefined;
   private rejectResult: ((error: StructuredLLMError) => void) | undefined;
-  private readonly tracker: ElementTracker | undefined;
   /** Set by elements(): runs the request to its end when `result` is awaited. */
   private driveElements: (() => void) | undefined;
 
   constructor(
     control: StreamControl,
-    start: (
-      stream: StructuredStreamImpl<T>,
-    ) => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>,
-    tracker?: ElementTracker,
+    run: RequestRun<T>,
+    start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>,
   ) {
     this.control = control;
-    this.start = () => start(this);
-    this.tracker = tracker;
+    this.run = run;
+    this.start = start;
+    run.onSettle = (outcome) => this.settled(outcome);
+  }
+
+  get attempts(): readonly AttemptRecord[] {
+    return this.run.attempts;
   }
 
   get elementCount(): number {
-    return this.tracker?.valid ?? 0;
+    return this.run.elements?.valid ?? 0;
   }
 
   get replacedElements(): number {
-    return this.tracker?.replaced ?? 0;
+    return this.run.elements?.replaced ?? 0;
   }
 
   elements<E = ElementOf<T>>(): AsyncIterable<ElementEvent<E>> {
-    const tracker = this.tracker;
+    const tracker = this.run.elements;
     if (tracker === undefined) {
       throw new TypeError(
         'elements() needs an array to stream: set elementPath, or use a response schema whose root is an array',
@@ -184,17 +186,16 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
       });
       // Marked handled here; whoever awaits it still sees the rejection.
       this.resultPromise.catch(() => {});
-      if (this.outcome !== undefined) this.deliver(this.outcome);
+      const { outcome } = this.run;
+      if (outcome !== undefined) this.deliver(outcome);
       else if (!this.consumed) void this.drain();
       else this.driveElements?.();
     }
     return this.resultPromise;
   }
 
-  /** Called by the runner once the request has an outcome. */
-  settle(outcome: Outcome<T>): void {
-    if (this.outcome !== undefined) return;
-    this.outcome = outcome;
+  /** The request has its outcome (once). */
+  private settled(outcome: Outcome<T>): void {
     this.state =
       'value' in outcome
         ? 'completed'
@@ -245,7 +246,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     const onRunnerError = (error: unknown): never => {
       finished = true;
       attempt = undefined;
-      this.settle({ error: unexpected(error) });
+      this.run.settle({ error: unexpected(error) });
       throw error;
     };
     const resumeRunner = (end?: AttemptEnd<T>): Promise<ResponseResult<T>> =>
@@ -261,7 +262,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     };
     const stop = async (): Promise<ResponseResult<T>> => {
       if (!finished) {
-        if (this.outcome === undefined)
+        if (this.run.outcome === undefined)
           this.control.abort('the consumer stopped reading the stream');
         while (!finished) await next();
       }
