@@ -12,7 +12,7 @@ import { readStructuredStream } from '@structllm/http/client';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, connectBackend } from '../src/backend.ts';
-import { ProductCatalogue, UserProfile } from '../src/schemas.ts';
+import { ProductCatalogue, QuarterlyReport, UserProfile } from '../src/schemas.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { chromiumPath } from './helpers.ts';
 
@@ -205,6 +205,26 @@ describe('the React page', { timeout: 60_000 }, () => {
     // One engine request in all: the reloaded page re-attached, it did not start another.
     expect(await requestsMade(web)).toBe(requestsBefore + 1);
     expect(await page.evaluate(() => sessionStorage.getItem('structllm-react-run'))).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('works on a 390 px wide phone: one column, no sideways scrolling', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${web.url}/react`);
+    await page.selectOption('#schema', 'report');
+    await page.click('#run');
+    await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    expect(await page.textContent('#attempt')).toBe('1');
+    QuarterlyReport.parse(await shownValue(page));
+    await page.screenshot({ path: join(ARTIFACTS, 'react-complete-390.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -15,12 +15,14 @@ function scriptJson(value: unknown): string {
 
 const STYLE = `
 :root { color-scheme: light dark; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+* { box-sizing: border-box; }
 body { margin: 0 auto; padding: 16px; max-width: 860px; }
 header { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: baseline; justify-content: space-between; }
-h1 { font-size: 20px; margin: 0 0 8px; }
+h1 { font-size: 20px; margin: 0 0 8px; overflow-wrap: anywhere; }
 form { display: grid; gap: 10px; margin: 16px 0; }
-label { display: grid; gap: 4px; font-size: 13px; font-weight: 600; }
-input, select, textarea, button { font: inherit; font-weight: 400; padding: 6px 8px; max-width: 100%; }
+label { display: grid; gap: 4px; font-size: 13px; font-weight: 600; min-width: 0; }
+input, select, textarea, button { font: inherit; font-weight: 400; padding: 6px 8px; }
+input, select, textarea { width: 100%; min-width: 0; }
 textarea { min-height: 60px; }
 .buttons { display: flex; gap: 8px; }
 .bar { display: flex; gap: 10px; align-items: center; }
