@@ -24,6 +24,7 @@ const packageNames = {
   valibot: '@structllm/valibot',
   'ai-sdk': '@structllm/ai-sdk',
   http: '@structllm/http',
+  react: '@structllm/react',
   redis: '@structllm/redis',
   bullmq: '@structllm/bullmq',
 } as const;
@@ -248,6 +249,115 @@ await server.close();
       }
     });
   }
+
+  it('core + http: a node:http server with writeEventStream, read back with readStructuredStream', () => {
+    const dir = project('app-http', [...tgz('core', 'http', 'testing'), ...tools], {
+      'main.ts': `import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jsonSchema, StructuredLLMService, type StreamingResponse } from '@structllm/core';
+import { writeEventStream } from '@structllm/http';
+import { readStructuredStream } from '@structllm/http/client';
+import { createMockProvider } from '@structllm/testing';
+
+type Profile = { name: string; skills: string[] };
+const responseModel = jsonSchema<Profile>({
+  type: 'object',
+  properties: { name: { type: 'string' }, skills: { type: 'array', items: { type: 'string' } } },
+  required: ['name', 'skills'],
+  additionalProperties: false,
+});
+const answer = { name: 'Ada', skills: ['maths', 'engines', 'poetry'] };
+const service = new StructuredLLMService({
+  // The first call fails half-way, the retry succeeds: the client sees attempt 2 start over.
+  providers: [
+    createMockProvider({
+      responses: [
+        { json: answer, chunkSize: 4, failAfterChunks: 5 },
+        { json: answer, chunkSize: 4 },
+      ],
+    }),
+  ],
+  defaultModel: 'mock/m',
+  retry: { baseDelayMs: 5 },
+});
+const server = createServer((req, res) => {
+  void writeEventStream(service.routeStructuredStreaming({ prompt: 'Ada', responseModel }), res);
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address() as AddressInfo;
+
+const stream = readStructuredStream(\`http://127.0.0.1:\${port}/\`, { responseModel });
+const attempts = new Set<number>();
+for await (const response of stream) {
+  const typed: StreamingResponse<Profile> = response;
+  attempts.add(typed.attempt);
+}
+const profile = await stream.result;
+const skills: string[] = profile.skills;
+console.log(JSON.stringify({ profile: { ...profile, skills }, attempts: [...attempts] }));
+server.close();
+`,
+    });
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(output.trim())).toEqual({
+      profile: { name: 'Ada', skills: ['maths', 'engines', 'poetry'] },
+      attempts: [1, 2],
+    });
+    const names = installed(dir);
+    expect(names).toEqual(expect.arrayContaining(['@structllm/core', '@structllm/http']));
+    for (const unwanted of ['react', 'openai', '@anthropic-ai/sdk', 'ioredis', 'zod']) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
+
+  it('core + http + react: the hook imports, type-checks and renders with react-dom/server', () => {
+    const dir = project(
+      'app-react',
+      [
+        ...tgz('core', 'http', 'react'),
+        'react@19.3.1',
+        'react-dom@19.3.1',
+        '@types/react@19.3.3',
+        '@types/react-dom@19.3.0',
+        ...tools,
+      ],
+      {
+        'main.ts': `import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import { type StructuredStreamStatus, useStructuredStream } from '@structllm/react';
+
+type Profile = { name: string; skills: string[] };
+
+function ProfileView() {
+  const { partial, progress, attempt, status, error } = useStructuredStream<Profile, { prompt: string }>({
+    api: '/api/profile',
+    resumeUrl: (id) => \`/api/runs/\${id}\`,
+  });
+  const shown: StructuredStreamStatus = status;
+  const name: string | undefined = partial?.name;
+  return createElement(
+    'p',
+    null,
+    \`\${shown} \${progress}% attempt \${attempt} \${name ?? '-'} \${error?.category ?? 'ok'}\`,
+  );
+}
+
+console.log(renderToString(createElement(ProfileView)));
+`,
+      },
+    );
+    npm(['exec', '--', 'tsc', '-p', '.'], dir);
+    const output = execFileSync(process.execPath, ['main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(output.trim()).toBe('<p>idle 0% attempt 0 - ok</p>');
+    const names = installed(dir);
+    expect(names).toEqual(
+      expect.arrayContaining(['@structllm/react', '@structllm/http', 'react', 'react-dom']),
+    );
+    for (const unwanted of ['openai', '@anthropic-ai/sdk', 'zod', 'happy-dom', 'vitest']) {
+      expect(names).not.toContain(unwanted);
+    }
+  });
 
   it('core + redis + http: breaker store, rate limiter and stream store on a started redis-server', () => {
     const dir = project(

@@ -59,10 +59,37 @@ async function bundleHttpClient(): Promise<string> {
   return output.text;
 }
 
+/**
+ * The React page (`react-app.tsx`) for the browser: one ES module with React, react-dom,
+ * `@structllm/react` and the http client, JSX by esbuild's automatic runtime.
+ */
+async function bundleReactApp(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./react-app.tsx', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    conditions: ['@structllm/source'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error('esbuild wrote no bundle');
+  return output.text;
+}
+
 const loaders: Record<string, () => Promise<Asset>> = {
   'structllm-http-client.js': async () => ({
     contentType: 'text/javascript; charset=utf-8',
     body: await bundleHttpClient(),
+  }),
+  'react-app.js': async () => ({
+    contentType: 'text/javascript; charset=utf-8',
+    body: await bundleReactApp(),
   }),
   'client.js': async () => ({
     contentType: 'text/javascript; charset=utf-8',

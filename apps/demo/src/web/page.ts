@@ -267,7 +267,7 @@ export function renderPage(config: PageConfig): string {
     <svg width="32" height="32" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="7" fill="#2f5fd0"/><rect x="6" y="13" width="20" height="6" rx="3" fill="#fff" opacity=".35"/><rect x="6" y="13" width="13" height="6" rx="3" fill="#fff"/></svg>
     <div><h1>structllm</h1><p>Typed, validated structured output, shown as it streams</p></div>
   </div>
-  <p id="backend" class="backend">Using ${html(config.backend)} · <a href="/metrics">/metrics</a></p>
+  <p id="backend" class="backend">Using ${html(config.backend)} · <a href="/react">the React page</a> · <a href="/metrics">/metrics</a></p>
 </header>
 <main class="layout">
   <section class="card controls" aria-labelledby="request-title">

@@ -32,6 +32,7 @@ import type {
   RunCreated,
   RunLog,
 } from './protocol.ts';
+import { renderReactPage } from './react-page.ts';
 
 export interface WebServerOptions {
   readonly backend: Backend;
@@ -184,6 +185,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const batches = new Map<string, Batch>();
   const app = new Hono();
+  // The faults the pages offer: the simulated model's only.
+  const faultOptions =
+    backend.kind === 'simulated'
+      ? FAULTS.map((fault) => ({ id: fault, label: `${fault}: ${FAULT_DESCRIPTIONS[fault]}` }))
+      : [];
 
   // The browser module, uPlot from node_modules, and the icon (browsers ask for /favicon.ico).
   app.get('/assets/:name', async (c) => {
@@ -209,14 +215,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           prompt: schema.defaultPrompt,
           elements: schema.elements !== undefined,
         })),
-        faults:
-          backend.kind === 'simulated'
-            ? FAULTS.map((fault) => ({
-                id: fault,
-                label: `${fault}: ${FAULT_DESCRIPTIONS[fault]}`,
-              }))
-            : [],
+        faults: faultOptions,
         maxBatch: MAX_BATCH,
+      }),
+    ),
+  );
+
+  // The same runs, read with @structllm/react's useStructuredStream (react-app.tsx).
+  app.get('/react', (c) =>
+    c.html(
+      renderReactPage({
+        schemas: EXAMPLE_SCHEMAS.map((schema) => ({
+          id: schema.id,
+          label: schema.label,
+          prompt: schema.defaultPrompt,
+        })),
+        faults: faultOptions,
       }),
     ),
   );
