@@ -35,10 +35,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   createJsonStreamParser,
-  type ProviderPart,
   StructuredLLMService,
   type StructuredProvider,
 } from '@structllm/core';
+import type { ProviderPart } from '@structllm/core/provider';
 import { type EventStreamOptions, toEventStreamResponse, writeEventStream } from '@structllm/http';
 import { readStructuredStream } from '@structllm/http/client';
 import { parsePartialJson } from 'ai';

@@ -1,4 +1,5 @@
-import { type ProviderPart, StructuredLLMService } from '@structllm/core';
+import { StructuredLLMService } from '@structllm/core';
+import type { ProviderPart } from '@structllm/core/provider';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readStructuredStream, toEventStreamResponse } from '../src/index.ts';
 import { order, orderModel, serviceFor } from './support.ts';
