@@ -92,10 +92,13 @@ export interface AttemptRun<T> {
 export class AttemptFailure extends Error {
   readonly error: StructuredLLMError;
   readonly text: string;
-  constructor(error: StructuredLLMError, text: string) {
+  /** Tokens the failed attempt cost, when the provider reported them. */
+  readonly usage: Usage | undefined;
+  constructor(error: StructuredLLMError, text: string, usage?: Usage) {
     super(error.message);
     this.error = error;
     this.text = text;
+    this.usage = usage;
   }
 }
 
@@ -185,6 +188,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     model: routed.requested,
     provider: routed.provider.id,
     mode: settings.mode,
+    server: routed.provider.server,
   };
 
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
@@ -565,6 +569,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       chars: text.length,
       partials,
       durationMs: settings.now() - attemptStartedAt,
+      usage,
+      finishReason,
     });
   }
 
@@ -890,7 +896,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             // A plain copy: a raw SDK error can hold the key in its headers or body.
             cause: causeWithoutSecrets(thrown, []),
           });
-    return new AttemptFailure(error, text.toString());
+    return new AttemptFailure(error, text.toString(), usage);
   }
 
   /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */

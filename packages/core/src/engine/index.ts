@@ -13,6 +13,7 @@ export type {
   ElementEvent,
   ElementOf,
   RequestTimeouts,
+  RequestUsage,
   RetryOptions,
   ServiceLimits,
   StreamingResponse,

@@ -30,7 +30,12 @@ import { type ElementTracker, INVALID_ELEMENT } from './elements.ts';
 import { initialMessages, reaskMessages } from './messages.ts';
 import { abortError, type StreamControl } from './stream-control.ts';
 import { WaitTimer } from './timers.ts';
-import type { RetryOptions, StreamingResponse, StreamingStructuredRequest } from './types.ts';
+import type {
+  RequestUsage,
+  RetryOptions,
+  StreamingResponse,
+  StreamingStructuredRequest,
+} from './types.ts';
 
 export interface RunnerEnvironment {
   readonly router: ModelRouter;
@@ -78,6 +83,18 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
+/** The tokens of every attempt that reported usage, and their total (users pay for each attempt). */
+function requestUsage(attempts: RequestUsage['attempts']): RequestUsage | undefined {
+  if (attempts.length === 0) return undefined;
+  const total: Record<string, number> = {};
+  for (const usage of attempts) {
+    for (const [key, count] of Object.entries(usage)) {
+      if (key.endsWith('Tokens')) total[key] = (total[key] ?? 0) + count;
+    }
+  }
+  return { ...total, attempts };
+}
+
 /** Default of `retry.maxLimitReasks`. */
 const DEFAULT_MAX_LIMIT_REASKS = 1;
 /** The codes of an answer that broke one of the service's `limits`. */
@@ -94,12 +111,13 @@ export async function* runRequest<T>(
   control: StreamControl,
   hooks: RunnerHooks<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
-  const { hub, logger, now } = env;
+  const { logger, now } = env;
   const requestId = `req_${(++requestCounter).toString(36)}_${now().toString(36)}`;
   const startedAt = now();
   const primary = request.model ?? env.defaultModel;
   const streamingWanted = request.enableStreaming !== false;
   const base = { requestId, schemaName: responseModel.name, streaming: streamingWanted };
+  const hub = env.hub.startRequest({ ...base, model: primary ?? '' });
   const tracker = new ProgressTracker({
     ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
     ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
@@ -137,6 +155,8 @@ export async function* runRequest<T>(
   let lastModel = primary ?? '';
   let lastProvider: string | undefined;
   let lastPartial: unknown;
+  /** What each attempt that reported usage cost. */
+  const usages: RequestUsage['attempts'][number][] = [];
   const breaker = env.breaker;
   // Checked when the request was made: an integer >= 0.
   const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
@@ -177,7 +197,7 @@ export async function* runRequest<T>(
       error: final,
       attempt,
       model: lastModel,
-      ...elementCount(),
+      ...finalFields(),
     };
   };
 
@@ -185,7 +205,6 @@ export async function* runRequest<T>(
     tracker.startOperation(`Starting structured request for "${responseModel.name}"`, {
       model: primary,
     });
-    hub.emit('onRequestStart', { ...base, model: primary ?? '' });
     if (primary === undefined) {
       yield endWith(
         new StructuredLLMError({
@@ -305,6 +324,7 @@ export async function* runRequest<T>(
           model: requested,
           provider: routed.provider.id,
           mode,
+          server: routed.provider.server,
         });
         let outcome: AttemptOutcome<T>;
         const run = startAttempt({
@@ -351,6 +371,8 @@ export async function* runRequest<T>(
             category: error.category,
             message: error.message,
           };
+          if (failure.usage !== undefined)
+            usages.push({ attempt, model: requested, ...failure.usage });
           hooks.attempts.push(record);
           if (admitted !== undefined) {
             const call = admitted;
@@ -448,6 +470,7 @@ export async function* runRequest<T>(
             model: requested,
             provider: routed.provider.id,
             mode,
+            server: routed.provider.server,
             error,
             delayMs,
           });
@@ -488,6 +511,8 @@ export async function* runRequest<T>(
           });
         }
         hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
+        if (outcome.usage !== undefined)
+          usages.push({ attempt, model: requested, ...outcome.usage });
         tracker.completeOperation(`Completed "${responseModel.name}"`, {
           attempt,
           model: requested,
@@ -516,7 +541,7 @@ export async function* runRequest<T>(
           error: undefined,
           attempt,
           model: requested,
-          ...elementCount(),
+          ...finalFields(),
         };
         return;
       }
@@ -594,9 +619,13 @@ export async function* runRequest<T>(
   }
 
   /** `elementCount` for a final response, when the request streamed elements. */
-  function elementCount(): { elementCount?: number } {
-    const elements = hooks.elements;
-    return elements?.active === true ? { elementCount: elements.valid } : {};
+  /** What only the final response carries: the elements delivered and the tokens every attempt cost. */
+  function finalFields(): { elementCount?: number; usage?: RequestUsage } {
+    const fields: { elementCount?: number; usage?: RequestUsage } = {};
+    if (hooks.elements?.active === true) fields.elementCount = hooks.elements.valid;
+    const usage = requestUsage(usages);
+    if (usage !== undefined) fields.usage = usage;
+    return fields;
   }
 
   /** What a retry or fallback event says about elements already delivered (they are not delivered again). */

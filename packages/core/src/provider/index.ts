@@ -8,6 +8,7 @@ export {
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
+  type ProviderServer,
   type StructuredProvider,
   type Usage,
 } from './types.ts';
