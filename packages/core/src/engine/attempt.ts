@@ -571,6 +571,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       durationMs: settings.now() - attemptStartedAt,
       usage,
       finishReason,
+      responseId,
+      responseModel: responseModelName,
     });
   }
 

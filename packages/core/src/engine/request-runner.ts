@@ -320,6 +320,7 @@ export async function* runRequest<T>(
         logger.debug('attempt', { requestId, attempt, model: requested, mode, streaming });
         hub.emit('onAttemptStart', {
           ...base,
+          streaming,
           attempt,
           model: requested,
           provider: routed.provider.id,

@@ -14,6 +14,8 @@ export interface RequestContext {
 }
 
 export interface AttemptContext extends RequestContext {
+  /** Whether this attempt streams: the request asked for it and the routed provider can. */
+  readonly streaming: boolean;
   readonly attempt: number;
   /** As requested ('openai/gpt-4o'). */
   readonly model: string;
@@ -38,6 +40,9 @@ export interface AttemptEndEvent extends AttemptContext {
   readonly usage: Usage | undefined;
   /** Why the model stopped, when it said. */
   readonly finishReason: FinishReason | undefined;
+  /** The response's id and the model that wrote it, as the provider reported them. */
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
 }
 
 export interface RequestEndEvent extends RequestContext {
