@@ -1,7 +1,7 @@
 import { StructuredLLMError } from '../errors/index.ts';
 import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
 import { createJsonStreamParser, type JsonPath } from '../json/index.ts';
-import type { ObserverHub } from '../observe/index.ts';
+import type { AttemptContext, ObserverHub } from '../observe/index.ts';
 import {
   type ProgressDetails,
   type ProgressEstimator,
@@ -46,6 +46,8 @@ export interface AttemptSettings<T> {
   readonly tracker: ProgressTracker;
   readonly estimator: ProgressEstimator;
   readonly hub: ObserverHub;
+  /** What every observer event of this attempt carries. */
+  readonly context: AttemptContext;
   readonly requestId: string;
   readonly maxResponseChars: number;
   readonly maxDepth: number;
@@ -64,9 +66,6 @@ export interface AttemptOutcome<T> {
   readonly chars: number;
   readonly rawChunks: string[];
   readonly usage: Usage | undefined;
-  readonly finishReason: FinishReason | undefined;
-  readonly responseId: string | undefined;
-  readonly responseModel: string | undefined;
 }
 
 /** How an attempt ended: its validated outcome, or why it failed. */
@@ -180,16 +179,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     else if (reading && receivedText) idle.begin();
   });
 
-  const context = {
-    requestId: settings.requestId,
-    schemaName: responseModel.name,
-    streaming: settings.streaming,
-    attempt: settings.attempt,
-    model: routed.requested,
-    provider: routed.provider.id,
-    mode: settings.mode,
-    server: routed.provider.server,
-  };
+  const context = settings.context;
 
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
   const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
@@ -552,12 +542,25 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     });
   }
 
-  function emitFirstPartial(progressPercent: number): void {
-    hub.emit('onFirstPartial', {
-      ...context,
-      progressPercent,
-      elapsedMs: settings.now() - settings.startedAt,
-    });
+  function emitChunk(chars: number): void {
+    (chunkEvent as { chars: number }).chars = chars;
+    hub.emit('onChunk', chunkEvent as typeof chunkEvent & object);
+  }
+
+  /** `onPartial` (its one event object updated) and, for the attempt's first partial, `onFirstPartial`. */
+  function emitPartial(progressPercent: number, first: boolean): void {
+    if (partialEvent !== undefined) {
+      partialEvent.progressPercent = progressPercent;
+      partialEvent.first = first;
+      hub.emit('onPartial', partialEvent);
+    }
+    if (first && hub.has('onFirstPartial')) {
+      hub.emit('onFirstPartial', {
+        ...context,
+        progressPercent,
+        elapsedMs: settings.now() - settings.startedAt,
+      });
+    }
   }
 
   function emitAttemptEnd(error: StructuredLLMError | undefined): void {
@@ -674,10 +677,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       write(part.delta);
       if (rawChunks === undefined) rawChunks = [part.delta];
       else rawChunks.push(part.delta);
-      if (chunkEvent !== undefined) {
-        chunkEvent.chars = part.delta.length;
-        hub.emit('onChunk', chunkEvent);
-      }
+      if (chunkEvent !== undefined) emitChunk(part.delta.length);
       if (text.length - charsAtLastEmit < chunkSize) return undefined;
       // Consumed through elements(): nobody reads the partials, so a response is made
       // only to hand over waiting elements (completed parts are still checked then).
@@ -692,12 +692,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
       settings.onPartial(partial);
       partials++;
-      if (partialEvent !== undefined) {
-        partialEvent.progressPercent = progressPercent;
-        partialEvent.first = firstPartial;
-        hub.emit('onPartial', partialEvent);
-      }
-      if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
+      emitPartial(progressPercent, firstPartial);
       firstPartial = false;
       const chunksSinceLast = rawChunks;
       rawChunks = undefined;
@@ -750,7 +745,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         write(result.text);
         rawChunks = [result.text];
         chunks++;
-        if (hub.active) hub.emit('onChunk', { ...context, chars: result.text.length });
+        if (chunkEvent !== undefined) emitChunk(result.text.length);
         if (hub.has('onFirstChunk')) emitFirstChunk();
         checkPartial(parser.value);
         const event = tracker.updateProgress('Received the full response', progressNow(), {
@@ -760,15 +755,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         });
         settings.onPartial(parser.value);
         partials++;
-        if (hub.active) {
-          hub.emit('onPartial', {
-            ...context,
-            progressPercent: event.progressPercent,
-            first: true,
-            elapsedMs: settings.now() - settings.startedAt,
-          });
-        }
-        if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
+        emitPartial(event.progressPercent, true);
       } catch (thrown) {
         fail(thrown);
         return;
@@ -854,9 +841,6 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           chars: text.length,
           rawChunks: rawChunks ?? [],
           usage,
-          finishReason,
-          responseId,
-          responseModel: responseModelName,
         },
       });
     }, fail);

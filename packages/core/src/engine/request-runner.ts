@@ -1,6 +1,6 @@
 import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
-import type { Logger, ObserverHub } from '../observe/index.ts';
+import type { AttemptContext, Logger, ObserverHub } from '../observe/index.ts';
 import { type ProgressEstimator, ProgressTracker, progressKey } from '../progress/index.ts';
 import {
   type Message,
@@ -8,6 +8,7 @@ import {
   OUTPUT_MODE_DEGRADATION,
   type OutputMode,
   type RoutedModel,
+  type Usage,
 } from '../provider/index.ts';
 import {
   type BreakerCall,
@@ -83,18 +84,6 @@ export type RunnerItem<T> = StreamingResponse<T> | { readonly running: AttemptRu
 
 let requestCounter = 0;
 
-/** The tokens of every attempt that reported usage, and their total (users pay for each attempt). */
-function requestUsage(attempts: RequestUsage['attempts']): RequestUsage | undefined {
-  if (attempts.length === 0) return undefined;
-  const total: Record<string, number> = {};
-  for (const usage of attempts) {
-    for (const [key, count] of Object.entries(usage)) {
-      if (key.endsWith('Tokens')) total[key] = (total[key] ?? 0) + count;
-    }
-  }
-  return { ...total, attempts };
-}
-
 /** Default of `retry.maxLimitReasks`. */
 const DEFAULT_MAX_LIMIT_REASKS = 1;
 /** The codes of an answer that broke one of the service's `limits`. */
@@ -155,8 +144,17 @@ export async function* runRequest<T>(
   let lastModel = primary ?? '';
   let lastProvider: string | undefined;
   let lastPartial: unknown;
-  /** What each attempt that reported usage cost. */
-  const usages: RequestUsage['attempts'][number][] = [];
+  /** What the attempts that reported usage cost, each and in all: users pay for every attempt. */
+  let usage: RequestUsage | undefined;
+  const pay = (paid: Usage | undefined, model: string): void => {
+    if (paid === undefined) return;
+    const { inputTokens = 0, outputTokens = 0, attempts = [] } = usage ?? {};
+    usage = {
+      inputTokens: inputTokens + (paid.inputTokens ?? 0),
+      outputTokens: outputTokens + (paid.outputTokens ?? 0),
+      attempts: [...attempts, { attempt, model, ...paid }],
+    };
+  };
   const breaker = env.breaker;
   // Checked when the request was made: an integer >= 0.
   const maxRetries = request.maxRetries ?? env.retry.maxRetries ?? 3;
@@ -170,35 +168,45 @@ export async function* runRequest<T>(
 
   /** The request's outcome was handed to the stream (a value, or the error endWith builds). */
   let settled = false;
-  const endWith = (error: StructuredLLMError): StreamingResponse<T> => {
+  /** Reports the request's end, hands its outcome to the stream and makes its final response. */
+  const finish = (
+    model: string,
+    provider: string | undefined,
+    error: StructuredLLMError | undefined,
+    partialResult: unknown,
+    progressPercent: number,
+    rawChunks: string[] | undefined,
+  ): StreamingResponse<T> => {
     settled = true;
+    hub.emit('onRequestEnd', {
+      ...base,
+      status: error === undefined ? 'success' : 'error',
+      model,
+      provider,
+      error,
+      attempts: hooks.attempts,
+      durationMs: now() - startedAt,
+    });
+    hooks.settle(error === undefined ? { value: partialResult as T } : { error });
+    const response: { -readonly [K in keyof StreamingResponse<T>]: StreamingResponse<T>[K] } = {
+      partialResult: partialResult as StreamingResponse<T>['partialResult'],
+      isComplete: true,
+      progressPercent,
+      rawChunks,
+      error,
+      attempt,
+      model,
+    };
+    // Only the final response says how many elements were delivered and what the request cost.
+    if (hooks.elements?.active === true) response.elementCount = hooks.elements.valid;
+    if (usage !== undefined) response.usage = usage;
+    return response;
+  };
+  const endWith = (error: StructuredLLMError): StreamingResponse<T> => {
     const final = error.withAttempts(hooks.attempts);
     tracker.failOperation(final.message, { category: final.category, attempts: attempt });
     logger.debug('request failed', { requestId, category: final.category, attempts: attempt });
-    hub.emit('onRequestEnd', {
-      ...base,
-      status: 'error',
-      model: lastModel,
-      provider: lastProvider,
-      error: final,
-      attempts: hooks.attempts,
-      durationMs: now() - startedAt,
-      usage: undefined,
-      finishReason: undefined,
-      responseId: undefined,
-      responseModel: undefined,
-    });
-    hooks.settle({ error: final });
-    return {
-      partialResult: lastPartial as StreamingResponse<T>['partialResult'],
-      isComplete: true,
-      progressPercent: tracker.progressPercent,
-      rawChunks: undefined,
-      error: final,
-      attempt,
-      model: lastModel,
-      ...finalFields(),
-    };
+    return finish(lastModel, lastProvider, final, lastPartial, tracker.progressPercent, undefined);
   };
 
   try {
@@ -318,7 +326,7 @@ export async function* runRequest<T>(
         }
         attempt++;
         logger.debug('attempt', { requestId, attempt, model: requested, mode, streaming });
-        hub.emit('onAttemptStart', {
+        const context: AttemptContext = {
           ...base,
           streaming,
           attempt,
@@ -326,7 +334,8 @@ export async function* runRequest<T>(
           provider: routed.provider.id,
           mode,
           server: routed.provider.server,
-        });
+        };
+        hub.emit('onAttemptStart', context);
         let outcome: AttemptOutcome<T>;
         const run = startAttempt({
           request,
@@ -340,6 +349,7 @@ export async function* runRequest<T>(
           tracker,
           estimator: env.estimator,
           hub,
+          context,
           requestId,
           maxResponseChars: env.maxResponseChars,
           maxDepth: env.maxDepth,
@@ -372,8 +382,7 @@ export async function* runRequest<T>(
             category: error.category,
             message: error.message,
           };
-          if (failure.usage !== undefined)
-            usages.push({ attempt, model: requested, ...failure.usage });
+          pay(failure.usage, requested);
           hooks.attempts.push(record);
           if (admitted !== undefined) {
             const call = admitted;
@@ -465,16 +474,7 @@ export async function* runRequest<T>(
               ...elementData(),
             },
           );
-          hub.emit('onRetry', {
-            ...base,
-            attempt,
-            model: requested,
-            provider: routed.provider.id,
-            mode,
-            server: routed.provider.server,
-            error,
-            delayMs,
-          });
+          hub.emit('onRetry', { ...context, error, delayMs });
           logger.debug('retry', {
             requestId,
             attempt,
@@ -512,38 +512,20 @@ export async function* runRequest<T>(
           });
         }
         hooks.attempts.push({ attempt, model: requested, provider: routed.provider.id });
-        if (outcome.usage !== undefined)
-          usages.push({ attempt, model: requested, ...outcome.usage });
+        pay(outcome.usage, requested);
         tracker.completeOperation(`Completed "${responseModel.name}"`, {
           attempt,
           model: requested,
           chars: outcome.chars,
         });
-        hub.emit('onRequestEnd', {
-          ...base,
-          status: 'success',
-          model: requested,
-          provider: routed.provider.id,
-          error: undefined,
-          attempts: hooks.attempts,
-          durationMs: now() - startedAt,
-          usage: outcome.usage,
-          finishReason: outcome.finishReason,
-          responseId: outcome.responseId,
-          responseModel: outcome.responseModel,
-        });
-        settled = true;
-        hooks.settle({ value: outcome.value });
-        yield {
-          partialResult: outcome.value,
-          isComplete: true,
-          progressPercent: 100,
-          rawChunks: outcome.rawChunks,
-          error: undefined,
-          attempt,
-          model: requested,
-          ...finalFields(),
-        };
+        yield finish(
+          requested,
+          routed.provider.id,
+          undefined,
+          outcome.value,
+          100,
+          outcome.rawChunks,
+        );
         return;
       }
     }
@@ -617,16 +599,6 @@ export async function* runRequest<T>(
       logger.debug('rate limit wait', { requestId, model, waitMs });
       await sleep(waitMs, control.signal);
     }
-  }
-
-  /** `elementCount` for a final response, when the request streamed elements. */
-  /** What only the final response carries: the elements delivered and the tokens every attempt cost. */
-  function finalFields(): { elementCount?: number; usage?: RequestUsage } {
-    const fields: { elementCount?: number; usage?: RequestUsage } = {};
-    if (hooks.elements?.active === true) fields.elementCount = hooks.elements.valid;
-    const usage = requestUsage(usages);
-    if (usage !== undefined) fields.usage = usage;
-    return fields;
   }
 
   /** What a retry or fallback event says about elements already delivered (they are not delivered again). */

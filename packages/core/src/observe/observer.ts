@@ -52,10 +52,6 @@ export interface RequestEndEvent extends RequestContext {
   readonly error: StructuredLLMError | undefined;
   readonly attempts: readonly AttemptRecord[];
   readonly durationMs: number;
-  readonly usage: Usage | undefined;
-  readonly finishReason: FinishReason | undefined;
-  readonly responseId: string | undefined;
-  readonly responseModel: string | undefined;
 }
 
 /** What `onRequestStart` receives: the request and its primary model as requested. */
@@ -158,22 +154,21 @@ export interface ObserverHub {
 
 type Hook = [observer: Observer, target: object, fn: (event: unknown) => unknown];
 
-/** Adds `target`'s methods (own and inherited) to the per-hook lists of `observer`. */
-function addHooks(byHook: Map<string, Hook[]>, observer: Observer, target: object): void {
-  const keys = new Set(Object.keys(target));
-  for (
-    let o = Object.getPrototypeOf(target);
-    o && o !== Object.prototype;
-    o = Object.getPrototypeOf(o)
-  )
-    for (const key of Object.getOwnPropertyNames(o)) keys.add(key);
-  for (const key of keys) {
-    const fn = (target as Record<string, Hook[2]>)[key];
-    if (key !== 'constructor' && typeof fn === 'function') {
-      byHook.set(key, [...(byHook.get(key) ?? []), [observer, target, fn]]);
-    }
-  }
-}
+/** Every hook a hub calls. */
+const HOOKS: readonly HookName[] = [
+  'onRequestStart',
+  'onAttemptStart',
+  'onChunk',
+  'onPartial',
+  'onFirstChunk',
+  'onFirstPartial',
+  'onAttemptEnd',
+  'onProgressEvent',
+  'onRetry',
+  'onFallback',
+  'onBreakerStateChange',
+  'onRequestEnd',
+];
 
 export function createObserverHub(
   observers: readonly Observer[],
@@ -185,7 +180,7 @@ export function createObserverHub(
     failed.add(observer);
     try {
       report(
-        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; it is kept but its errors are no longer reported`,
+        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; the stream goes on and further errors are not reported`,
         { observer: observer.name, hook, error: errorText(error) },
       );
     } catch {
@@ -203,8 +198,17 @@ export function createObserverHub(
     }
     return undefined;
   };
-  // Per hook, the observers implementing it: emitting skips everyone else without a lookup.
-  const hubOf = (byHook: Map<string, Hook[]>): ObserverHub => {
+  /** A hub over `targets`: each observer, or hooks an observer returned for one request. */
+  const hubOf = (targets: ReadonlyArray<readonly [Observer, object]>): ObserverHub => {
+    // Per hook, who implements it (own or inherited methods): emitting skips everyone else.
+    const byHook = new Map<string, Hook[]>();
+    for (const [observer, target] of targets) {
+      for (const key of HOOKS) {
+        const fn = (target as Record<string, Hook[2]>)[key];
+        if (typeof fn === 'function')
+          byHook.set(key, [...(byHook.get(key) ?? []), [observer, target, fn]]);
+      }
+    }
     const hub: ObserverHub = {
       active: observers.length > 0,
       has: (hook) => byHook.has(hook),
@@ -212,20 +216,15 @@ export function createObserverHub(
         for (const entry of byHook.get(hook) ?? []) call(hook, entry, event);
       },
       startRequest(event) {
-        let scoped: Map<string, Hook[]> | undefined;
+        const scoped = [...targets];
         for (const entry of byHook.get('onRequestStart') ?? []) {
           const hooks = call('onRequestStart', entry, event);
-          if (hooks && typeof hooks === 'object') {
-            scoped ??= new Map(byHook);
-            addHooks(scoped, entry[0], hooks);
-          }
+          if (hooks && typeof hooks === 'object') scoped.push([entry[0], hooks]);
         }
-        return scoped ? hubOf(scoped) : hub;
+        return scoped.length > targets.length ? hubOf(scoped) : hub;
       },
     };
     return hub;
   };
-  const global = new Map<string, Hook[]>();
-  for (const observer of observers) addHooks(global, observer, observer);
-  return hubOf(global);
+  return hubOf(observers.map((observer) => [observer, observer]));
 }
