@@ -5,9 +5,9 @@ import {
   UnsupportedFunctionalityError,
 } from '@ai-sdk/provider';
 import {
+  type AttemptEndEvent,
   jsonSchema,
   type ProviderCall,
-  type RequestEndEvent,
   StructuredLLMError,
 } from '@structllm/core';
 import {
@@ -394,10 +394,10 @@ describe('through the engine', () => {
       ...textParts(JSON.stringify(ADA)),
       finish('stop', 'stop', usage(120, 40, 100, 30)),
     ]);
-    const ends: RequestEndEvent[] = [];
+    const ends: AttemptEndEvent[] = [];
     const service = createTestService(fromAISDK(model), {
       defaultModel: `mock/${MODEL_ID}`,
-      observers: [{ onRequestEnd: (event) => ends.push(event) }],
+      observers: [{ onAttemptEnd: (event) => ends.push(event) }],
     });
     expect(await service.routeStructured({ prompt: 'Who?', responseModel: person })).toEqual(ADA);
     expect(ends[0]?.usage).toEqual({
