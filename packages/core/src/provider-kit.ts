@@ -28,6 +28,7 @@ export {
   type StructuredLLMErrorOptions,
 } from './errors/structured-llm-error.ts';
 export { environmentSetting } from './provider/environment.ts';
+export { serverOf } from './provider/server.ts';
 export {
   type FinishReason,
   type Message,
@@ -37,6 +38,7 @@ export {
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
+  type ProviderServer,
   type StructuredProvider,
   type Usage,
 } from './provider/types.ts';

@@ -14,6 +14,7 @@ import {
   abortedError,
   environmentSetting,
   redactingLogger,
+  serverOf,
   unexpectedAnswerError,
 } from '@structllm/core/provider';
 import { toStructuredError } from './errors.ts';
@@ -342,6 +343,8 @@ export function createAnthropicProvider(
   return {
     specificationVersion: 'v1',
     id,
+    // Where requests go, for telemetry (server.address/port): the client's base URL.
+    server: client === undefined ? undefined : serverOf(client.baseURL),
     supports(model) {
       const custom = options.supports?.(model);
       if (custom !== undefined) return custom;

@@ -9,7 +9,7 @@ import {
   type StructuredProvider,
   type Usage,
 } from '@structllm/core';
-import { abortedError, unexpectedAnswerError } from '@structllm/core/provider';
+import { abortedError, serverOf, unexpectedAnswerError } from '@structllm/core/provider';
 import { isStrictCompatible } from '@structllm/core/strict';
 import OpenAI from 'openai';
 import { toStructuredError } from './errors.ts';
@@ -225,6 +225,8 @@ export function createOpenAICompatibleProvider(
   return {
     specificationVersion: 'v1',
     id: config.id,
+    // Where requests go, for telemetry (server.address/port): the client's base URL.
+    server: typeof config.client === 'function' ? undefined : serverOf(config.client.baseURL),
     supports: (model) => config.supports(model),
 
     async doStream(call) {
