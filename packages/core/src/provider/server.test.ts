@@ -31,6 +31,7 @@ describe('serverOf', () => {
           expect(JSON.stringify(server)).not.toContain(encodeURIComponent(secret));
         },
       ),
+      { numRuns: 50 },
     );
   });
 });
