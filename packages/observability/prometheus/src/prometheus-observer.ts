@@ -65,6 +65,8 @@ const TOKEN_TYPES = ['input', 'output'] as const;
 export const REQUEST_STATUSES = ['success', 'error', 'cancelled'] as const;
 /** Categories an error can be counted under (a cancel is not an error). */
 const COUNTED_CATEGORIES = ERROR_CATEGORIES.filter((category) => category !== 'aborted');
+/** Raw names remembered for the fast path; others are labelled again (still bounded labels). */
+const MEMO_SIZE = 1_000;
 
 /** The model label of a routed request: always `provider/model`, so never `other` or `unknown`. */
 function routedName(provider: string, model: string): string {
@@ -96,24 +98,28 @@ export function createPrometheusObserver(
   });
   const models = new LabelGuard({ allow: options.models, max: options.maxModels ?? 50 });
   const providers = new LabelGuard({ max: options.maxProviders ?? 20 });
-  /** Label pairs whose series exist (at zero or more). */
-  const initialised = new Map<string, Labels>();
+  /** Raw provider and model → labels, for the names seen most (bounded: the fast path only). */
+  const memo = new Map<string, Labels>();
+  /** Label pairs whose series exist (at zero or more): bounded by the label guards. */
+  const initialised = new Set<string>();
   /** Breakers whose state series were written, shared by every observer on the gauge. */
   const breakers = breakerSeries(metrics.breakerState);
 
   /** Labels of a request routed to `provider` (or of one that never was: `unknown`). */
   const labelsFor = (provider: string | undefined, model: string): Labels => {
     const key = provider === undefined ? '' : `${provider}\u0000${model}`;
-    const known = initialised.get(key);
+    const known = memo.get(key);
     if (known !== undefined) return known;
     const labels =
       provider === undefined
         ? { provider: UNKNOWN_LABEL, model: UNKNOWN_LABEL }
         : { provider: providers.label(provider), model: models.label(routedName(provider, model)) };
-    initialise(labels);
-    // Only names with their own label are remembered, so the map stays bounded like the labels.
-    if (labels.model !== OTHER_LABEL && labels.provider !== OTHER_LABEL)
-      initialised.set(key, labels);
+    const pair = `${labels.provider}\u0000${labels.model}`;
+    if (!initialised.has(pair)) {
+      initialised.add(pair);
+      initialise(labels);
+    }
+    if (memo.size < MEMO_SIZE) memo.set(key, labels);
     return labels;
   };
 

@@ -595,3 +595,25 @@ describe('series a team can alert on', () => {
     });
   });
 });
+
+describe('the cost of zero series', () => {
+  it('writes a label pair’s zero series once, however many names end up as "other"', async () => {
+    const metrics = createPrometheusObserver({ maxModels: 1 });
+    const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
+    const llm = service(provider, { observers: [metrics] });
+    const zeroes = vi.spyOn(metrics.metrics.errors, 'inc');
+    const zeroWrites = () => zeroes.mock.calls.filter(([, value]) => value === 0).length;
+    await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel, model: 'mock/a' });
+    await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel, model: 'mock/b' });
+    const afterOther = zeroWrites();
+    for (let i = 0; i < 5; i++) {
+      await llm.routeStructured({
+        prompt: 'x',
+        responseModel: sampleProfileModel,
+        model: `mock/junk-${i}`,
+      });
+    }
+    expect(zeroWrites()).toBe(afterOther);
+    expect(afterOther).toBeGreaterThan(0);
+  });
+});
