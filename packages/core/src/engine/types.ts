@@ -118,8 +118,10 @@ export interface StreamingResponse<T> {
   readonly usage?: RequestUsage;
 }
 
-/** Tokens a request cost: the sum over its attempts, and each attempt's own. */
-export interface RequestUsage extends Usage {
+/** Tokens a request cost: input and output tokens summed over its attempts, and each attempt's own usage. */
+export interface RequestUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
   readonly attempts: readonly (Usage & { readonly attempt: number; readonly model: string })[];
 }
 
