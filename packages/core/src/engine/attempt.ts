@@ -362,7 +362,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let charsAtLastEmit = 0;
   let firstPartial = true;
   let partials = 0;
-  const attemptStartedAt = hub.active ? settings.now() : 0;
+  const attemptStartedAt = settings.now();
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
   let responseId: string | undefined;

@@ -325,7 +325,6 @@ export async function* runRequest<T>(
           }
         }
         attempt++;
-        logger.debug('attempt', { requestId, attempt, model: requested, mode, streaming });
         const context: AttemptContext = {
           ...base,
           streaming,
@@ -335,6 +334,7 @@ export async function* runRequest<T>(
           mode,
           server: routed.provider.server,
         };
+        logger.debug('attempt', { ...context });
         hub.emit('onAttemptStart', context);
         let outcome: AttemptOutcome<T>;
         const run = startAttempt({
@@ -416,12 +416,7 @@ export async function* runRequest<T>(
           // The model rejected the mode: degrade (json_schema → tool → json_object → prompt) at once.
           if (error.code === 'unsupported_mode' && modes.indexOf(mode) + 1 < modes.length) {
             const next = modes[modes.indexOf(mode) + 1] as OutputMode;
-            logger.debug('output mode fallback', {
-              requestId,
-              model: requested,
-              from: mode,
-              to: next,
-            });
+            logger.debug('output mode fallback', { ...context, to: next });
             mode = next;
             messages = initialMessages(
               request.prompt,
@@ -447,8 +442,7 @@ export async function* runRequest<T>(
             (overLimit && limitReasks >= maxLimitReasks)
           ) {
             logger.debug('model exhausted', {
-              requestId,
-              model: requested,
+              ...context,
               category: error.category,
               retries: retry,
             });
@@ -475,13 +469,7 @@ export async function* runRequest<T>(
             },
           );
           hub.emit('onRetry', { ...context, error, delayMs });
-          logger.debug('retry', {
-            requestId,
-            attempt,
-            model: requested,
-            category: error.category,
-            delayMs,
-          });
+          logger.debug('retry', { ...context, category: error.category, delayMs });
           continue;
         } finally {
           run.close();

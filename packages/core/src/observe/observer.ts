@@ -140,7 +140,6 @@ type HookEvent<K extends HookName> = Parameters<NonNullable<Observer[K]>>[0];
 
 /** Calls hooks on many observers, each isolated from the others and from the caller. */
 export interface ObserverHub {
-  readonly active: boolean;
   /** Whether any observer implements `hook`: build an event only when someone will read it. */
   has(hook: HookName): boolean;
   emit<K extends HookName>(hook: K, event: HookEvent<K>): void;
@@ -210,7 +209,6 @@ export function createObserverHub(
       }
     }
     const hub: ObserverHub = {
-      active: observers.length > 0,
       has: (hook) => byHook.has(hook),
       emit(hook, event) {
         for (const entry of byHook.get(hook) ?? []) call(hook, entry, event);
