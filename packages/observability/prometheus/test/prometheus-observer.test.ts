@@ -602,7 +602,8 @@ describe('the cost of zero series', () => {
     const provider = createMockProvider({ responses: [{ json: sampleProfile }] });
     const llm = service(provider, { observers: [metrics] });
     const zeroes = vi.spyOn(metrics.metrics.errors, 'inc');
-    const zeroWrites = () => zeroes.mock.calls.filter(([, value]) => value === 0).length;
+    const zeroWrites = () =>
+      zeroes.mock.calls.filter((args) => (args as unknown[])[1] === 0).length;
     await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel, model: 'mock/a' });
     await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel, model: 'mock/b' });
     const afterOther = zeroWrites();
