@@ -13,7 +13,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { type Observer, StructuredLLMService } from '@structllm/core';
+import { type Observer, type RequestObserver, StructuredLLMService } from '@structllm/core';
 import { createOpenTelemetryObserver } from '@structllm/otel';
 import { createPrometheusObserver } from '@structllm/prometheus';
 import { createMockProvider } from '@structllm/testing';
@@ -109,12 +109,14 @@ for (const chunkSize of [64, 4]) {
 /** Each observer's own cost per chunk: its onChunk hook called directly, as the engine calls it. */
 function hookNanos(observer: Observer, label: string): number | undefined {
   const requestId = `bench-${label}`;
-  observer.onRequestStart?.({
-    requestId,
-    schemaName: 'catalogue',
-    streaming: true,
-    model: 'replay/m',
-  });
+  // A request-scoped observer returns that request's hooks; a global one is its own.
+  const hooks: RequestObserver =
+    observer.onRequestStart?.({
+      requestId,
+      schemaName: 'catalogue',
+      streaming: true,
+      model: 'replay/m',
+    }) ?? observer;
   const event = {
     requestId,
     schemaName: 'catalogue',
@@ -123,10 +125,11 @@ function hookNanos(observer: Observer, label: string): number | undefined {
     model: 'replay/m',
     provider: 'replay',
     mode: 'json_schema' as const,
+    server: undefined,
     chars: 64,
   };
-  observer.onAttemptStart?.(event);
-  const onChunk = observer.onChunk?.bind(observer);
+  hooks.onAttemptStart?.(event);
+  const onChunk = hooks.onChunk?.bind(hooks);
   if (onChunk === undefined) return undefined; // no per-chunk hook: the engine never calls it per chunk
   const calls = quick ? 1_000_000 : 5_000_000;
   let best = Number.POSITIVE_INFINITY;

@@ -23,6 +23,7 @@ export type {
   ElementEvent,
   ElementOf,
   RequestTimeouts,
+  RequestUsage,
   RetryOptions,
   ServiceLimits,
   StreamingResponse,
@@ -58,6 +59,8 @@ export type {
   Observer,
   RequestContext,
   RequestEndEvent,
+  RequestObserver,
+  RequestStartEvent,
 } from './observe/index.ts';
 // --- Progress ---------------------------------------------------------------------------
 export {

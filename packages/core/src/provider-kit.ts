@@ -14,6 +14,7 @@ export type {
   ProviderCapabilities,
   ProviderPart,
   ProviderResult,
+  ProviderServer,
 } from './provider/index.ts';
 
 // --- Errors: mapping, HTTP status, aborts -----------------------------------------------
@@ -34,6 +35,7 @@ export {
   type ConnectionTarget,
   environmentSetting,
   resolveConnection,
+  serverOf,
 } from './provider/index.ts';
 
 // --- Secrets out of errors and logs -----------------------------------------------------

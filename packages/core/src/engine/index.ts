@@ -12,6 +12,7 @@ export type {
   ElementEvent,
   ElementOf,
   RequestTimeouts,
+  RequestUsage,
   RetryOptions,
   ServiceLimits,
   StreamingResponse,

@@ -30,11 +30,18 @@ function subscribers() {
   const debug: Array<[string, unknown]> = [];
   const observer: Observer = {
     name: 'recorder',
-    onRequestStart: (event) => observed.push(['onRequestStart', event]),
-    onAttemptStart: (event) => observed.push(['onAttemptStart', event]),
-    onRetry: (event) => observed.push(['onRetry', event]),
-    onFallback: (event) => observed.push(['onFallback', event]),
-    onRequestEnd: (event) => observed.push(['onRequestEnd', event]),
+    onAttemptStart: (event) => {
+      observed.push(['onAttemptStart', event]);
+    },
+    onRetry: (event) => {
+      observed.push(['onRetry', event]);
+    },
+    onFallback: (event) => {
+      observed.push(['onFallback', event]);
+    },
+    onRequestEnd: (event) => {
+      observed.push(['onRequestEnd', event]);
+    },
   };
   const logger: Logger = {
     debug: (message, data) => debug.push([message, data]),
@@ -81,18 +88,25 @@ describe('the request lifecycle: one emission, three subscribers', () => {
           model: 'openai/gpt-4o',
           provider: 'openai',
           mode: 'json_schema',
+          server: undefined,
           error: serverError,
           delayMs: 500,
         },
       ],
     ]);
+    // The debug line carries the attempt's context, as the observers' events do.
     expect(debug).toEqual([
       [
         'retry',
         {
           requestId: 'req_1',
+          schemaName: 'Answer',
+          streaming: true,
           attempt: 1,
           model: 'openai/gpt-4o',
+          provider: 'openai',
+          mode: 'json_schema',
+          server: undefined,
           category: 'server',
           delayMs: 500,
         },
@@ -128,13 +142,13 @@ describe('the request lifecycle: one emission, three subscribers', () => {
       'complete',
     ]);
     expect(progress[1]?.message).toBe('openai/gpt-4o cannot use this output mode; trying "tool"');
+    // `onRequestStart` is the runner's, when it starts the request's hub (observers.test.ts).
     expect(observed.map(([hook]) => hook)).toEqual([
-      'onRequestStart',
       'onAttemptStart',
       'onFallback',
       'onRequestEnd',
     ]);
-    expect(observed[2]?.[1]).toEqual({
+    expect(observed[1]?.[1]).toEqual({
       requestId: 'req_1',
       schemaName: 'Answer',
       streaming: true,
@@ -142,16 +156,17 @@ describe('the request lifecycle: one emission, three subscribers', () => {
       toModel: 'anthropic/claude',
       reason: 'server',
     });
-    expect(observed[3]?.[1]).toMatchObject({
+    // The answering attempt's usage, finish reason and response id are on its `onAttemptEnd`.
+    expect(observed[2]?.[1]).toEqual({
+      requestId: 'req_1',
+      schemaName: 'Answer',
+      streaming: true,
       status: 'success',
       model: 'openai/gpt-4o',
       provider: 'openai',
       error: undefined,
+      attempts: [],
       durationMs: 1_250,
-      usage: { inputTokens: 3, outputTokens: 4 },
-      finishReason: 'stop',
-      responseId: 'resp_1',
-      responseModel: 'gpt-4o-2024',
     });
     expect(debug.map(([message]) => message)).toEqual([
       'attempt',
@@ -168,7 +183,7 @@ describe('the request lifecycle: one emission, three subscribers', () => {
       { eventType: 'error', message: 'upstream 503', data: { category: 'server', attempts: 1 } },
     ]);
     expect(observed).toMatchObject([
-      ['onRequestEnd', { status: 'error', error: serverError, usage: undefined }],
+      ['onRequestEnd', { status: 'error', error: serverError }],
     ]);
     expect(debug).toEqual([
       ['request failed', { requestId: 'req_1', category: 'server', attempts: 1 }],

@@ -1,5 +1,5 @@
 import type { StructuredLLMError } from '../errors/index.ts';
-import type { Logger, ObserverHub } from '../observe/index.ts';
+import type { AttemptContext, Logger, ObserverHub } from '../observe/index.ts';
 import type { ProgressTracker } from '../progress/index.ts';
 import type { OutputMode } from '../provider/index.ts';
 import type { AttemptOutcome } from './attempt/index.ts';
@@ -82,21 +82,27 @@ const progress: LifecycleListener = {
     tracker.failOperation(error.message, { category: error.category, attempts: run.attempt }),
 };
 
-/** The fields of `onAttemptStart` and `onRetry`. */
-const attemptContext = ({ context, attempt, model, provider, mode }: RequestRun) => ({
+/** What every observer event of the current attempt carries (its debug lines too). */
+export const attemptContext = ({
+  context,
+  attempt,
+  model,
+  provider,
+  mode,
+  streaming,
+  server,
+}: RequestRun): AttemptContext => ({
   ...context,
+  streaming,
   attempt,
   model,
   provider: provider as string,
   mode,
+  server,
 });
 
-/** `onRequestEnd`: with the outcome, or with the error. */
-function requestEnd(
-  { run, env }: LifecycleContext,
-  outcome?: AttemptOutcome<unknown>,
-  error?: StructuredLLMError,
-): void {
+/** `onRequestEnd`: with the error, if the request failed (the answering attempt's details are on its `onAttemptEnd`). */
+function requestEnd({ run, env }: LifecycleContext, error?: StructuredLLMError): void {
   env.hub.emit('onRequestEnd', {
     ...run.context,
     status: error === undefined ? 'success' : 'error',
@@ -105,16 +111,14 @@ function requestEnd(
     error,
     attempts: run.attempts,
     durationMs: run.now() - run.startedAt,
-    usage: outcome?.usage,
-    finishReason: outcome?.finishReason,
-    responseId: outcome?.responseId,
-    responseModel: outcome?.responseModel,
   });
 }
 
-/** The observers' request hooks: `onRequestStart`, `onAttemptStart`, `onRetry`, `onFallback`, `onRequestEnd`. */
+/**
+ * The observers' request hooks: `onAttemptStart`, `onRetry`, `onFallback`, `onRequestEnd`
+ * (`onRequestStart` is called when the runner starts the request's hub).
+ */
 const observers: LifecycleListener = {
-  start: (_, { run, env }) => env.hub.emit('onRequestStart', { ...run.context, model: run.model }),
   attempt: (_, { run, env }) => env.hub.emit('onAttemptStart', attemptContext(run)),
   retry: ({ error, delayMs }, { run, env }) =>
     env.hub.emit('onRetry', { ...attemptContext(run), error, delayMs }),
@@ -125,30 +129,22 @@ const observers: LifecycleListener = {
       toModel: to,
       reason: error.category,
     }),
-  success: ({ outcome }, context) => requestEnd(context, outcome),
-  failure: ({ error }, context) => requestEnd(context, undefined, error),
+  success: (_, context) => requestEnd(context),
+  failure: ({ error }, context) => requestEnd(context, error),
 };
 
 /** The debug log of a request's turns. */
 const debug: LifecycleListener = {
-  attempt: (_, { run: { id, attempt, model, mode, streaming }, env }) =>
-    env.logger.debug('attempt', { requestId: id, attempt, model, mode, streaming }),
-  degrade: ({ to }, { run: { id, model, mode }, env }) =>
-    env.logger.debug('output mode fallback', { requestId: id, model, from: mode, to }),
-  retry: ({ error, delayMs }, { run: { id, attempt, model }, env }) =>
-    env.logger.debug('retry', {
-      requestId: id,
-      attempt,
-      model,
-      category: error.category,
-      delayMs,
-    }),
-  exhausted: ({ error }, { run: { id, model, retries }, env }) =>
+  attempt: (_, { run, env }) => env.logger.debug('attempt', { ...attemptContext(run) }),
+  degrade: ({ to }, { run, env }) =>
+    env.logger.debug('output mode fallback', { ...attemptContext(run), to }),
+  retry: ({ error, delayMs }, { run, env }) =>
+    env.logger.debug('retry', { ...attemptContext(run), category: error.category, delayMs }),
+  exhausted: ({ error }, { run, env }) =>
     env.logger.debug('model exhausted', {
-      requestId: id,
-      model,
+      ...attemptContext(run),
       category: error.category,
-      retries,
+      retries: run.retries,
     }),
   fallback: ({ error, to }, { run: { id, model }, env }) =>
     env.logger.debug('model fallback', {

@@ -33,10 +33,10 @@
  */
 import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import type { RequestContext } from '../observe/index.ts';
-import type { OutputMode } from '../provider/index.ts';
+import type { OutputMode, ProviderServer, Usage } from '../provider/index.ts';
 import type { DecisionState } from './decide.ts';
 import type { ElementTracker } from './elements.ts';
-import type { RetryOptions } from './types.ts';
+import type { RequestUsage, RetryOptions } from './types.ts';
 
 /** How a request ended: its value, or its error. */
 export type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
@@ -61,6 +61,8 @@ export class RequestRun<T = unknown> implements DecisionState {
   /** The model of the latest try, as requested, its provider once routed, and the model after it. */
   model = '';
   provider: string | undefined;
+  /** Where the current model's provider sends requests, when it says. */
+  server: ProviderServer | undefined;
   nextModel: string | undefined;
   /** The output modes of the current model, best first, the one in use, and whether it streams. */
   modes: readonly OutputMode[] = [];
@@ -74,6 +76,8 @@ export class RequestRun<T = unknown> implements DecisionState {
   ceiling = 0;
   maxRetries = 0;
   retry: RetryOptions = {};
+  /** What the attempts that reported usage cost, each and in all: users pay for every attempt. */
+  usage: RequestUsage | undefined;
   /** Told of the outcome (the stream). */
   onSettle?(outcome: Outcome<T>): void;
 
@@ -86,6 +90,17 @@ export class RequestRun<T = unknown> implements DecisionState {
     if (this.outcome !== undefined) return;
     this.outcome = outcome;
     this.onSettle?.(outcome);
+  }
+
+  /** Adds what attempt `attempt` of `model` cost (when its provider said) to the request's usage. */
+  pay(paid: Usage | undefined, attempt: number, model: string): void {
+    if (paid === undefined) return;
+    const { inputTokens = 0, outputTokens = 0, attempts = [] } = this.usage ?? {};
+    this.usage = {
+      inputTokens: inputTokens + (paid.inputTokens ?? 0),
+      outputTokens: outputTokens + (paid.outputTokens ?? 0),
+      attempts: [...attempts, { attempt, model, ...paid }],
+    };
   }
 
   /** The elements, when the request streams them (an active tracker). */

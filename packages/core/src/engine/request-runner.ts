@@ -74,7 +74,16 @@ export async function* runRequest<T>(
   run: RequestRun<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   const models = begin(env, request, responseModel, control.signal, run);
-  const context = tryContext(env, request, responseModel, control, run);
+  // `onRequestStart`, before anything else of the request: the hooks observers return for
+  // this request join the hub its attempts and lifecycle report to.
+  const hub = env.hub.startRequest({ ...run.context, model: run.model });
+  const context = tryContext(
+    hub === env.hub ? env : { ...env, hub },
+    request,
+    responseModel,
+    control,
+    run,
+  );
   const totalMs = request.timeouts?.totalMs;
   // One wait for the whole request (none when totalMs is unset or Infinity).
   const totalTimer = new WaitTimer(totalMs, () =>
@@ -263,6 +272,7 @@ function finalResponse<T>(
     attempt: run.attempt,
     model: run.model,
     ...run.elementCount(),
+    ...(run.usage === undefined ? {} : { usage: run.usage }),
   };
 }
 
@@ -319,6 +329,7 @@ function openModel<T>(
       });
     }
     run.provider = routed.provider.id;
+    run.server = routed.provider.server;
     run.modes = modes;
     run.mode = modes[0] as OutputMode;
     run.streaming = request.enableStreaming !== false && capabilities.streaming;

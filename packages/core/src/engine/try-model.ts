@@ -18,7 +18,7 @@ import {
   startAttempt,
 } from './attempt/index.ts';
 import type { Failure } from './decide.ts';
-import { emitLifecycle, type LifecycleContext } from './lifecycle.ts';
+import { attemptContext, emitLifecycle, type LifecycleContext } from './lifecycle.ts';
 import type { RequestRun } from './request-run.ts';
 import type { RunnerEnvironment, RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
@@ -112,6 +112,7 @@ export async function* tryModel<T>(
     tracker: context.tracker,
     estimator: env.estimator,
     hub: env.hub,
+    context: attemptContext(run),
     requestId: run.id,
     maxResponseChars: env.maxResponseChars,
     maxDepth: env.maxDepth,
@@ -143,9 +144,11 @@ export async function* tryModel<T>(
     await succeeded(env, run, admitted, key, outcome.usage);
     learn(env, run, context.responseModel, outcome);
     run.attempts.push({ attempt, model: run.model, provider });
+    run.pay(outcome.usage, attempt, run.model);
     return { outcome };
   }
-  const { error, text } = ended.failure;
+  const { error, text, usage } = ended.failure;
+  run.pay(usage, attempt, run.model);
   const record: MutableRecord = {
     attempt,
     model: run.model,

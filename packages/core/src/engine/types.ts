@@ -2,7 +2,7 @@ import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
 import type { JsonPath } from '../json/index.ts';
 import type { Logger, Observer } from '../observe/index.ts';
 import type { ProgressCallback, ProgressEstimator, ProgressFilter } from '../progress/index.ts';
-import type { Message, OutputMode, StructuredProvider } from '../provider/index.ts';
+import type { Message, OutputMode, StructuredProvider, Usage } from '../provider/index.ts';
 import type {
   BackoffOptions,
   BreakerStore,
@@ -111,6 +111,18 @@ export interface StreamingResponse<T> {
   readonly model: string;
   /** On the final response of a request that streamed elements: the valid elements delivered. */
   readonly elementCount?: number;
+  /**
+   * On the final response (success or failure), when a provider reported
+   * usage: the tokens of every attempt, failed and re-asked ones included.
+   */
+  readonly usage?: RequestUsage;
+}
+
+/** Tokens a request cost: input and output tokens summed over its attempts, and each attempt's own usage. */
+export interface RequestUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly attempts: readonly (Usage & { readonly attempt: number; readonly model: string })[];
 }
 
 export type StreamStatus = 'pending' | 'streaming' | 'paused' | 'completed' | 'failed' | 'aborted';

@@ -7,4 +7,6 @@ export {
   type ObserverHub,
   type RequestContext,
   type RequestEndEvent,
+  type RequestObserver,
+  type RequestStartEvent,
 } from './observer.ts';

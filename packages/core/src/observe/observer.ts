@@ -1,6 +1,6 @@
 import type { AttemptRecord, ErrorCategory, StructuredLLMError } from '../errors/index.ts';
 import type { ProgressEvent } from '../progress/index.ts';
-import type { FinishReason, OutputMode, Usage } from '../provider/index.ts';
+import type { FinishReason, OutputMode, ProviderServer, Usage } from '../provider/index.ts';
 import type { BreakerState } from '../resilience/index.ts';
 import { errorText, isPromiseLike } from '../values.ts';
 
@@ -14,11 +14,16 @@ export interface RequestContext {
 }
 
 export interface AttemptContext extends RequestContext {
+  /** Whether this attempt streams: the request asked for it and the routed provider can. */
+  readonly streaming: boolean;
   readonly attempt: number;
   /** As requested ('openai/gpt-4o'). */
   readonly model: string;
+  /** The provider the model was routed to (its id, 'openai'). */
   readonly provider: string;
   readonly mode: OutputMode;
+  /** Where the routed provider sends requests, when it says (`StructuredProvider.server`). */
+  readonly server: ProviderServer | undefined;
 }
 
 export interface AttemptEndEvent extends AttemptContext {
@@ -31,6 +36,13 @@ export interface AttemptEndEvent extends AttemptContext {
   /** Partial responses shown (each with one `progress` event). */
   readonly partials: number;
   readonly durationMs: number;
+  /** Tokens this attempt cost, as the provider reported them: failed and re-asked attempts are paid too. */
+  readonly usage: Usage | undefined;
+  /** Why the model stopped, when it said. */
+  readonly finishReason: FinishReason | undefined;
+  /** The response's id and the model that wrote it, as the provider reported them. */
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
 }
 
 export interface RequestEndEvent extends RequestContext {
@@ -40,26 +52,18 @@ export interface RequestEndEvent extends RequestContext {
   readonly error: StructuredLLMError | undefined;
   readonly attempts: readonly AttemptRecord[];
   readonly durationMs: number;
-  readonly usage: Usage | undefined;
-  readonly finishReason: FinishReason | undefined;
-  readonly responseId: string | undefined;
-  readonly responseModel: string | undefined;
 }
 
+/** What `onRequestStart` receives: the request and its primary model as requested. */
+export type RequestStartEvent = RequestContext & { readonly model: string };
+
 /**
- * Lifecycle hooks for metrics, tracing and logging. Every hook is optional.
- * Observers are isolated: one that throws is reported once through the logger
- * and never breaks a request. Hooks are called synchronously on the request's
- * path: keep them cheap. Only the hooks an observer implements (own or
- * inherited methods, present when it is registered) are called.
- *
- * An event object is valid during the call only: the engine reuses the
- * `onChunk` and `onPartial` events of an attempt (one object each, updated per
- * chunk), so copy the fields you keep.
+ * The hooks of one request. `Observer.onRequestStart` may return an object
+ * with these hooks: they are called for that request only, after the global
+ * hooks of the same name, so an observer keeps its per-request state in the
+ * object (or closure) it returns instead of a map by request id.
  */
-export interface Observer {
-  readonly name?: string;
-  onRequestStart?(event: RequestContext & { readonly model: string }): void;
+export interface RequestObserver {
   onAttemptStart?(event: AttemptContext): void;
   onChunk?(event: AttemptContext & { readonly chars: number }): void;
   onPartial?(
@@ -82,9 +86,9 @@ export interface Observer {
     event: AttemptContext & { readonly progressPercent: number; readonly elapsedMs: number },
   ): void;
   /**
-   * An attempt ended, with what it streamed: the way to count chunks and
-   * partials without a call per chunk. `status` is `error` for every attempt
-   * that did not produce the result (its error says why).
+   * An attempt ended, with what it streamed and what it cost: the way to count
+   * chunks, partials and tokens without a call per chunk. `status` is `error`
+   * for every attempt that did not produce the result (its error says why).
    */
   onAttemptEnd?(event: AttemptEndEvent): void;
   onProgressEvent?(event: RequestContext & { readonly event: ProgressEvent }): void;
@@ -98,6 +102,29 @@ export interface Observer {
       readonly reason: ErrorCategory;
     },
   ): void;
+  onRequestEnd?(event: RequestEndEvent): void;
+}
+
+/**
+ * Lifecycle hooks for metrics, tracing and logging. Every hook is optional.
+ * Observers are isolated: one that throws is reported once through the logger
+ * and never breaks a request. Hooks are called synchronously on the request's
+ * path: keep them cheap. Only the hooks an observer implements (own or
+ * inherited methods, present when it is registered) are called.
+ *
+ * Two styles, which may be mixed: global hooks (every request's events reach
+ * the same methods, told apart by `requestId`), or request-scoped hooks:
+ * `onRequestStart` returns a {@link RequestObserver} for that request.
+ *
+ * An event object is valid during the call only: the engine reuses the
+ * `onChunk` and `onPartial` events of an attempt (one object each, updated per
+ * chunk), so copy the fields you keep.
+ */
+export interface Observer extends RequestObserver {
+  readonly name?: string;
+  /** A request started; return hooks to receive that request's further events (optional). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a global hook returns nothing.
+  onRequestStart?(event: RequestStartEvent): RequestObserver | undefined | void;
   onBreakerStateChange?(event: {
     readonly key: string;
     readonly provider: string;
@@ -106,7 +133,6 @@ export interface Observer {
     readonly to: BreakerState;
     readonly at: number;
   }): void;
-  onRequestEnd?(event: RequestEndEvent): void;
 }
 
 type HookName = Exclude<keyof Observer, 'name'>;
@@ -114,72 +140,89 @@ type HookEvent<K extends HookName> = Parameters<NonNullable<Observer[K]>>[0];
 
 /** Calls hooks on many observers, each isolated from the others and from the caller. */
 export interface ObserverHub {
-  readonly active: boolean;
   /** Whether any observer implements `hook`: build an event only when someone will read it. */
   has(hook: HookName): boolean;
   emit<K extends HookName>(hook: K, event: HookEvent<K>): void;
+  /**
+   * Calls `onRequestStart` and returns the hub for that request: the global
+   * hooks plus the hooks the observers returned for it (this hub itself when
+   * none did).
+   */
+  startRequest(event: RequestStartEvent): ObserverHub;
 }
+
+type Hook = [observer: Observer, target: object, fn: (event: unknown) => unknown];
+
+/** Every hook a hub calls. */
+const HOOKS: readonly HookName[] = [
+  'onRequestStart',
+  'onAttemptStart',
+  'onChunk',
+  'onPartial',
+  'onFirstChunk',
+  'onFirstPartial',
+  'onAttemptEnd',
+  'onProgressEvent',
+  'onRetry',
+  'onFallback',
+  'onBreakerStateChange',
+  'onRequestEnd',
+];
 
 export function createObserverHub(
   observers: readonly Observer[],
   report: (message: string, data: Readonly<Record<string, unknown>>) => void,
 ): ObserverHub {
   const failed = new Set<Observer>();
-  // Per hook, the observers implementing it: emitting skips everyone else without a lookup.
-  const byHook = new Map<string, Array<{ observer: Observer; fn: (event: unknown) => void }>>();
-  for (const observer of observers) {
-    const keys = new Set<string>(Object.keys(observer));
-    let proto = Object.getPrototypeOf(observer);
-    while (proto !== null && proto !== Object.prototype) {
-      for (const key of Object.getOwnPropertyNames(proto)) keys.add(key);
-      proto = Object.getPrototypeOf(proto);
-    }
-    for (const key of keys) {
-      const fn = (observer as unknown as Record<string, unknown>)[key];
-      if (key === 'constructor' || typeof fn !== 'function') continue;
-      let list = byHook.get(key);
-      if (list === undefined) {
-        list = [];
-        byHook.set(key, list);
-      }
-      list.push({ observer, fn: fn as (event: unknown) => void });
-    }
-  }
-  return {
-    active: observers.length > 0,
-    has: (hook) => byHook.has(hook),
-    emit(hook, event) {
-      const list = byHook.get(hook);
-      if (list === undefined) return;
-      for (let i = 0; i < list.length; i++) {
-        const { observer, fn } = list[i] as { observer: Observer; fn: (event: unknown) => unknown };
-        try {
-          const returned = fn.call(observer, event);
-          // An async hook is not awaited, but its rejection is caught and reported like a throw.
-          if (isPromiseLike(returned)) {
-            returned.then(undefined, (error: unknown) => hookFailed(observer, hook, error));
-          }
-        } catch (error) {
-          hookFailed(observer, hook, error);
-        }
-      }
-    },
-  };
-
-  function hookFailed(observer: Observer, hook: string, error: unknown): void {
+  const hookFailed = (observer: Observer, hook: string, error: unknown): void => {
     if (failed.has(observer)) return;
     failed.add(observer);
     try {
       report(
-        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; it is kept but its errors are no longer reported`,
-        {
-          observer: observer.name,
-          hook,
-          error: errorText(error),
-        },
+        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; the stream goes on and further errors are not reported`,
+        { observer: observer.name, hook, error: errorText(error) },
       );
     } catch {
       // Reporting must not fail the request either.
     }
-  }
+  };
+  const call = (hook: string, [observer, target, fn]: Hook, event: unknown): unknown => {
+    try {
+      const returned = fn.call(target, event);
+      // An async hook is not awaited, but its rejection is caught and reported like a throw.
+      if (!isPromiseLike(returned)) return returned;
+      returned.then(undefined, (error: unknown) => hookFailed(observer, hook, error));
+    } catch (error) {
+      hookFailed(observer, hook, error);
+    }
+    return undefined;
+  };
+  /** A hub over `targets`: each observer, or hooks an observer returned for one request. */
+  const hubOf = (targets: ReadonlyArray<readonly [Observer, object]>): ObserverHub => {
+    // Per hook, who implements it (own or inherited methods): emitting skips everyone else.
+    const byHook = new Map<string, Hook[]>();
+    for (const [observer, target] of targets) {
+      for (const key of HOOKS) {
+        const fn = (target as Record<string, Hook[2]>)[key];
+        if (typeof fn === 'function')
+          byHook.set(key, [...(byHook.get(key) ?? []), [observer, target, fn]]);
+      }
+    }
+    const hub: ObserverHub = {
+      has: (hook) => byHook.has(hook),
+      emit(hook, event) {
+        for (const entry of byHook.get(hook) ?? []) call(hook, entry, event);
+      },
+      startRequest(event) {
+        const scoped = [...targets];
+        for (const entry of byHook.get('onRequestStart') ?? []) {
+          const hooks = call('onRequestStart', entry, event);
+          if (hooks && typeof hooks === 'object') scoped.push([entry[0], hooks]);
+        }
+        return scoped.length > targets.length ? hubOf(scoped) : hub;
+      },
+    };
+    return hub;
+  };
+  return hubOf(observers.map((observer) => [observer, observer]));
 }

@@ -7,6 +7,7 @@ export {
 } from './connection.ts';
 export { environmentSetting } from './environment.ts';
 export { createModelRouter, type ModelRouter, type RoutedModel } from './model-router.ts';
+export { serverOf } from './server.ts';
 export {
   type FinishReason,
   type Message,
@@ -16,6 +17,7 @@ export {
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
+  type ProviderServer,
   type StructuredProvider,
   type Usage,
 } from './types.ts';

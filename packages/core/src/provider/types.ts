@@ -68,10 +68,19 @@ export interface ProviderCapabilities {
  * `StructuredLLMError` with the right category (and `retryAfterMs` where the
  * server says so); the engine does retries, fallbacks and validation.
  */
+/** Where a provider sends its requests (OpenTelemetry's `server.address` and `server.port`). */
+export interface ProviderServer {
+  /** Host name or IP address, without scheme or port. */
+  readonly address: string;
+  readonly port?: number | undefined;
+}
+
 export interface StructuredProvider {
   readonly specificationVersion: 'v1';
   /** Routing prefix: 'openai' serves 'openai/gpt-4o'. */
   readonly id: string;
+  /** The server it calls, for telemetry (optional). */
+  readonly server?: ProviderServer | undefined;
   supports(model: string): ProviderCapabilities;
   doStream(call: ProviderCall): Promise<AsyncIterable<ProviderPart>>;
   doGenerate(call: ProviderCall): Promise<ProviderResult>;

@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   context,
   createNoopMeter,
   type Histogram,
@@ -13,7 +14,16 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import type { Observer, RequestEndEvent, StructuredLLMError } from '@structllm/core';
+import type {
+  AttemptContext,
+  AttemptEndEvent,
+  Observer,
+  RequestEndEvent,
+  RequestObserver,
+  RequestStartEvent,
+  StructuredLLMError,
+  Usage,
+} from '@structllm/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -28,12 +38,10 @@ import {
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_STRUCTLLM_ABANDONED,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   ATTR_STRUCTLLM_ATTEMPT,
   ATTR_STRUCTLLM_ATTEMPTS,
-  ATTR_STRUCTLLM_BREAKER_FROM,
-  ATTR_STRUCTLLM_BREAKER_KEY,
-  ATTR_STRUCTLLM_BREAKER_TO,
   ATTR_STRUCTLLM_ELAPSED_MS,
   ATTR_STRUCTLLM_ERROR_CODE,
   ATTR_STRUCTLLM_ERROR_MESSAGE,
@@ -42,13 +50,17 @@ import {
   ATTR_STRUCTLLM_MODEL,
   ATTR_STRUCTLLM_OUTPUT_MODE,
   ATTR_STRUCTLLM_PROGRESS_PERCENT,
+  ATTR_STRUCTLLM_REQUEST_MODEL,
   ATTR_STRUCTLLM_RETRY_DELAY_MS,
   ATTR_STRUCTLLM_SCHEMA_NAME,
-  EVENT_STRUCTLLM_BREAKER_STATE_CHANGE,
+  ATTR_STRUCTLLM_STREAMING,
+  ATTR_STRUCTLLM_USAGE_INPUT_TOKENS,
+  ATTR_STRUCTLLM_USAGE_OUTPUT_TOKENS,
   EVENT_STRUCTLLM_FALLBACK,
   EVENT_STRUCTLLM_FIRST_PARTIAL,
   EVENT_STRUCTLLM_RETRY,
   GEN_AI_DURATION_BUCKETS,
+  GEN_AI_FINISH_REASON_ERROR,
   GEN_AI_OPERATION_CHAT,
   GEN_AI_OUTPUT_TYPE_JSON,
   GEN_AI_TOKEN_BUCKETS,
@@ -62,7 +74,7 @@ export interface OpenTelemetryObserverOptions {
   readonly tracerProvider?: TracerProvider;
   /** Default: the global meter provider, looked up again on each request until an SDK has registered one. */
   readonly meterProvider?: MeterProvider;
-  /** `gen_ai.operation.name`, also the first word of the span name. Default `chat`. */
+  /** `gen_ai.operation.name`, also the first word of each attempt span's name. Default `chat`. */
   readonly operationName?: string;
   /**
    * Record error messages (span status description, `exception` events,
@@ -72,32 +84,12 @@ export interface OpenTelemetryObserverOptions {
    * observer hooks do not carry them.
    */
   readonly recordErrorMessages?: boolean;
-  /** In-flight requests tracked at once; beyond it the oldest span is ended as abandoned. Default 10 000. */
-  readonly maxTrackedRequests?: number;
-  /** Monotonic clock in milliseconds for time to first chunk. Default `performance.now`. */
+  /** Monotonic clock in milliseconds for durations and time to first chunk. Default `performance.now`. */
   readonly now?: () => number;
 }
 
 export const INSTRUMENTATION_NAME = '@structllm/otel';
 export const INSTRUMENTATION_VERSION = '0.0.0';
-
-/** What the observer keeps about one request between its start and its end. */
-interface RequestState {
-  readonly span: Span;
-  readonly recording: boolean;
-  readonly meters: Instruments | undefined;
-  readonly streaming: boolean;
-  /** The primary model as requested ('openai/gpt-4o'). */
-  readonly requested: string;
-  /** Provider and model (as the provider sees it) of the current attempt. */
-  provider: string | undefined;
-  requestModel: string;
-  breakerKey: string;
-  attemptStartedAt: number;
-  awaitingFirstChunk: boolean;
-  /** Seconds from the start of the latest attempt that streamed to its first chunk. */
-  timeToFirstChunk: number | undefined;
-}
 
 interface Instruments {
   readonly duration: Histogram;
@@ -116,14 +108,20 @@ function routedModel(requested: string, provider: string): string {
   return requested.startsWith(`${provider}/`) ? requested.slice(provider.length + 1) : requested;
 }
 
+const TOKEN_TYPES = [
+  ['input', 'inputTokens'],
+  ['output', 'outputTokens'],
+] as const satisfies ReadonlyArray<readonly [string, keyof Usage]>;
+
 /**
  * OpenTelemetry tracing and metrics for structllm, following the GenAI
- * semantic conventions: one CLIENT span `chat {model}` per request covering
- * all its retries and fallbacks, with events for retries, fallbacks, breaker
- * changes and the first partial; `gen_ai.client.operation.duration`,
- * `gen_ai.client.token.usage` and `gen_ai.client.operation.time_to_first_chunk`.
- * Without a registered SDK it costs next to nothing: spans do not record and
- * no per-chunk work is done.
+ * semantic conventions (v1.41.0): a span for the structured request and, under
+ * it, one CLIENT span `chat {model}` per attempt — retries and fallbacks are
+ * sibling attempt spans, each with its own provider, model, server, usage and
+ * finish reasons; `gen_ai.client.operation.duration`,
+ * `gen_ai.client.token.usage` and `gen_ai.client.operation.time_to_first_chunk`
+ * per attempt. Without a registered SDK it costs next to nothing: spans do
+ * not record and the request gets no hooks at all.
  *
  * ```ts
  * const service = new StructuredLLMService({ providers, observers: [createOpenTelemetryObserver()] });
@@ -132,17 +130,12 @@ function routedModel(requested: string, provider: string): string {
 export function createOpenTelemetryObserver(options: OpenTelemetryObserverOptions = {}): Observer {
   const operation = options.operationName ?? GEN_AI_OPERATION_CHAT;
   const recordMessages = options.recordErrorMessages === true;
-  const maxTracked = Math.max(1, options.maxTrackedRequests ?? 10_000);
   const now = options.now ?? (() => performance.now());
   const tracer: Tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
     INSTRUMENTATION_NAME,
     INSTRUMENTATION_VERSION,
   );
   let instruments: Instruments | undefined;
-  const requests = new Map<string, RequestState>();
-  // Chunks come in runs from one request: remember the last lookup, misses included.
-  let lastId = '';
-  let last: RequestState | undefined;
 
   /** The instruments, once a real meter exists (the global one may be registered after this observer). */
   function meters(): Instruments | undefined {
@@ -173,114 +166,156 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
     return instruments;
   }
 
-  function lookup(requestId: string): RequestState | undefined {
-    if (requestId !== lastId) {
-      lastId = requestId;
-      last = requests.get(requestId);
-    }
-    return last;
-  }
-
-  function forget(requestId: string): void {
-    requests.delete(requestId);
-    if (lastId === requestId) last = undefined;
-  }
-
   function errorDescription(error: StructuredLLMError): string {
     if (recordMessages) return error.message;
     return error.code === undefined ? error.category : `${error.category} (${error.code})`;
   }
 
-  return {
-    name: INSTRUMENTATION_NAME,
-
-    onRequestStart(event) {
-      const span = tracer.startSpan(
-        event.model === '' ? operation : `${operation} ${event.model}`,
-        { kind: SpanKind.CLIENT },
-        context.active(),
-      );
-      const recording = span.isRecording();
-      const meterSet = meters();
-      if (!recording && meterSet === undefined) return; // Nobody listens: track nothing.
-      if (recording) {
-        span.setAttributes({
-          [ATTR_GEN_AI_OPERATION_NAME]: operation,
-          [ATTR_GEN_AI_REQUEST_MODEL]: event.model,
-          [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_JSON,
-          [ATTR_GEN_AI_REQUEST_STREAM]: event.streaming,
-          [ATTR_STRUCTLLM_SCHEMA_NAME]: event.schemaName,
-        });
-      }
-      if (requests.size >= maxTracked) {
-        const oldest = requests.entries().next().value;
-        if (oldest !== undefined) {
-          forget(oldest[0]);
-          if (oldest[1].recording) oldest[1].span.setAttribute(ATTR_STRUCTLLM_ABANDONED, true);
-          oldest[1].span.end();
-        }
-      }
-      requests.set(event.requestId, {
-        span,
-        recording,
-        meters: meterSet,
-        streaming: event.streaming,
-        requested: event.model,
-        provider: undefined,
-        requestModel: event.model,
-        breakerKey: '',
-        attemptStartedAt: 0,
-        awaitingFirstChunk: false,
-        timeToFirstChunk: undefined,
+  function failSpan(span: Span, error: StructuredLLMError): void {
+    if (recordMessages) {
+      span.recordException({
+        name: error.name,
+        message: error.message,
+        ...(error.stack === undefined ? {} : { stack: error.stack }),
       });
-      if (lastId === event.requestId) last = requests.get(event.requestId);
-    },
+    }
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorDescription(error) });
+  }
 
-    onAttemptStart(event) {
-      const state = lookup(event.requestId);
-      if (state === undefined) return;
+  /** One attempt: its CLIENT span, and what its metrics need. */
+  interface AttemptTrace {
+    readonly span: Span;
+    /** Operation, provider, request model and server: on the span and on every metric point. */
+    readonly common: Attributes;
+    readonly streaming: boolean;
+    readonly startedAt: number;
+  }
+
+  /** One structured request: its span, and the attempt running now. Nothing is kept by request id. */
+  class RequestTrace implements RequestObserver {
+    private attempt: AttemptTrace | undefined;
+    private readonly parent: Context;
+    /** Tokens of every attempt so far, when any attempt reported usage. */
+    private usage: { input: number; output: number } | undefined;
+
+    private readonly span: Span;
+    private readonly recording: boolean;
+    private readonly meterSet: Instruments | undefined;
+
+    constructor(span: Span, recording: boolean, meterSet: Instruments | undefined) {
+      this.span = span;
+      this.recording = recording;
+      this.meterSet = meterSet;
+      this.parent = recording ? trace.setSpan(context.active(), span) : context.active();
+    }
+
+    onAttemptStart(event: AttemptContext): void {
       const model = routedModel(event.model, event.provider);
-      if (state.provider === undefined && state.recording) {
-        // The first attempt tells which provider serves the request and the model id it receives.
-        state.span.updateName(`${operation} ${model}`);
-        state.span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+      // What sampling and the conventions want at creation: operation, provider, model, server.
+      const common: Attributes = {
+        [ATTR_GEN_AI_OPERATION_NAME]: operation,
+        [ATTR_GEN_AI_PROVIDER_NAME]: event.provider,
+        [ATTR_GEN_AI_REQUEST_MODEL]: model,
+      };
+      if (event.server !== undefined) {
+        common[ATTR_SERVER_ADDRESS] = event.server.address;
+        if (event.server.port !== undefined) common[ATTR_SERVER_PORT] = event.server.port;
       }
-      if (state.provider === undefined) state.requestModel = model;
-      state.provider = event.provider;
-      state.breakerKey = `${event.provider}:${model}`;
-      state.attemptStartedAt = now();
-      state.awaitingFirstChunk = true;
-    },
+      const attributes: Attributes = {
+        ...common,
+        [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_JSON,
+        [ATTR_STRUCTLLM_ATTEMPT]: event.attempt,
+        [ATTR_STRUCTLLM_OUTPUT_MODE]: event.mode,
+      };
+      if (event.streaming) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
+      const span = this.recording
+        ? tracer.startSpan(
+            `${operation} ${model}`,
+            { kind: SpanKind.CLIENT, attributes },
+            this.parent,
+          )
+        : this.span;
+      this.attempt = { span, common, streaming: event.streaming, startedAt: now() };
+    }
 
-    onFirstChunk(event) {
-      const state = lookup(event.requestId);
-      if (state === undefined || !state.awaitingFirstChunk) return;
-      state.awaitingFirstChunk = false;
-      const seconds = (now() - state.attemptStartedAt) / 1000;
-      state.timeToFirstChunk = seconds;
-      if (state.meters !== undefined && state.streaming) {
-        const attributes: Attributes = {
-          [ATTR_GEN_AI_OPERATION_NAME]: operation,
-          [ATTR_GEN_AI_PROVIDER_NAME]: event.provider,
-          [ATTR_GEN_AI_REQUEST_MODEL]: routedModel(event.model, event.provider),
-        };
-        state.meters.timeToFirstChunk.record(seconds, attributes);
-      }
-    },
+    onFirstChunk(): void {
+      const attempt = this.attempt;
+      if (attempt === undefined || !attempt.streaming) return;
+      const seconds = (now() - attempt.startedAt) / 1000;
+      if (this.recording)
+        attempt.span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+      this.meterSet?.timeToFirstChunk.record(seconds, attempt.common);
+    }
 
-    onFirstPartial(event) {
-      const state = lookup(event.requestId);
-      if (state === undefined || !state.recording) return;
-      state.span.addEvent(EVENT_STRUCTLLM_FIRST_PARTIAL, {
+    onFirstPartial(
+      event: AttemptContext & { readonly progressPercent: number; readonly elapsedMs: number },
+    ): void {
+      if (!this.recording) return;
+      this.span.addEvent(EVENT_STRUCTLLM_FIRST_PARTIAL, {
         [ATTR_STRUCTLLM_ATTEMPT]: event.attempt,
         [ATTR_STRUCTLLM_PROGRESS_PERCENT]: event.progressPercent,
         [ATTR_STRUCTLLM_ELAPSED_MS]: event.elapsedMs,
       });
-    },
+    }
 
-    onRetry(event) {
-      const state = lookup(event.requestId);
-      if (state === undefined || !state.recording) return;
+    onAttemptEnd(event: AttemptEndEvent): void {
+      const attempt = this.attempt;
+      if (attempt === undefined) return;
+      this.attempt = undefined;
+      const seconds = (now() - attempt.startedAt) / 1000;
+      const error = event.error;
+      if (event.usage !== undefined) {
+        this.usage ??= { input: 0, output: 0 };
+        this.usage.input += event.usage.inputTokens ?? 0;
+        this.usage.output += event.usage.outputTokens ?? 0;
+      }
+      if (this.recording) {
+        const span = attempt.span;
+        const attributes: Attributes = {
+          [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]:
+            error !== undefined
+              ? [GEN_AI_FINISH_REASON_ERROR]
+              : event.finishReason === undefined
+                ? []
+                : [event.finishReason],
+        };
+        if (event.responseModel !== undefined)
+          attributes[ATTR_GEN_AI_RESPONSE_MODEL] = event.responseModel;
+        if (event.responseId !== undefined) attributes[ATTR_GEN_AI_RESPONSE_ID] = event.responseId;
+        if (event.usage?.inputTokens !== undefined)
+          attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = event.usage.inputTokens;
+        if (event.usage?.outputTokens !== undefined)
+          attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = event.usage.outputTokens;
+        if (error !== undefined) {
+          attributes[ATTR_ERROR_TYPE] = error.category;
+          if (error.code !== undefined) attributes[ATTR_STRUCTLLM_ERROR_CODE] = error.code;
+          failSpan(span, error);
+        }
+        span.setAttributes(attributes);
+        span.end();
+      }
+      const meterSet = this.meterSet;
+      if (meterSet === undefined) return;
+      const common =
+        event.responseModel === undefined
+          ? attempt.common
+          : { ...attempt.common, [ATTR_GEN_AI_RESPONSE_MODEL]: event.responseModel };
+      meterSet.duration.record(
+        seconds,
+        error === undefined ? common : { ...common, [ATTR_ERROR_TYPE]: error.category },
+      );
+      // Every attempt's tokens were paid for: failed and re-asked ones too.
+      for (const [type, key] of TOKEN_TYPES) {
+        const count = event.usage?.[key];
+        if (count !== undefined)
+          meterSet.tokens.record(count, { ...common, [ATTR_GEN_AI_TOKEN_TYPE]: type });
+      }
+    }
+
+    onRetry(
+      event: AttemptContext & { readonly error: StructuredLLMError; readonly delayMs: number },
+    ): void {
+      if (!this.recording) return;
       const attributes: Attributes = {
         [ATTR_STRUCTLLM_ATTEMPT]: event.attempt,
         [ATTR_STRUCTLLM_MODEL]: event.model,
@@ -290,89 +325,63 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
       };
       if (event.error.code !== undefined) attributes[ATTR_STRUCTLLM_ERROR_CODE] = event.error.code;
       if (recordMessages) attributes[ATTR_STRUCTLLM_ERROR_MESSAGE] = event.error.message;
-      state.span.addEvent(EVENT_STRUCTLLM_RETRY, attributes);
-    },
+      this.span.addEvent(EVENT_STRUCTLLM_RETRY, attributes);
+    }
 
-    onFallback(event) {
-      const state = lookup(event.requestId);
-      if (state === undefined || !state.recording) return;
-      state.span.addEvent(EVENT_STRUCTLLM_FALLBACK, {
+    onFallback(event: {
+      readonly fromModel: string;
+      readonly toModel: string;
+      readonly reason: string;
+    }): void {
+      if (!this.recording) return;
+      this.span.addEvent(EVENT_STRUCTLLM_FALLBACK, {
         [ATTR_STRUCTLLM_FALLBACK_FROM]: event.fromModel,
         [ATTR_STRUCTLLM_FALLBACK_TO]: event.toModel,
         [ATTR_ERROR_TYPE]: event.reason,
       });
-    },
+    }
 
-    onBreakerStateChange(event) {
-      // Breakers are per provider and model, not per request: tell every request running on that model.
-      const key = `${event.provider}:${event.model}`;
-      for (const state of requests.values()) {
-        if (state.breakerKey !== key || !state.recording) continue;
-        state.span.addEvent(EVENT_STRUCTLLM_BREAKER_STATE_CHANGE, {
-          [ATTR_STRUCTLLM_BREAKER_KEY]: key,
-          [ATTR_STRUCTLLM_BREAKER_FROM]: event.from,
-          [ATTR_STRUCTLLM_BREAKER_TO]: event.to,
-        });
+    onRequestEnd(event: RequestEndEvent): void {
+      if (!this.recording) return;
+      const span = this.span;
+      const attributes: Attributes = { [ATTR_STRUCTLLM_ATTEMPTS]: event.attempts.length };
+      if (event.status === 'success') attributes[ATTR_STRUCTLLM_MODEL] = event.model;
+      // The sum of what the attempt spans report, outside gen_ai.usage.* so no backend counts it twice.
+      if (this.usage !== undefined) {
+        attributes[ATTR_STRUCTLLM_USAGE_INPUT_TOKENS] = this.usage.input;
+        attributes[ATTR_STRUCTLLM_USAGE_OUTPUT_TOKENS] = this.usage.output;
       }
-    },
-
-    onRequestEnd(event: RequestEndEvent) {
-      const state = lookup(event.requestId);
-      if (state === undefined) return;
-      forget(event.requestId);
-      const provider = event.provider ?? state.provider;
       const error = event.error;
-      if (state.recording) {
-        const span = state.span;
-        const attributes: Attributes = { [ATTR_STRUCTLLM_ATTEMPTS]: event.attempts.length };
-        if (provider !== undefined) attributes[ATTR_GEN_AI_PROVIDER_NAME] = provider;
-        if (event.responseModel !== undefined)
-          attributes[ATTR_GEN_AI_RESPONSE_MODEL] = event.responseModel;
-        if (event.responseId !== undefined) attributes[ATTR_GEN_AI_RESPONSE_ID] = event.responseId;
-        if (event.finishReason !== undefined)
-          attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = [event.finishReason];
-        if (event.usage?.inputTokens !== undefined)
-          attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = event.usage.inputTokens;
-        if (event.usage?.outputTokens !== undefined)
-          attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = event.usage.outputTokens;
-        if (state.streaming && state.timeToFirstChunk !== undefined)
-          attributes[ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = state.timeToFirstChunk;
-        if (event.status === 'success' && event.model !== state.requested)
-          attributes[ATTR_STRUCTLLM_MODEL] = event.model;
-        if (error !== undefined) {
-          attributes[ATTR_ERROR_TYPE] = error.category;
-          if (error.code !== undefined) attributes[ATTR_STRUCTLLM_ERROR_CODE] = error.code;
-          if (recordMessages) {
-            span.recordException({
-              name: error.name,
-              message: error.message,
-              ...(error.stack === undefined ? {} : { stack: error.stack }),
-            });
-          }
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorDescription(error) });
-        }
-        span.setAttributes(attributes);
-        span.end();
+      if (error !== undefined) {
+        attributes[ATTR_ERROR_TYPE] = error.category;
+        if (error.code !== undefined) attributes[ATTR_STRUCTLLM_ERROR_CODE] = error.code;
+        failSpan(span, error);
       }
-      const meterSet = state.meters;
-      if (meterSet === undefined) return;
-      const common: Attributes = {
-        [ATTR_GEN_AI_OPERATION_NAME]: operation,
-        [ATTR_GEN_AI_REQUEST_MODEL]: state.requestModel,
-      };
-      if (provider !== undefined) common[ATTR_GEN_AI_PROVIDER_NAME] = provider;
-      if (event.responseModel !== undefined)
-        common[ATTR_GEN_AI_RESPONSE_MODEL] = event.responseModel;
-      meterSet.duration.record(
-        event.durationMs / 1000,
-        error === undefined ? common : { ...common, [ATTR_ERROR_TYPE]: error.category },
+      span.setAttributes(attributes);
+      span.end();
+    }
+  }
+
+  return {
+    name: INSTRUMENTATION_NAME,
+
+    onRequestStart(event: RequestStartEvent): RequestObserver | undefined {
+      const span = tracer.startSpan(
+        `structllm ${event.schemaName}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            [ATTR_STRUCTLLM_SCHEMA_NAME]: event.schemaName,
+            [ATTR_STRUCTLLM_REQUEST_MODEL]: event.model,
+            [ATTR_STRUCTLLM_STREAMING]: event.streaming,
+          },
+        },
+        context.active(),
       );
-      const input = event.usage?.inputTokens;
-      const output = event.usage?.outputTokens;
-      if (input !== undefined)
-        meterSet.tokens.record(input, { ...common, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-      if (output !== undefined)
-        meterSet.tokens.record(output, { ...common, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+      const recording = span.isRecording();
+      const meterSet = meters();
+      if (!recording && meterSet === undefined) return undefined; // Nobody listens: no hooks for this request.
+      return new RequestTrace(span, recording, meterSet);
     },
   };
 }

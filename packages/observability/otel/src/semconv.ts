@@ -2,8 +2,9 @@
  * OpenTelemetry GenAI semantic conventions used here, as plain strings (the
  * conventions are still in development: pinning them here keeps a
  * conventions-package upgrade from renaming our telemetry under users' feet).
- * Source: open-telemetry/semantic-conventions-genai, docs/gen-ai/gen-ai-spans.md
- * and gen-ai-metrics.md.
+ * Version followed: semantic-conventions v1.41.0, docs/gen-ai/gen-ai-spans.md
+ * and gen-ai-metrics.md (the last release before the GenAI conventions moved
+ * to open-telemetry/semantic-conventions-genai).
  */
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
@@ -18,6 +19,10 @@ export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+/** `gen_ai.response.finish_reasons` of an attempt that failed. */
+export const GEN_AI_FINISH_REASON_ERROR = 'error';
 
 /** `gen_ai.operation.name` for a chat-completions style call: what every structllm provider makes. */
 export const GEN_AI_OPERATION_CHAT = 'chat';
@@ -47,16 +52,16 @@ export const ATTR_STRUCTLLM_OUTPUT_MODE = 'structllm.output_mode';
 export const ATTR_STRUCTLLM_RETRY_DELAY_MS = 'structllm.retry.delay_ms';
 export const ATTR_STRUCTLLM_FALLBACK_FROM = 'structllm.fallback.from_model';
 export const ATTR_STRUCTLLM_FALLBACK_TO = 'structllm.fallback.to_model';
-export const ATTR_STRUCTLLM_BREAKER_KEY = 'structllm.breaker.key';
-export const ATTR_STRUCTLLM_BREAKER_FROM = 'structllm.breaker.from';
-export const ATTR_STRUCTLLM_BREAKER_TO = 'structllm.breaker.to';
 export const ATTR_STRUCTLLM_PROGRESS_PERCENT = 'structllm.progress_percent';
 export const ATTR_STRUCTLLM_ELAPSED_MS = 'structllm.elapsed_ms';
 export const ATTR_STRUCTLLM_ERROR_CODE = 'structllm.error.code';
 export const ATTR_STRUCTLLM_ERROR_MESSAGE = 'structllm.error.message';
-export const ATTR_STRUCTLLM_ABANDONED = 'structllm.abandoned';
+export const ATTR_STRUCTLLM_REQUEST_MODEL = 'structllm.request.model';
+export const ATTR_STRUCTLLM_STREAMING = 'structllm.streaming';
+/** Tokens of every attempt of a request (on the request span; each attempt span has its own `gen_ai.usage.*`). */
+export const ATTR_STRUCTLLM_USAGE_INPUT_TOKENS = 'structllm.usage.input_tokens';
+export const ATTR_STRUCTLLM_USAGE_OUTPUT_TOKENS = 'structllm.usage.output_tokens';
 
 export const EVENT_STRUCTLLM_RETRY = 'structllm.retry';
 export const EVENT_STRUCTLLM_FALLBACK = 'structllm.fallback';
-export const EVENT_STRUCTLLM_BREAKER_STATE_CHANGE = 'structllm.breaker.state_change';
 export const EVENT_STRUCTLLM_FIRST_PARTIAL = 'structllm.first_partial';

@@ -125,7 +125,7 @@ describe('the global SDK', () => {
       prompt: 'x',
       responseModel: sampleProfileModel,
     });
-    expect(tracing.spans().map((s) => s.name)).toEqual(['chat model-a']);
+    expect(tracing.spans().map((s) => s.name)).toEqual(['chat model-a', 'structllm profile']);
     expect(tracing.spans()[0]?.instrumentationScope.name).toBe('@structllm/otel');
     expect((await meters.points('gen_ai.client.operation.duration'))[0]?.count).toBe(1);
   });
@@ -144,31 +144,55 @@ describe('span context', () => {
       parent.end();
     });
     const parent = tracing.spans().find((s) => s.name === 'handle request');
-    const child = tracing.spans().find((s) => s.name === 'chat model-a');
+    const child = tracing.spans().find((s) => s.name === 'structllm profile');
+    const attempt = tracing.spans().find((s) => s.name === 'chat model-a');
     expect(child?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
     expect(child?.spanContext().traceId).toBe(parent?.spanContext().traceId);
+    expect(attempt?.parentSpanContext?.spanId).toBe(child?.spanContext().spanId);
   });
 });
 
-describe('bounded state', () => {
-  it('ends the oldest span as abandoned when more requests are in flight than maxTrackedRequests', async () => {
+describe('no state by request id', () => {
+  it('interleaved requests each get their own span tree', async () => {
     const tracing = memoryTracing();
-    const observer = createOpenTelemetryObserver({
-      tracerProvider: tracing.provider,
-      maxTrackedRequests: 1,
+    const observer = createOpenTelemetryObserver({ tracerProvider: tracing.provider });
+    const provider = createMockProvider({
+      responses: [{ chunks: profileChunks(8) }, { chunks: profileChunks(8) }],
     });
-    const provider = createMockProvider({ responses: [{ chunks: profileChunks(8) }] });
     const llm = service(provider, { observers: [observer] });
-    const first = llm
+    const a = llm.routeStructuredStreaming({ prompt: 'a', responseModel: sampleProfileModel });
+    const b = llm.routeStructuredStreaming({ prompt: 'b', responseModel: sampleProfileModel });
+    const ia = a[Symbol.asyncIterator]();
+    const ib = b[Symbol.asyncIterator]();
+    // Alternate reads so the two requests' events interleave.
+    let doneA = false;
+    let doneB = false;
+    while (!doneA || !doneB) {
+      if (!doneA) doneA = (await ia.next()).done === true;
+      if (!doneB) doneB = (await ib.next()).done === true;
+    }
+    const spans = tracing.spans();
+    const requests = spans.filter((s) => s.name === 'structllm profile');
+    expect(requests).toHaveLength(2);
+    for (const request of requests) {
+      const children = spans.filter(
+        (s) => s.parentSpanContext?.spanId === request.spanContext().spanId,
+      );
+      expect(children.map((c) => c.name)).toEqual(['chat model-a']);
+      expect(children[0]?.spanContext().traceId).toBe(request.spanContext().traceId);
+    }
+  });
+
+  it('a stream left unread and closed still ends its spans', async () => {
+    const tracing = memoryTracing();
+    const observer = createOpenTelemetryObserver({ tracerProvider: tracing.provider });
+    const provider = createMockProvider({ responses: [{ chunks: profileChunks(8) }] });
+    const iterator = service(provider, { observers: [observer] })
       .routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel })
       [Symbol.asyncIterator]();
-    await first.next(); // started, then left unread
-    await llm.routeStructured({ prompt: 'x', responseModel: sampleProfileModel });
-    const [abandoned, finished] = tracing.spans();
-    expect(abandoned?.attributes['structllm.abandoned']).toBe(true);
-    expect(finished?.attributes['structllm.abandoned']).toBeUndefined();
-    expect(finished?.attributes['structllm.attempts']).toBe(1);
-    await first.return?.();
-    expect(tracing.spans()).toHaveLength(2);
+    await iterator.next();
+    await iterator.return?.();
+    const names = tracing.spans().map((s) => s.name);
+    expect(names.sort()).toEqual(['chat model-a', 'structllm profile']);
   });
 });

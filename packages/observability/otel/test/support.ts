@@ -11,6 +11,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type {
@@ -34,9 +35,15 @@ export function service(
 }
 
 /** A tracer provider exporting every ended span to memory. */
-export function memoryTracing(): { provider: BasicTracerProvider; spans: () => ReadableSpan[] } {
+export function memoryTracing(options: { sampler?: Sampler } = {}): {
+  provider: BasicTracerProvider;
+  spans: () => ReadableSpan[];
+} {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    ...(options.sampler === undefined ? {} : { sampler: options.sampler }),
+  });
   return { provider, spans: () => exporter.getFinishedSpans() };
 }
 

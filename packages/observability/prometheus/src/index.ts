@@ -1,6 +1,6 @@
 export { LabelGuard, MAX_LABEL_LENGTH, OTHER_LABEL, UNKNOWN_LABEL } from './label-guard.ts';
 export {
-  BREAKER_STATE_VALUES,
+  BREAKER_STATES,
   DEFAULT_FIRST_PARTIAL_BUCKETS,
   DEFAULT_LATENCY_BUCKETS,
   type MetricSet,
@@ -10,4 +10,5 @@ export {
   DEFAULT_PREFIX,
   type PrometheusObserver,
   type PrometheusObserverOptions,
+  REQUEST_STATUSES,
 } from './prometheus-observer.ts';

@@ -11,8 +11,8 @@ export const DEFAULT_FIRST_PARTIAL_BUCKETS: readonly number[] = [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60,
 ];
 
-/** Breaker states as gauge values. */
-export const BREAKER_STATE_VALUES = { closed: 0, half_open: 1, open: 2 } as const;
+/** The `state` label values of `circuit_breaker_state`: one series each, 1 for the current state, 0 for the others. */
+export const BREAKER_STATES = ['closed', 'half_open', 'open'] as const;
 
 export type RequestLabel = 'provider' | 'model';
 
@@ -27,7 +27,7 @@ export interface MetricSet {
   readonly fallbacks: Counter<RequestLabel | 'category'>;
   readonly timeToFirstPartial: Histogram<RequestLabel>;
   readonly tokens: Counter<RequestLabel | 'token_type'>;
-  readonly breakerState: Gauge<RequestLabel>;
+  readonly breakerState: Gauge<RequestLabel | 'state'>;
   /** Chunk counts not yet added to `chunks` (added on every scrape and at each request's end). */
   readonly pendingChunks: PendingCounts<RequestLabel>;
   /** Progress event counts not yet added to `progressEvents`. */
@@ -49,6 +49,18 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  * flushes both.
  */
 const pendingByCounter = new WeakMap<object, PendingCounts<string>>();
+
+/** Breakers (`provider\u0000model`) whose state series exist, per gauge: shared like the pending counts. */
+const breakersByGauge = new WeakMap<object, Set<string>>();
+
+export function breakerSeries(gauge: Gauge<string>): Set<string> {
+  let seen = breakersByGauge.get(gauge);
+  if (seen === undefined) {
+    seen = new Set();
+    breakersByGauge.set(gauge, seen);
+  }
+  return seen;
+}
 
 function pendingFor<T extends string>(counter: Counter<T>): PendingCounts<T> {
   let pending = pendingByCounter.get(counter);
@@ -186,7 +198,7 @@ export function createMetricSet(options: MetricSetOptions): MetricSet {
   return {
     requests: counter(registry, {
       name: name('streaming_requests_total'),
-      help: 'Structured requests finished, by outcome (status="success" or "error").',
+      help: 'Structured requests finished, by outcome (status="success", "error" or "cancelled" by the caller).',
       labelNames: [...requestLabels, 'status'],
     }),
     chunks,
@@ -202,7 +214,7 @@ export function createMetricSet(options: MetricSetOptions): MetricSet {
     progressEvents,
     errors: counter(registry, {
       name: name('streaming_errors_total'),
-      help: 'Structured requests that failed, by error category.',
+      help: 'Structured requests that failed, by error category (a cancel by the caller is not counted).',
       labelNames: [...requestLabels, 'category'],
     }),
     retries: counter(registry, {
@@ -226,13 +238,13 @@ export function createMetricSet(options: MetricSetOptions): MetricSet {
     ),
     tokens: counter(registry, {
       name: name('streaming_tokens_total'),
-      help: 'Tokens reported by providers for successful requests, by token type ("input" or "output").',
+      help: 'Tokens reported by providers for every attempt (failed and re-asked ones too), by token type ("input" or "output").',
       labelNames: [...requestLabels, 'token_type'],
     }),
     breakerState: gauge(registry, {
       name: name('circuit_breaker_state'),
-      help: 'Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open.',
-      labelNames: requestLabels,
+      help: 'Circuit breaker state per provider and model: 1 for the current state ("closed", "half_open" or "open"), 0 for the others.',
+      labelNames: [...requestLabels, 'state'],
     }),
     pendingChunks: pendingFor(chunks),
     pendingProgressEvents: pendingFor(progressEvents),

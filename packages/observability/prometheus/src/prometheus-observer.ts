@@ -1,14 +1,18 @@
-import type {
-  AttemptContext,
-  Observer,
-  RequestContext,
-  RequestEndEvent,
-  StructuredLLMError,
+import {
+  type AttemptContext,
+  type AttemptEndEvent,
+  type BreakerState,
+  ERROR_CATEGORIES,
+  type Observer,
+  type RequestEndEvent,
+  type RequestObserver,
+  type RequestStartEvent,
 } from '@structllm/core';
 import { Registry } from 'prom-client';
 import { LabelGuard, OTHER_LABEL, UNKNOWN_LABEL } from './label-guard.ts';
 import {
-  BREAKER_STATE_VALUES,
+  BREAKER_STATES,
+  breakerSeries,
   createMetricSet,
   DEFAULT_FIRST_PARTIAL_BUCKETS,
   DEFAULT_LATENCY_BUCKETS,
@@ -27,12 +31,13 @@ export interface PrometheusObserverOptions {
   /** Prepended to every metric name. Default `structured_llm_`. */
   readonly prefix?: string;
   /**
-   * The model names (as requested, e.g. `openai/gpt-4o`) that get their own
-   * `model` label; every other model is counted as `other`. Default: the
-   * first `maxModels` distinct models seen.
+   * The models that get their own `model` label, as `provider/model`
+   * (`openai/gpt-4o`); every other model is counted as `other`. Their series
+   * exist at zero from the start, so `increase()` counts their first request
+   * and first error. Default: the first `maxModels` distinct models seen.
    */
   readonly models?: readonly string[];
-  /** Without `models`: how many distinct models get their own label before the rest become `other`. Default 50. */
+  /** Without `models`: how many distinct models get their own label before the rest become `other` (a guard on the series count). Default 50. */
   readonly maxModels?: number;
   /** How many distinct providers get their own label before the rest become `other`. Default 20. */
   readonly maxProviders?: number;
@@ -40,8 +45,6 @@ export interface PrometheusObserverOptions {
   readonly latencyBuckets?: readonly number[];
   /** Buckets of `…_streaming_time_to_first_partial_seconds`. Default 0.05 s to 60 s. */
   readonly timeToFirstPartialBuckets?: readonly number[];
-  /** In-flight requests tracked at once; beyond it the oldest is forgotten (a stream never read to its end). Default 10 000. */
-  readonly maxTrackedRequests?: number;
 }
 
 /** An {@link Observer} that records structllm metrics with prom-client. */
@@ -55,17 +58,20 @@ export interface PrometheusObserver extends Observer {
 
 export const DEFAULT_PREFIX = 'structured_llm_';
 
-/** What the observer remembers about a request between its start and its end. */
-interface RequestState {
-  labels: Readonly<Record<RequestLabel, string>>;
-  chunkSlot: PendingSlot<RequestLabel>;
-  firstPartialSeen: boolean;
-  /** Attempts started so far, and whether the last one's end was announced (retry or fallback). */
-  attempts: number;
-  attemptEndAnnounced: boolean;
-}
+type Labels = Readonly<Record<RequestLabel, string>>;
 
 const TOKEN_TYPES = ['input', 'output'] as const;
+/** Request outcomes: `cancelled` is the caller's own abort, not an error. */
+export const REQUEST_STATUSES = ['success', 'error', 'cancelled'] as const;
+/** Categories an error can be counted under (a cancel is not an error). */
+const COUNTED_CATEGORIES = ERROR_CATEGORIES.filter((category) => category !== 'aborted');
+/** Raw names remembered for the fast path; others are labelled again (still bounded labels). */
+const MEMO_SIZE = 1_000;
+
+/** The model label of a routed request: always `provider/model`, so never `other` or `unknown`. */
+function routedName(provider: string, model: string): string {
+  return model.startsWith(`${provider}/`) ? model : `${provider}/${model}`;
+}
 
 /**
  * Prometheus metrics for structllm: requests, chunks, latency, progress
@@ -73,7 +79,7 @@ const TOKEN_TYPES = ['input', 'output'] as const;
  * first partial and tokens — with bounded labels, on a registry you own.
  *
  * ```ts
- * const metrics = createPrometheusObserver();
+ * const metrics = createPrometheusObserver({ models: ['openai/gpt-4o-mini'] });
  * const service = new StructuredLLMService({ providers, observers: [metrics] });
  * app.get('/metrics', async (_req, res) => {
  *   res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -92,57 +98,65 @@ export function createPrometheusObserver(
   });
   const models = new LabelGuard({ allow: options.models, max: options.maxModels ?? 50 });
   const providers = new LabelGuard({ max: options.maxProviders ?? 20 });
-  const maxTracked = Math.max(1, options.maxTrackedRequests ?? 10_000);
-  const requests = new Map<string, RequestState>();
-  /** Breaker keys ('provider:model' as the provider sees it) → the model label requests used. */
-  const breakerModels = new Map<string, string>();
-  // Chunks arrive in runs from one request: remember the last one looked up.
-  let lastId = '';
-  let last: RequestState | undefined;
+  /** Raw provider and model → labels, for the names seen most (bounded: the fast path only). */
+  const memo = new Map<string, Labels>();
+  /** Label pairs whose series exist (at zero or more): bounded by the label guards. */
+  const initialised = new Set<string>();
+  /** Breakers whose state series were written, shared by every observer on the gauge. */
+  const breakers = breakerSeries(metrics.breakerState);
 
-  const labelsFor = (
-    provider: string | undefined,
-    model: string | undefined,
-  ): Readonly<Record<RequestLabel, string>> => ({
-    provider: providers.label(provider),
-    model: models.label(model),
-  });
-
-  const track = (requestId: string, state: RequestState): RequestState => {
-    if (requests.size >= maxTracked && !requests.has(requestId)) {
-      const oldest = requests.keys().next().value;
-      if (oldest !== undefined) forget(oldest);
+  /** Labels of a request routed to `provider` (or of one that never was: `unknown`). */
+  const labelsFor = (provider: string | undefined, model: string): Labels => {
+    const key = provider === undefined ? '' : `${provider}\u0000${model}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const labels =
+      provider === undefined
+        ? { provider: UNKNOWN_LABEL, model: UNKNOWN_LABEL }
+        : { provider: providers.label(provider), model: models.label(routedName(provider, model)) };
+    const pair = `${labels.provider}\u0000${labels.model}`;
+    if (!initialised.has(pair)) {
+      initialised.add(pair);
+      initialise(labels);
     }
-    requests.set(requestId, state);
-    return state;
+    if (memo.size < MEMO_SIZE) memo.set(key, labels);
+    return labels;
   };
 
-  const forget = (requestId: string): void => {
-    requests.delete(requestId);
-    if (lastId === requestId) {
-      lastId = '';
-      last = undefined;
+  /** Every series of a label pair at zero, so `increase()` and `rate()` count its first event. */
+  function initialise(labels: Labels): void {
+    for (const status of REQUEST_STATUSES) {
+      metrics.requests.inc({ ...labels, status }, 0);
+      metrics.latency.zero({ ...labels, status });
     }
-  };
+    for (const category of COUNTED_CATEGORIES) {
+      metrics.errors.inc({ ...labels, category }, 0);
+      metrics.retries.inc({ ...labels, category }, 0);
+      metrics.fallbacks.inc({ ...labels, category }, 0);
+    }
+    for (const type of TOKEN_TYPES) metrics.tokens.inc({ ...labels, token_type: type }, 0);
+    metrics.chunks.inc(labels, 0);
+    metrics.timeToFirstPartial.zero(labels);
+    // One breaker state per series; `other` stands for many breakers, so it has none.
+    if (labels.model !== OTHER_LABEL && labels.model !== UNKNOWN_LABEL) {
+      setBreaker(labels, 'closed', false);
+    }
+  }
 
-  const stateOf = (event: RequestContext & { readonly model: string }): RequestState => {
-    if (event.requestId === lastId && last !== undefined) return last;
-    let state = requests.get(event.requestId);
-    if (state === undefined) {
-      // An event for a request that started before this observer existed (or was forgotten).
-      const labels = labelsFor((event as Partial<AttemptContext>).provider, event.model);
-      state = track(event.requestId, {
-        labels,
-        chunkSlot: metrics.pendingChunks.slot(labels),
-        firstPartialSeen: false,
-        attempts: 0,
-        attemptEndAnnounced: true,
-      });
+  function setBreaker(labels: Labels, state: BreakerState, changed: boolean): void {
+    const key = `${labels.provider}\u0000${labels.model}`;
+    if (!changed && breakers.has(key)) return;
+    breakers.add(key);
+    for (const each of BREAKER_STATES) {
+      metrics.breakerState.set({ ...labels, state: each }, each === state ? 1 : 0);
     }
-    lastId = event.requestId;
-    last = state;
-    return state;
-  };
+  }
+
+  // Allow-listed models routed by their prefix have their series from the start.
+  for (const model of options.models ?? []) {
+    const slash = model.indexOf('/');
+    if (slash > 0) labelsFor(model.slice(0, slash), model);
+  }
 
   // Progress events are counted from the lifecycle hooks rather than through
   // onProgressEvent, so the engine need not build an event object per partial
@@ -158,111 +172,102 @@ export function createPrometheusObserver(
     error: metrics.pendingProgressEvents.slot({ event_type: 'error' }),
   };
 
-  const categoryLabel = (error: StructuredLLMError | undefined): string =>
-    error === undefined ? UNKNOWN_LABEL : error.category;
+  /** One request's metrics: what it needs to remember lives here, not in a map by request id. */
+  class RequestMetrics implements RequestObserver {
+    private labels: Labels | undefined;
+    private chunkSlot: PendingSlot<RequestLabel> | undefined;
+    private firstPartialSeen = false;
+    /** Attempts started so far, and whether the last one's end was announced (retry or fallback). */
+    private attempts = 0;
+    private attemptEndAnnounced = true;
+    /** The model (as requested) of the latest attempt. */
+    private model = '';
+
+    onAttemptStart(event: AttemptContext): void {
+      // An attempt that ended with neither a retry nor a fallback, yet is followed by
+      // another, was an output-mode downgrade: the tracker announced it as a retry.
+      if (this.attempts > 0 && !this.attemptEndAnnounced) progress.retry.count++;
+      this.attempts++;
+      this.attemptEndAnnounced = false;
+      this.model = event.model;
+      const labels = labelsFor(event.provider, event.model);
+      if (labels !== this.labels) {
+        if (this.chunkSlot !== undefined) flushSlot(this.chunkSlot, metrics.chunks);
+        this.labels = labels;
+        this.chunkSlot = metrics.pendingChunks.slot(labels);
+      }
+    }
+
+    onFirstPartial(event: AttemptContext & { readonly elapsedMs: number }): void {
+      if (this.firstPartialSeen || this.labels === undefined) return;
+      this.firstPartialSeen = true;
+      metrics.timeToFirstPartial.observe(this.labels, event.elapsedMs / 1000);
+    }
+
+    // Chunks and partials are counted once per attempt, not per chunk: an observer
+    // that needs no per-chunk call costs the stream nothing per chunk.
+    onAttemptEnd(event: AttemptEndEvent): void {
+      if (this.chunkSlot !== undefined) this.chunkSlot.count += event.chunks;
+      progress.progress.count += event.partials;
+      // Every attempt's tokens are paid for, the failed and re-asked ones too.
+      const usage = event.usage;
+      if (usage === undefined || this.labels === undefined) return;
+      for (const type of TOKEN_TYPES) {
+        const count = type === 'input' ? usage.inputTokens : usage.outputTokens;
+        if (count !== undefined && Number.isFinite(count) && count > 0) {
+          metrics.tokens.inc({ ...this.labels, token_type: type }, count);
+        }
+      }
+    }
+
+    onRetry(event: AttemptContext & { readonly error: { readonly category: string } }): void {
+      progress.retry.count++;
+      this.attemptEndAnnounced = true;
+      const labels = this.labels ?? labelsFor(event.provider, event.model);
+      metrics.retries.inc({ ...labels, category: event.error.category });
+    }
+
+    onFallback(event: { readonly fromModel: string; readonly reason: string }): void {
+      progress.fallback.count++;
+      this.attemptEndAnnounced = true;
+      // The model left is the one the last attempt ran on, unless no attempt got that far (breaker open).
+      const labels =
+        this.labels !== undefined && this.model === event.fromModel
+          ? this.labels
+          : labelsFor(undefined, event.fromModel);
+      metrics.fallbacks.inc({ ...labels, category: event.reason });
+    }
+
+    onRequestEnd(event: RequestEndEvent): void {
+      const labels = labelsFor(event.provider, event.model);
+      if (this.chunkSlot !== undefined) flushSlot(this.chunkSlot, metrics.chunks);
+      const status =
+        event.status === 'error' && event.error?.category === 'aborted'
+          ? 'cancelled'
+          : event.status;
+      (event.status === 'success' ? progress.complete : progress.error).count++;
+      metrics.pendingProgressEvents.flushInto(metrics.progressEvents);
+      metrics.requests.inc({ ...labels, status });
+      metrics.latency.observe({ ...labels, status }, event.durationMs / 1000);
+      if (status === 'error') {
+        metrics.errors.inc({ ...labels, category: event.error?.category ?? UNKNOWN_LABEL });
+      }
+    }
+  }
 
   return {
     name: '@structllm/prometheus',
     registry,
     metrics,
 
-    onRequestStart(event) {
+    onRequestStart(_event: RequestStartEvent): RequestObserver {
       progress.start.count++;
-      const labels = labelsFor(undefined, event.model);
-      track(event.requestId, {
-        labels,
-        chunkSlot: metrics.pendingChunks.slot(labels),
-        firstPartialSeen: false,
-        attempts: 0,
-        attemptEndAnnounced: true,
-      });
-    },
-
-    onAttemptStart(event) {
-      const state = stateOf(event);
-      // An attempt that ended with neither a retry nor a fallback, yet is followed by
-      // another, was an output-mode downgrade: the tracker announced it as a retry.
-      if (state.attempts > 0 && !state.attemptEndAnnounced) progress.retry.count++;
-      state.attempts++;
-      state.attemptEndAnnounced = false;
-      const labels = labelsFor(event.provider, event.model);
-      if (labels.provider !== state.labels.provider || labels.model !== state.labels.model) {
-        flushSlot(state.chunkSlot, metrics.chunks);
-        state.labels = labels;
-        state.chunkSlot = metrics.pendingChunks.slot(labels);
-      }
-      const routed = event.model.startsWith(`${event.provider}/`)
-        ? event.model.slice(event.provider.length + 1)
-        : event.model;
-      const key = `${event.provider}:${routed}`;
-      if (!breakerModels.has(key) && labels.model !== OTHER_LABEL) {
-        if (breakerModels.size < 1_000) breakerModels.set(key, labels.model);
-      }
-    },
-
-    // Chunks and partials are counted once per attempt, not per chunk: an observer
-    // that needs no per-chunk call costs the stream nothing per chunk.
-    onFirstPartial(event) {
-      const state = stateOf(event);
-      if (state.firstPartialSeen) return;
-      state.firstPartialSeen = true;
-      metrics.timeToFirstPartial.observe(state.labels, event.elapsedMs / 1000);
-    },
-
-    onAttemptEnd(event) {
-      stateOf(event).chunkSlot.count += event.chunks;
-      progress.progress.count += event.partials;
-    },
-
-    onRetry(event) {
-      progress.retry.count++;
-      const state = stateOf(event);
-      state.attemptEndAnnounced = true;
-      metrics.retries.inc({ ...state.labels, category: event.error.category });
-    },
-
-    onFallback(event) {
-      progress.fallback.count++;
-      const state = requests.get(event.requestId);
-      if (state !== undefined) state.attemptEndAnnounced = true;
-      // The model left is the one the last attempt ran on, unless no attempt got that far (breaker open, unknown provider).
-      const labels =
-        state !== undefined && state.labels.model === models.label(event.fromModel)
-          ? state.labels
-          : labelsFor(undefined, event.fromModel);
-      metrics.fallbacks.inc({ ...labels, category: event.reason });
+      return new RequestMetrics();
     },
 
     onBreakerStateChange(event) {
-      const model =
-        breakerModels.get(`${event.provider}:${event.model}`) ?? models.label(event.model);
-      metrics.breakerState.set(
-        { provider: providers.label(event.provider), model },
-        BREAKER_STATE_VALUES[event.to],
-      );
-    },
-
-    onRequestEnd(event: RequestEndEvent) {
-      const state = requests.get(event.requestId);
-      forget(event.requestId);
       const labels = labelsFor(event.provider, event.model);
-      if (state !== undefined) flushSlot(state.chunkSlot, metrics.chunks);
-      (event.status === 'success' ? progress.complete : progress.error).count++;
-      metrics.pendingProgressEvents.flushInto(metrics.progressEvents);
-      metrics.requests.inc({ ...labels, status: event.status });
-      metrics.latency.observe({ ...labels, status: event.status }, event.durationMs / 1000);
-      if (event.status === 'error') {
-        metrics.errors.inc({ ...labels, category: categoryLabel(event.error) });
-      }
-      const usage = event.usage;
-      if (usage !== undefined) {
-        for (const type of TOKEN_TYPES) {
-          const count = type === 'input' ? usage.inputTokens : usage.outputTokens;
-          if (count !== undefined && Number.isFinite(count) && count > 0) {
-            metrics.tokens.inc({ ...labels, token_type: type }, count);
-          }
-        }
-      }
+      if (labels.model !== OTHER_LABEL) setBreaker(labels, event.to, true);
     },
   };
 }

@@ -16,7 +16,7 @@ const FAMILIES: Record<string, [string, string[]]> = {
   structured_llm_streaming_fallbacks_total: ['counter', ['provider', 'model', 'category']],
   structured_llm_streaming_time_to_first_partial_seconds: ['histogram', ['provider', 'model']],
   structured_llm_streaming_tokens_total: ['counter', ['provider', 'model', 'token_type']],
-  structured_llm_circuit_breaker_state: ['gauge', ['provider', 'model']],
+  structured_llm_circuit_breaker_state: ['gauge', ['provider', 'model', 'state']],
 };
 
 /** Traffic that touches every metric: success with usage, a retry, a fallback, failures, a breaker opening. */

@@ -120,8 +120,9 @@ it('uses custom buckets', async () => {
       observers: [metrics],
     }).routeStructuredStreaming({ prompt: 'x', responseModel: sampleProfileModel }),
   );
-  const buckets = [...(await scrape(metrics.registry)).keys()].filter((k) =>
-    k.startsWith('structured_llm_streaming_latency_seconds_bucket'),
+  const buckets = [...(await scrape(metrics.registry)).keys()].filter(
+    (k) =>
+      k.startsWith('structured_llm_streaming_latency_seconds_bucket') && k.includes('"success"'),
   );
   expect(buckets.map((k) => /le="([^"]+)"/.exec(k)?.[1])).toEqual(['1', '90', '+Inf']);
 });

@@ -48,3 +48,8 @@ export function family(series: Map<string, number>, name: string): Record<string
   }
   return out;
 }
+
+/** The series of a family that are not zero (every label pair's series start at zero). */
+export function nonZero(series: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(series).filter(([, value]) => value !== 0));
+}

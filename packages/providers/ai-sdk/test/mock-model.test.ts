@@ -4,7 +4,7 @@ import {
   type LanguageModelV4StreamPart,
   UnsupportedFunctionalityError,
 } from '@ai-sdk/provider';
-import { jsonSchema, type RequestEndEvent, StructuredLLMError } from '@structllm/core';
+import { type AttemptEndEvent, jsonSchema, StructuredLLMError } from '@structllm/core';
 import type { ProviderCall } from '@structllm/core/provider';
 import {
   samplePerson as ADA,
@@ -390,10 +390,10 @@ describe('through the engine', () => {
       ...textParts(JSON.stringify(ADA)),
       finish('stop', 'stop', usage(120, 40, 100, 30)),
     ]);
-    const ends: RequestEndEvent[] = [];
+    const ends: AttemptEndEvent[] = [];
     const service = createTestService(fromAISDK(model), {
       defaultModel: `mock/${MODEL_ID}`,
-      observers: [{ onRequestEnd: (event) => ends.push(event) }],
+      observers: [{ onAttemptEnd: (event) => ends.push(event) }],
     });
     expect(await service.routeStructured({ prompt: 'Who?', responseModel: person })).toEqual(ADA);
     expect(ends[0]?.usage).toEqual({

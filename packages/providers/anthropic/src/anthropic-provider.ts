@@ -16,6 +16,7 @@ import {
   type ProviderResult,
   redactingLogger,
   resolveConnection,
+  serverOf,
   unexpectedAnswerError,
 } from '@structllm/core/provider';
 import { toStructuredError } from './errors.ts';
@@ -336,6 +337,8 @@ export function createAnthropicProvider(
   return {
     specificationVersion: 'v1',
     id,
+    // Where requests go, for telemetry (server.address/port): the client's base URL.
+    server: client === undefined ? undefined : serverOf(client.baseURL),
     supports(model) {
       const custom = options.supports?.(model);
       if (custom !== undefined) return custom;

@@ -367,3 +367,14 @@ describe('a non-streaming answer that is not a completion (a proxy page)', () =>
     expect(error?.message).not.toContain('Sign in');
   });
 });
+
+describe('telemetry', () => {
+  it('says which server it calls (server.address/port), from the base URL', () => {
+    const url = new URL(server.baseURL);
+    expect(provider().server).toEqual({ address: url.hostname, port: Number(url.port) });
+    expect(createAnthropicProvider({ apiKey: API_KEY }).server).toEqual({
+      address: 'api.anthropic.com',
+      port: 443,
+    });
+  });
+});

@@ -11,6 +11,7 @@ import {
   type ProviderCapabilities,
   type ProviderPart,
   type ProviderResult,
+  serverOf,
   unexpectedAnswerError,
 } from '@structllm/core/provider';
 import { isStrictCompatible } from '@structllm/core/strict';
@@ -228,6 +229,8 @@ export function createOpenAICompatibleProvider(
   return {
     specificationVersion: 'v1',
     id: config.id,
+    // Where requests go, for telemetry (server.address/port): the client's base URL.
+    server: typeof config.client === 'function' ? undefined : serverOf(config.client.baseURL),
     supports: (model) => config.supports(model),
 
     async doStream(call) {

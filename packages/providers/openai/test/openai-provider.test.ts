@@ -520,3 +520,15 @@ describe('a non-streaming answer that is not a completion (a proxy page)', () =>
     expect(error?.message).not.toContain('Sign in');
   });
 });
+
+describe('telemetry', () => {
+  it('says which server it calls (server.address/port), from the base URL and without the key', () => {
+    const url = new URL(server.baseURL);
+    expect(provider().server).toEqual({ address: url.hostname, port: Number(url.port) });
+    expect(createOpenAIProvider({ apiKey: API_KEY }).server).toEqual({
+      address: 'api.openai.com',
+      port: 443,
+    });
+    expect(JSON.stringify(provider().server)).not.toContain(API_KEY);
+  });
+});

@@ -313,3 +313,17 @@ describe('a non-streaming answer that is not a completion (a proxy page)', () =>
     expect(error?.message).not.toContain('Sign in');
   });
 });
+
+describe('telemetry', () => {
+  it('says which server it calls (server.address/port), openrouter.ai by default', () => {
+    const url = new URL(server.baseURL);
+    expect(createOpenRouterProvider({ baseURL: server.baseURL, apiKey: API_KEY }).server).toEqual({
+      address: url.hostname,
+      port: Number(url.port),
+    });
+    expect(createOpenRouterProvider({ apiKey: API_KEY }).server).toEqual({
+      address: 'openrouter.ai',
+      port: 443,
+    });
+  });
+});

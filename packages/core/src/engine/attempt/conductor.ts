@@ -104,7 +104,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function end(result: AttemptEnd<T>): void {
     if (ended) return;
     ended = true;
-    if (settings.hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks);
+    if (settings.hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks, pump.meta);
     const resolve = resolvePull;
     const handOff = onEnd;
     resolvePull = undefined;
@@ -134,7 +134,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
             // A plain copy: a raw SDK error can hold the key in its headers or body.
             cause: causeWithoutSecrets(thrown, []),
           });
-    return new AttemptFailure(error, text.toString());
+    return new AttemptFailure(error, text.toString(), pump.meta.usage);
   }
 
   /** The executor of every pull's promise: one function per attempt, not one per chunk. */
@@ -164,7 +164,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         // Closed without an end (the request stopped before pulling it): still an ended attempt.
         ended = true;
         if (settings.hub.has('onAttemptEnd'))
-          progress.ended(abortedError(control.signal.reason ?? 'attempt closed'), chunks);
+          progress.ended(
+            abortedError(control.signal.reason ?? 'attempt closed'),
+            chunks,
+            pump.meta,
+          );
       }
       pump.close();
     },

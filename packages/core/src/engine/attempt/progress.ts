@@ -3,7 +3,7 @@ import type { JsonStreamParser } from '../../json/index.ts';
 import { type ProgressDetails, progressKey } from '../../progress/index.ts';
 import type { TextExcerpt } from '../text-excerpt.ts';
 import type { StreamingResponse } from '../types.ts';
-import type { AttemptContext, AttemptSettings } from './types.ts';
+import type { AttemptSettings, ProviderMeta } from './types.ts';
 
 /**
  * Progress and observer events of one attempt: the estimate (asked again only as
@@ -16,8 +16,8 @@ export function createProgress<T>(
   parser: JsonStreamParser,
 ) {
   const { responseModel, tracker, hub, routed } = settings;
-  const context = attemptContext(settings);
-  const attemptStartedAt = hub.active ? settings.now() : 0;
+  const { context } = settings;
+  const attemptStartedAt = settings.now();
   const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
   const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
@@ -53,25 +53,30 @@ export function createProgress<T>(
     data: { attempt: settings.attempt, model: routed.requested, chars: text.length },
   });
 
-  function emitFirstPartial(progressPercent: number): void {
-    hub.emit('onFirstPartial', {
-      ...context,
-      progressPercent,
-      elapsedMs: settings.now() - settings.startedAt,
-    });
-  }
-
-  /** The partial `partial` is shown: progress, the partial's events, and the value kept. */
-  function shown(partial: unknown, progressPercent: number): void {
+  /** The partial `partial` is shown: progress, the partial's events (`first` for the attempt's first), and the value kept. */
+  function shown(partial: unknown, progressPercent: number, first: boolean): void {
     settings.onPartial(partial);
     partials++;
     if (partialEvent !== undefined) {
       partialEvent.progressPercent = progressPercent;
-      partialEvent.first = firstPartial;
+      partialEvent.first = first;
       hub.emit('onPartial', partialEvent);
     }
-    if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
+    if (first && hub.has('onFirstPartial')) {
+      hub.emit('onFirstPartial', {
+        ...context,
+        progressPercent,
+        elapsedMs: settings.now() - settings.startedAt,
+      });
+    }
     firstPartial = false;
+  }
+
+  /** A chunk of `chars` characters was written. */
+  function chunk(chars: number): void {
+    if (chunkEvent === undefined) return;
+    chunkEvent.chars = chars;
+    hub.emit('onChunk', chunkEvent);
   }
 
   /** The first chunk of text arrived. */
@@ -87,12 +92,7 @@ export function createProgress<T>(
 
   return {
     firstChunk,
-    /** A chunk of `chars` characters was written. */
-    chunk(chars: number): void {
-      if (chunkEvent === undefined) return;
-      chunkEvent.chars = chars;
-      hub.emit('onChunk', chunkEvent);
-    },
+    chunk,
     /** Progress without a partial response, to whoever listens for it. */
     report(): void {
       if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
@@ -100,7 +100,7 @@ export function createProgress<T>(
     /** The partial response for `partial`, the parser's current (checked) value. */
     partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
       const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
-      shown(partial, progressPercent);
+      shown(partial, progressPercent, firstPartial);
       return {
         partialResult: partial as StreamingResponse<T>['partialResult'],
         isComplete: false,
@@ -113,7 +113,7 @@ export function createProgress<T>(
     },
     /** The whole text of a non-streaming call was written. */
     received(): void {
-      if (hub.active) hub.emit('onChunk', { ...context, chars: text.length });
+      chunk(text.length);
       firstChunk();
     },
     /** ...and checked: it is shown. */
@@ -123,20 +123,10 @@ export function createProgress<T>(
         model: routed.requested,
         chars: text.length,
       });
-      settings.onPartial(parser.value);
-      partials++;
-      if (hub.active) {
-        hub.emit('onPartial', {
-          ...context,
-          progressPercent: event.progressPercent,
-          first: true,
-          elapsedMs: settings.now() - settings.startedAt,
-        });
-      }
-      if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
+      shown(parser.value, event.progressPercent, true);
     },
-    /** The attempt ended: with `error`, after `chunks` chunks (for `onAttemptEnd`, when observed). */
-    ended(error: StructuredLLMError | undefined, chunks: number): void {
+    /** The attempt ended: with `error`, after `chunks` chunks, with what the provider said (for `onAttemptEnd`, when observed). */
+    ended(error: StructuredLLMError | undefined, chunks: number, meta: ProviderMeta): void {
       hub.emit('onAttemptEnd', {
         ...context,
         status: error === undefined ? 'success' : 'error',
@@ -145,22 +135,9 @@ export function createProgress<T>(
         chars: text.length,
         partials,
         durationMs: settings.now() - attemptStartedAt,
+        ...meta,
       });
     },
-  };
-}
-
-/** The identity every observer event of the attempt carries. */
-function attemptContext<T>(settings: AttemptSettings<T>): AttemptContext {
-  const { routed } = settings;
-  return {
-    requestId: settings.requestId,
-    schemaName: settings.responseModel.name,
-    streaming: settings.streaming,
-    attempt: settings.attempt,
-    model: routed.requested,
-    provider: routed.provider.id,
-    mode: settings.mode,
   };
 }
 

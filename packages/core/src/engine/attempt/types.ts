@@ -1,5 +1,5 @@
 import type { StructuredLLMError } from '../../errors/index.ts';
-import type { ObserverHub } from '../../observe/index.ts';
+import type { AttemptContext, ObserverHub } from '../../observe/index.ts';
 import type { ProgressEstimator, ProgressTracker } from '../../progress/index.ts';
 import type { FinishReason, Message, OutputMode, Usage } from '../../provider/index.ts';
 import type { RoutedModel } from '../../provider/model-router.ts';
@@ -20,6 +20,8 @@ export interface AttemptSettings<T> {
   readonly tracker: ProgressTracker;
   readonly estimator: ProgressEstimator;
   readonly hub: ObserverHub;
+  /** What every observer event of this attempt carries. */
+  readonly context: AttemptContext;
   readonly requestId: string;
   readonly maxResponseChars: number;
   readonly maxDepth: number;
@@ -66,10 +68,13 @@ export interface AttemptRun<T> {
 export class AttemptFailure extends Error {
   readonly error: StructuredLLMError;
   readonly text: string;
-  constructor(error: StructuredLLMError, text: string) {
+  /** Tokens the failed attempt cost, when the provider reported them. */
+  readonly usage: Usage | undefined;
+  constructor(error: StructuredLLMError, text: string, usage?: Usage) {
     super(error.message);
     this.error = error;
     this.text = text;
+    this.usage = usage;
   }
 }
 
@@ -79,15 +84,4 @@ export interface ProviderMeta {
   finishReason: FinishReason | undefined;
   responseId: string | undefined;
   responseModel: string | undefined;
-}
-
-/** The identity every observer event of an attempt carries. */
-export interface AttemptContext {
-  readonly requestId: string;
-  readonly schemaName: string;
-  readonly streaming: boolean;
-  readonly attempt: number;
-  readonly model: string;
-  readonly provider: string;
-  readonly mode: OutputMode;
 }
