@@ -182,9 +182,7 @@ describe('the request lifecycle: one emission, three subscribers', () => {
     expect(progress).toMatchObject([
       { eventType: 'error', message: 'upstream 503', data: { category: 'server', attempts: 1 } },
     ]);
-    expect(observed).toMatchObject([
-      ['onRequestEnd', { status: 'error', error: serverError }],
-    ]);
+    expect(observed).toMatchObject([['onRequestEnd', { status: 'error', error: serverError }]]);
     expect(debug).toEqual([
       ['request failed', { requestId: 'req_1', category: 'server', attempts: 1 }],
     ]);
