@@ -1,3 +1,5 @@
+import type { ProgressEvent } from '@structllm/core';
+import { readStructuredStream } from '@structllm/http/client';
 import {
   type RecordedRequest,
   startAnthropicServer,
@@ -276,11 +278,18 @@ describe('the CLI never prints the API key of a failing run', { timeout: 20_000 
   });
 });
 
-/** Reads a run's whole event stream (it ends when the run does), then its log. */
+/**
+ * Reads a run's whole event stream as the page gets it (it ends when the run does): its text,
+ * the lifecycle events on it, and the error it ends with, read back with the page's client.
+ */
 async function runThroughPage(
   url: string,
   body: Record<string, unknown>,
-): Promise<{ readonly events: string; readonly failed: { category: string; message: string } }> {
+): Promise<{
+  readonly events: string;
+  readonly lifecycle: readonly ProgressEvent[];
+  readonly failed: { category: string; message: string };
+}> {
   const created = await fetch(`${url}/api/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -293,13 +302,23 @@ async function runThroughPage(
   });
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const events = await response.text();
-  // @structllm/http's final `error` event: the redacted StructuredLLMError.
-  const failed = /event: error\ndata: (.*)\n/.exec(events);
-  expect(failed, events).not.toBeNull();
-  // The lifecycle events the page lists (retries and their messages) come from the run's log.
-  const log = await (await fetch(`${url}/api/runs/${id}/log`)).text();
-  expect(log).toContain('"kind":"event"');
-  return { events: `${events}\n${log}`, failed: JSON.parse(failed?.[1] ?? '{}') };
+  // The lifecycle events the page lists (retries and their messages) and @structllm/http's
+  // final `error` event (the redacted StructuredLLMError), as the page's client reads them.
+  const lifecycle: ProgressEvent[] = [];
+  const read = readStructuredStream(new Response(events, { headers: response.headers }), {
+    onProgress: (event) => {
+      if (event.eventType !== 'progress') lifecycle.push(event);
+    },
+  });
+  const failed: unknown = await read.result.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failed, events).toMatchObject({
+    category: expect.any(String),
+    message: expect.any(String),
+  });
+  return { events, lifecycle, failed: failed as { category: string; message: string } };
 }
 
 describe('the web page never shows the API key of a failing run', { timeout: 20_000 }, () => {
@@ -346,13 +365,19 @@ describe('the web page never shows the API key of a failing run', { timeout: 20_
         server.reset();
         current = failure;
         const url = urls.get(backend.name) as string;
-        const { events, failed } = await runThroughPage(url, {
+        const { events, lifecycle, failed } = await runThroughPage(url, {
           model: backend.model,
           maxRetries: failure.maxRetries,
         });
         expect(server.requests[0]?.apiKey).toBe(SECRET);
         expect(server.requests.length).toBe(failure.maxRetries + 1);
         expect(failed.category).toBe(failure.category);
+        // The stream carries what the page lists: the start, each retry, the error.
+        expect(lifecycle.map((event) => event.eventType)).toEqual([
+          'start',
+          ...Array.from({ length: failure.maxRetries }, () => 'retry'),
+          'error',
+        ]);
         if (failure.echoes) expect(events).toContain('[redacted]');
         expectNoSecret(events, 'the SSE stream');
       });

@@ -139,6 +139,48 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  it('a page reloaded while its run is paused shows it paused, its events and items listed again, and resume finishes it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(web.url);
+    await page.selectOption('#schema', 'catalogue');
+    await page.check('#elements');
+    await page.click('#run');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#view .product').length >= 3,
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.click('#pause');
+    await page.waitForSelector('#status[data-status="paused"]');
+    const id = (await received(page))?.id;
+
+    await page.reload();
+    // The same run, still paused: the reloaded page says so, and lists again what the run's
+    // stream carried so far (its start event, the items delivered).
+    await page.waitForSelector('#status[data-status="paused"]', { timeout: 10_000 });
+    expect((await received(page))?.id).toBe(id);
+    expect(await page.isEnabled('#resume')).toBe(true);
+    expect(await page.locator('#events li[data-type="start"]').count()).toBe(1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#view .product').length >= 3,
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await page.textContent('#items-count')).toMatch(
+      /^\d+ products so far, each delivered once$/,
+    );
+
+    await page.click('#resume');
+    await page.waitForSelector('#status[data-status="complete"]', { timeout: 30_000 });
+    const indices = await page.$$eval('#view .product', (items) =>
+      items.map((item) => Number((item as HTMLElement).dataset.index)),
+    );
+    expect(indices).toEqual(Array.from({ length: 24 }, (_, index) => index));
+    expect(await page.locator('#events li[data-type="start"]').count()).toBe(1);
+    expect(await page.locator('#events li[data-type="complete"]').count()).toBe(1);
+    await page.close();
+  });
+
   it('a connection the server drops is re-attached with no text lost or repeated, the partial never going back', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const reattached: string[] = [];

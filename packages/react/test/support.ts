@@ -43,7 +43,12 @@ export interface TestServer {
  */
 export async function startServer(
   responses: MockScript | MockResponse,
-  options: { resumable?: boolean; maxRetries?: number } = {},
+  options: {
+    resumable?: boolean;
+    maxRetries?: number;
+    /** The server's `coalesceMs` (default 50 ms: text gathered into fewer events). */
+    coalesceMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const provider = createMockProvider({
     responses:
@@ -78,7 +83,10 @@ export async function startServer(
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     });
     requests.push(request);
-    void writeEventStream(request, res, runs === undefined ? {} : { runs });
+    void writeEventStream(request, res, {
+      ...(runs === undefined ? {} : { runs }),
+      ...(options.coalesceMs === undefined ? {} : { coalesceMs: options.coalesceMs }),
+    });
   };
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {

@@ -77,7 +77,9 @@ const until = (check: () => void) => waitFor(check, { timeout: 10_000, interval:
 
 describe('useStructuredStream', { timeout: 20_000 }, () => {
   it('submit streams growing partials with progress to the validated value, then onFinish once', async () => {
-    const s = await server({ json: profile, chunkSize: 6, delayMs: 1 });
+    // Each chunk its own event (coalesceMs: 0): the ~60 chunks of this fast model would
+    // otherwise cross in one or two events, with no partial in between to watch grow.
+    const s = await server({ json: profile, chunkSize: 6, delayMs: 1 }, { coalesceMs: 0 });
     const onFinish = vi.fn();
     const onError = vi.fn();
     const probe = mount({

@@ -2,21 +2,20 @@
  * The demo page's browser module: plain DOM, no framework. It reads a run's
  * structured stream with `@structllm/http`'s client (`readStructuredStream`,
  * bundled for the browser by `assets.ts` and found through the page's import
- * map), follows the run's log (`protocol.ts`: lifecycle events, elements), and
+ * map), with the run's progress events (lifecycle, estimate) and elements, and
  * renders the typed partial object as cards while it streams, the progress bar
  * and the uPlot chart, and the batch panel. Served by `server.ts` as
  * /assets/client.js (types stripped). A reload re-attaches to the running run.
  */
-import type { StreamingResponse } from '@structllm/core';
+import type { ElementEvent, ProgressEvent, StreamingResponse } from '@structllm/core';
 import { type ClientStructuredStream, readStructuredStream } from '@structllm/http/client';
 import type UPlot from 'uplot';
 import type { PageConfig } from './page.ts';
 import type {
   BatchDoneMessage,
   BatchItemMessage,
-  LifecycleMessage,
   RunCreated,
-  RunLog,
+  RunState,
   RunStatus,
 } from './protocol.ts';
 
@@ -637,9 +636,9 @@ let ticker: ReturnType<typeof setInterval> | undefined;
 let startedAt = 0;
 let view: View | undefined;
 let status: RunStatus = 'idle';
-/** What the percent rests on (from the run's log): the bar is striped while it is `schema`. */
+/** What the percent rests on (the run's latest `progress` event): the bar is striped while it is `schema`. */
 let estimate: 'schema' | 'learned' | undefined;
-/** The attempt the stats show: a retry listed from the log restarts the bar only if the stream has not got there yet. */
+/** The attempt the stats show: a retry listed restarts the bar only if the stream has not got there yet. */
 let shownAttempt = 0;
 
 const TERMINAL: readonly RunStatus[] = ['complete', 'failed', 'cancelled'];
@@ -720,22 +719,27 @@ function setProgress(percent: number, basis?: 'schema' | 'learned'): void {
 
 const since = () => (Date.now() - startedAt) / 1000;
 
-function addEvent(message: LifecycleMessage): void {
-  const item = h('li', '', message.message);
-  item.dataset.type = message.eventType;
+/** A lifecycle event (start, retry, fallback, complete, error) listed; a retry or fallback also moves the stats. */
+function addEvent(event: ProgressEvent): void {
+  const item = h('li', '', event.message);
+  item.dataset.type = event.eventType;
   eventsList.append(item);
   eventsList.scrollTop = eventsList.scrollHeight;
-  if (message.eventType !== 'retry' && message.eventType !== 'fallback') return;
-  chart.mark(since(), message.eventType, message.message);
+  if (event.eventType !== 'retry' && event.eventType !== 'fallback') return;
+  chart.mark(since(), event.eventType, event.message);
   // The next attempt starts now (after any wait): the stats say so at once, and progress restarts.
-  if (message.attempt === undefined || message.attempt <= shownAttempt) return;
-  shownAttempt = message.attempt;
-  byId('attempt').textContent = String(message.attempt);
-  if (message.model !== undefined) byId('model-shown').textContent = message.model;
+  const data = event.data ?? {};
+  const attempt = num(data.attempt);
+  if (attempt === undefined || attempt <= shownAttempt) return;
+  shownAttempt = attempt;
+  byId('attempt').textContent = String(attempt);
+  const model = str(data.to) ?? str(data.model);
+  if (model !== undefined) byId('model-shown').textContent = model;
   setProgress(0);
+  const delayMs = num(data.delayMs);
   byId('wait').textContent =
-    message.delayMs !== undefined && message.delayMs > 0
-      ? `Waiting ${seconds(message.delayMs)} before attempt ${message.attempt}…`
+    delayMs !== undefined && delayMs > 0
+      ? `Waiting ${seconds(delayMs)} before attempt ${attempt}…`
       : '';
 }
 
@@ -747,70 +751,39 @@ function finish(next: RunStatus): void {
 }
 
 /**
- * Follows the run's log (lifecycle events, elements, pause and resume) while it streams:
- * polled, from the first entry on, so a reloaded page lists them all again.
- */
-function followLog(id: string, elements: boolean): { stop(): Promise<void> } {
-  let next = 0;
-  let stopped = false;
-  let chain = Promise.resolve();
-  const once = async (): Promise<void> => {
-    try {
-      const response = await fetch(`/api/runs/${id}/log?after=${next}`);
-      if (!response.ok) return;
-      const log = (await response.json()) as RunLog;
-      next = log.next;
-      estimate = log.estimate ?? undefined;
-      for (const entry of log.entries) {
-        if (entry.kind === 'event') addEvent(entry);
-        else if (entry.kind === 'element') {
-          if (!elements) continue;
-          view?.element?.(entry.index, entry.value);
-          if (!TERMINAL.includes(status)) {
-            byId('items-count').textContent =
-              `${entry.index + 1} products so far, each delivered once`;
-          }
-        } else if (status === 'streaming' || status === 'paused') setStatus(entry.status);
-      }
-    } catch {
-      // The connection dropped: the next poll asks again from the same entry.
-    }
-  };
-  const poll = (): Promise<void> => {
-    chain = chain.then(once);
-    return chain;
-  };
-  void (async () => {
-    while (!stopped) {
-      await poll();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  return {
-    stop() {
-      stopped = true;
-      return poll();
-    },
-  };
-}
-
-/**
  * Reads run `id`'s structured stream with `@structllm/http`'s client (from its start: a
- * reloaded page replays it) and renders it; the client re-attaches by itself when the
+ * reloaded page replays it) and renders it, with its lifecycle events, estimate and elements
+ * (the server forwards them with `StreamEvents`); the client re-attaches by itself when the
  * connection drops. The one place the page reads a run.
  */
 async function connectRun(id: string, elements: boolean, reattach: boolean): Promise<void> {
   runId = id;
+  // Set once `stream` is: the client calls these while the page reads it.
+  let current: ClientStructuredStream<unknown> | undefined;
+  const onProgress = (event: ProgressEvent): void => {
+    if (current === undefined || reader !== current) return;
+    if (event.eventType === 'progress') estimate = event.estimate;
+    else addEvent(event);
+  };
+  const onElement = (element: ElementEvent<unknown>): void => {
+    if (current === undefined || reader !== current) return;
+    if (!elements || element.error !== undefined) return;
+    view?.element?.(element.index, element.value);
+    if (!TERMINAL.includes(status)) {
+      byId('items-count').textContent = `${element.index + 1} products so far, each delivered once`;
+    }
+  };
   const stream = readStructuredStream(
     reattach ? `/api/runs/${id}/stream` : `/api/runs/${id}/events`,
-    { reconnect: { attempts: 10, delayMs: 200 } },
+    { reconnect: { attempts: 10, delayMs: 200 }, onProgress, onElement },
   );
+  current = stream;
   reader = stream;
   const received: DemoRun = { id, attempt: 0, text: '' };
   window.demoRun = received;
-  const log = followLog(id, elements);
   setStatus('streaming');
-  let chunks = 0;
+  if (reattach) void showPaused(id, stream);
+  let textEvents = 0;
   // The object is drawn at most every 40 ms (and at each attempt change and at the end).
   let latest: StreamingResponse<unknown> | undefined;
   let drawn = 0;
@@ -823,7 +796,7 @@ async function connectRun(id: string, elements: boolean, reattach: boolean): Pro
     setProgress(response.progressPercent, estimate);
     chart.add(since(), response.progressPercent);
     byId('wait').textContent = '';
-    byId('chunks').textContent = String(chunks);
+    byId('text-events').textContent = String(textEvents);
     if (response.partialResult !== undefined) {
       view?.update(response.partialResult, false);
       resultPre.textContent = JSON.stringify(response.partialResult, null, 2);
@@ -839,9 +812,10 @@ async function connectRun(id: string, elements: boolean, reattach: boolean): Pro
       received.attempt = response.attempt;
       received.text = '';
     }
+    // One raw chunk per text event: the model's text as the server gathered it.
     for (const chunk of response.rawChunks ?? []) {
       received.text += chunk;
-      chunks++;
+      textEvents++;
     }
     if (response.attempt !== shownAttempt) {
       shownAttempt = response.attempt;
@@ -852,10 +826,7 @@ async function connectRun(id: string, elements: boolean, reattach: boolean): Pro
     if (response.model !== '') byId('model-shown').textContent = response.model;
     if (response.isComplete) {
       if (timer !== undefined) clearTimeout(timer);
-      // Elements and lifecycle events logged before the end are shown before the end.
-      await log.stop();
-      if (reader !== stream) return;
-      byId('chunks').textContent = String(chunks);
+      byId('text-events').textContent = String(textEvents);
       if (response.error !== undefined) {
         byId('error').textContent = `${response.error.category}: ${response.error.message}`;
         finish(response.error.category === 'aborted' ? 'cancelled' : 'failed');
@@ -877,7 +848,20 @@ async function connectRun(id: string, elements: boolean, reattach: boolean): Pro
     if (performance.now() - drawn >= 40) draw();
     else timer ??= setTimeout(draw, 40);
   }
-  await log.stop();
+}
+
+/** A page reloaded while its run is paused says so (pause and resume are not on the stream). */
+async function showPaused(id: string, stream: ClientStructuredStream<unknown>): Promise<void> {
+  try {
+    const response = await fetch(`/api/runs/${id}`);
+    if (!response.ok) return;
+    const state = (await response.json()) as RunState;
+    if (reader === stream && state.status === 'paused' && status === 'streaming') {
+      setStatus('paused');
+    }
+  } catch {
+    // The connection dropped: the page shows the run as streaming, as it did before the reload.
+  }
 }
 
 /** Clears the page for a run of `schema` started at `at` (`Date.now()`). */
@@ -894,7 +878,7 @@ function startView(schema: string, at: number): void {
   setProgress(0);
   chart.reset();
   byId('attempt').textContent = '1';
-  byId('chunks').textContent = '0';
+  byId('text-events').textContent = '0';
   startedAt = at;
   byId('elapsed').textContent = seconds(Date.now() - at);
   chart.add(since(), 0);
@@ -948,8 +932,8 @@ async function control(action: 'pause' | 'resume' | 'cancel'): Promise<void> {
   if (runId === undefined) return;
   const response = await fetch(`/api/runs/${runId}/${action}`, { method: 'POST' });
   if (response.ok && action !== 'cancel') {
-    const body = (await response.json()) as { status: RunStatus };
-    setStatus(body.status);
+    const body = (await response.json()) as RunState;
+    if (body.status === 'paused' || body.status === 'streaming') setStatus(body.status);
   }
 }
 byId('pause').addEventListener('click', () => void control('pause'));

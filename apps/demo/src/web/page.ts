@@ -312,7 +312,7 @@ export function renderPage(config: PageConfig): string {
       <div id="bar" class="bar" role="progressbar" aria-labelledby="progress-title" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-status="idle"><div id="fill" class="fill"></div></div>
       <dl class="stats">
         <div><dt>elapsed</dt><dd id="elapsed">0.0 s</dd></div>
-        <div><dt>chunks</dt><dd id="chunks">0</dd></div>
+        <div><dt>text events</dt><dd id="text-events">0</dd></div>
         <div><dt>attempt</dt><dd id="attempt">1</dd></div>
         <div><dt>model</dt><dd id="model-shown">${html(config.defaultModel)}</dd></div>
       </dl>

@@ -1,8 +1,11 @@
 /**
  * What the demo server sends the page besides the structured stream (which is
- * `@structllm/http`'s protocol): the one contract between `server.ts` and the
- * browser module `client.ts` (types only).
+ * `@structllm/http`'s protocol, with the run's progress events and elements):
+ * the one contract between `server.ts` and the browser module `client.ts`
+ * (types only).
  */
+
+import type { StreamStatus } from '@structllm/core';
 
 export type RunStatus =
   | 'idle'
@@ -13,45 +16,12 @@ export type RunStatus =
   | 'failed'
   | 'cancelled';
 
-/** `event`: a lifecycle event (start, retry, fallback, error, complete). */
-export interface LifecycleMessage {
-  readonly eventType: string;
-  readonly message: string;
-  readonly progressPercent: number;
-  readonly timestamp: number;
-  /** The attempt a retry or fallback starts (the stats follow it at once, not at its first chunk). */
-  readonly attempt?: number;
-  /** The model that attempt uses. */
-  readonly model?: string;
-  /** How long the engine waits before that attempt. */
-  readonly delayMs?: number;
-}
-
-/** `element`: one validated array element (`elements: true`). */
-interface ElementMessage {
-  readonly index: number;
-  readonly value: unknown;
-}
-
-/** One entry of a run's log: what the page shows besides the object and its progress. */
-export type LogEntry =
-  | ({ readonly kind: 'event' } & LifecycleMessage)
-  | ({ readonly kind: 'element' } & ElementMessage)
-  /** Paused or streaming again (the page's pause and resume buttons). */
-  | { readonly kind: 'status'; readonly status: 'paused' | 'streaming' };
-
-/** `GET /api/runs/:id/log?after=n`: the entries from the n-th on. */
-export interface RunLog {
-  readonly entries: readonly LogEntry[];
-  /** The `after` to ask with next time. */
-  readonly next: number;
-  /**
-   * What the percent rests on while streaming: `schema` — the schema alone (no answer of
-   * this schema has completed on this server yet), `learned` — sizes of earlier answers.
-   */
-  readonly estimate: 'schema' | 'learned' | null;
-  /** The run has ended: nothing more will be logged. */
-  readonly ended: boolean;
+/**
+ * `GET /api/runs/:id`, and the answer to `POST /api/runs/:id/pause` and `/resume`: where the
+ * run stands (its lifecycle events, estimate and elements come on its structured stream).
+ */
+export interface RunState {
+  readonly status: StreamStatus;
 }
 
 /** `POST /api/runs` (201). */

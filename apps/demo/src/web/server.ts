@@ -4,12 +4,10 @@ import { serve } from '@hono/node-server';
 import {
   type BatchStream,
   createProgressEstimator,
-  type ElementEvent,
-  type ProgressEvent,
   type StructuredLLMService,
   type StructuredStream,
 } from '@structllm/core';
-import { StreamRuns, toEventStreamResponse } from '@structllm/http';
+import { StreamEvents, StreamRuns, toEventStreamResponse } from '@structllm/http';
 import { createPrometheusObserver, type PrometheusObserver } from '@structllm/prometheus';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -24,14 +22,7 @@ import {
 } from '../simulated/simulated-model.ts';
 import { loadAsset } from './assets.ts';
 import { renderPage } from './page.ts';
-import type {
-  BatchDoneMessage,
-  BatchItemMessage,
-  LifecycleMessage,
-  LogEntry,
-  RunCreated,
-  RunLog,
-} from './protocol.ts';
+import type { BatchDoneMessage, BatchItemMessage, RunCreated, RunState } from './protocol.ts';
 import { renderReactPage } from './react-page.ts';
 
 export interface WebServerOptions {
@@ -58,19 +49,17 @@ export interface WebServer {
 interface Run {
   readonly id: string;
   readonly stream: StructuredStream<unknown>;
+  /** The request's progress events and elements, sent on its structured stream. */
+  readonly events: StreamEvents;
   /** The page asked for the stream: the request runs (as a resumable `StreamRuns` run). */
   started: boolean;
-  /** What the page shows besides the object: lifecycle events, elements, pause/resume. */
-  readonly log: LogEntry[];
-  /** What the latest progress estimate rests on (the engine's `estimate`). */
-  estimate: 'schema' | 'learned' | undefined;
   ended: boolean;
   close(): Promise<void>;
 }
 
 /** A run with no page attached goes on this long (time for a reload), then it is aborted. */
 const DETACHED_TTL_MS = 15_000;
-/** An ended run's log is kept this long, for a page reloaded after the end. */
+/** An ended run is known this long (its state for a page reloaded after the end). */
 const ENDED_RUN_KEPT_MS = 5 * 60_000;
 const TERMINAL_STATUSES: readonly string[] = ['completed', 'failed', 'aborted'];
 
@@ -110,21 +99,6 @@ function wholeNumber(value: unknown, field: string, min: number, max: number): n
     throw new BadInput(`${field} must be a whole number from ${min} to ${max}`);
   }
   return value;
-}
-
-/** The lifecycle event as the page gets it: the attempt and model a retry or fallback moves to. */
-function lifecycleMessage(event: ProgressEvent): LifecycleMessage {
-  const data = event.data ?? {};
-  const model = typeof data.to === 'string' ? data.to : data.model;
-  return {
-    eventType: event.eventType,
-    message: event.message,
-    progressPercent: event.progressPercent,
-    timestamp: event.timestamp,
-    ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
-    ...(typeof model === 'string' ? { model } : {}),
-    ...(typeof data.delayMs === 'number' ? { delayMs: data.delayMs } : {}),
-  };
 }
 
 function text(value: unknown, field: string): string | undefined {
@@ -281,7 +255,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
 
     const id = randomUUID();
-    const log: LogEntry[] = [];
+    // Progress events (lifecycle, estimate) and elements go on the run's structured stream.
+    const events = new StreamEvents();
     const { service, close } = await serviceFor(fault);
     const stream = service.routeStructuredStreaming({
       prompt: prompt ?? schema.defaultPrompt,
@@ -296,28 +271,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         : {
             elementPath,
             retainElements: false,
-            onElement: (element: ElementEvent<unknown>) => {
-              if (element.error === undefined) {
-                log.push({ kind: 'element', index: element.index, value: element.value });
-              }
-            },
+            onElement: events.onElement,
           }),
-      progressCallback: (event: ProgressEvent) => {
-        if (event.eventType === 'progress') {
-          const run = runs.get(id);
-          if (run !== undefined) run.estimate = event.estimate;
-          return;
-        }
-        log.push({ kind: 'event', ...lifecycleMessage(event) });
-      },
+      progressCallback: events.progressCallback,
     });
     let closed: Promise<void> | undefined;
     runs.set(id, {
       id,
       stream,
+      events,
       started: false,
-      log,
-      estimate: undefined,
       ended: false,
       close: () => {
         closed ??= close();
@@ -348,6 +311,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     try {
       response = toEventStreamResponse(run.stream, {
         runs: streamRuns,
+        events: run.events,
         signal: c.req.raw.signal,
       });
     } finally {
@@ -358,24 +322,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   app.get('/api/runs/:id/stream', (c) => streamRuns.resumeResponse(c.req.param('id'), c.req.raw));
 
-  // Lifecycle events, elements and pause/resume, from the n-th entry on (a reloaded page asks from 0).
-  app.get('/api/runs/:id/log', (c) => {
+  // Where the run stands (a reloaded page asks whether it is paused).
+  app.get('/api/runs/:id', (c) => {
     const run = runs.get(c.req.param('id'));
     if (run === undefined) return c.json({ error: 'no such run' }, 404);
-    const after = Number(c.req.query('after') ?? '0');
-    if (!Number.isSafeInteger(after) || after < 0) {
-      return c.json({ error: 'after must be a whole number' }, 400);
-    }
-    const body: RunLog = {
-      entries: run.log.slice(after),
-      next: Math.max(after, run.log.length),
-      estimate: run.estimate ?? null,
-      ended: run.ended,
-    };
+    const body: RunState = { status: run.stream.status };
     return c.json(body);
   });
 
-  /** Frees the run's resources once it ends; its log stays a while for a reloaded page. */
+  /** Frees the run's resources once it ends; it stays known a while for a reloaded page. */
   async function whenEnded(run: Run): Promise<void> {
     while (!TERMINAL_STATUSES.includes(run.stream.status)) {
       await new Promise((resolve) => setTimeout(resolve, 100).unref());
@@ -393,10 +348,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (action === 'pause') run.stream.pause();
       else if (action === 'resume') run.stream.resume();
       else run.stream.abort(new Error('cancelled from the page'));
-      if (action !== 'cancel') {
-        run.log.push({ kind: 'status', status: action === 'pause' ? 'paused' : 'streaming' });
-      }
-      return c.json({ status: run.stream.status });
+      const body: RunState = { status: run.stream.status };
+      return c.json(body);
     });
   control('pause');
   control('resume');

@@ -28,7 +28,38 @@ let prefixes = 0;
 /** A prefix no other test uses: each test sees only its own keys. */
 const freshPrefix = (): string => `stream-test-${++prefixes}:`;
 
-const event = (id: number, data = `event ${id}`) => ({ id, type: 'text', data });
+/** A text event as the http server stores it (protocol 2: the unnamed `message` event). */
+const event = (id: number, data = `1 0 event ${id}`) => ({ id, type: 'message', data });
+
+/**
+ * The events of an event stream's text, as a Server-Sent Events reader sees them: `field:value`
+ * lines (one optional space after the colon), a blank line ending each event, comments skipped,
+ * `message` for an event with no `event:` line. A cut-off last event is left out.
+ */
+function wireEvents(text: string): { id: number; type: string; data: string }[] {
+  const events: { id: number; type: string; data: string }[] = [];
+  let fields = new Map<string, string[]>();
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line === '') {
+      const data = fields.get('data');
+      if (data !== undefined) {
+        events.push({
+          id: Number(fields.get('id')?.at(-1)),
+          type: fields.get('event')?.at(-1) ?? 'message',
+          data: data.join('\n'),
+        });
+      }
+      fields = new Map();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon === 0) continue;
+    const name = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
+    fields.set(name, [...(fields.get(name) ?? []), value]);
+  }
+  return events;
+}
 
 /** Polls `read` until it answers `state` (a TTL passing on the Redis server's clock); a failing read is tried again. */
 async function until(store: RedisStreamStore, runId: string, state: string): Promise<void> {
@@ -243,9 +274,12 @@ describe('StreamRuns on a Redis stream store', () => {
     await late.body?.cancel();
     const recent = await fetch(`${url}/runs/capped`, { headers: { 'last-event-id': '7' } });
     expect(recent.status).toBe(200);
-    const text = await recent.text();
-    expect([...text.matchAll(/^id: (\d+)\nevent: text$/gm)].map((m) => Number(m[1]))).toEqual([
-      8, 9, 10,
+    // `open` (whose id is the last event the client has), then the stored events 8–10 as stored.
+    expect(wireEvents(await recent.text())).toEqual([
+      { id: 7, type: 'open', data: expect.stringContaining('"v":2') },
+      event(8),
+      event(9),
+      event(10),
     ]);
   });
 });
@@ -257,7 +291,7 @@ function afterThirdEvent(text: string): number {
   while (true) {
     const end = text.indexOf('\n\n', at);
     if (end < 0) return -1;
-    if (!/^id: \d+\nevent: open\n/.test(text.slice(at, end + 1))) seen++;
+    if (wireEvents(text.slice(at, end + 2))[0]?.type !== 'open') seen++;
     at = end + 2;
     if (seen === 3) return at;
   }
@@ -360,12 +394,13 @@ describe('resuming a run in another process', () => {
     // Every character of the model's text arrived once, in order.
     expect(texts.join('')).toBe(JSON.stringify(order, null, 2));
     // On the wire: across all connections, every event id exactly once, in order.
-    const ids = received.flatMap((text) =>
-      [...text.matchAll(/^id: (\d+)\nevent: (\w+)$/gm)]
-        .filter((m) => m[2] !== 'open')
-        .map((m) => Number(m[1])),
-    );
+    const events = received.flatMap((text) => wireEvents(text).filter((e) => e.type !== 'open'));
+    const ids = events.map((e) => e.id);
     expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
     expect(ids.length).toBeGreaterThan(3);
+    // The cut came in the middle of the model's text: text events on both sides of it.
+    const firstConnection = wireEvents(received[0] as string).filter((e) => e.type !== 'open');
+    expect(firstConnection.map((e) => e.type)).toEqual(['attempt', 'message', 'message']);
+    expect(events.at(-1)?.type).toBe('result');
   });
 });
