@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+// Internal helpers of element streaming (not exported): their properties are tested here directly.
 import {
   fingerprint,
   onlyArrayIssues,

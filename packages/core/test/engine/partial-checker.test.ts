@@ -5,6 +5,7 @@ import {
   type ResponseModel,
   type StreamingResponse,
 } from '../../src/index.ts';
+// Internal: the service applies it to every model it is given; called here to make a renamed copy.
 import { toResponseModel } from '../../src/schema/model/to-response-model.ts';
 import { collect, service } from '../support/engine.ts';
 import { createMockProvider } from '../support/mock-provider.ts';
