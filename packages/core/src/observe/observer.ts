@@ -2,7 +2,8 @@ import type { AttemptRecord, ErrorCategory, StructuredLLMError } from '../errors
 import type { ProgressEvent } from '../progress/index.ts';
 import type { FinishReason, OutputMode, Usage } from '../provider/index.ts';
 import type { BreakerState } from '../resilience/index.ts';
-import { errorText, isPromiseLike } from '../values.ts';
+import { errorText } from '../values.ts';
+import { IsolatedCallback } from './isolated-callback.ts';
 
 /** Fields every observer event carries. */
 export interface RequestContext {
@@ -120,14 +121,28 @@ export interface ObserverHub {
   emit<K extends HookName>(hook: K, event: HookEvent<K>): void;
 }
 
+/** An observer's hook, and the isolation the observer's hooks share. */
+interface Hooked {
+  readonly observer: Observer;
+  readonly fn: (event: unknown) => void;
+  readonly isolated: IsolatedCallback;
+}
+
 export function createObserverHub(
   observers: readonly Observer[],
   report: (message: string, data: Readonly<Record<string, unknown>>) => void,
 ): ObserverHub {
-  const failed = new Set<Observer>();
   // Per hook, the observers implementing it: emitting skips everyone else without a lookup.
-  const byHook = new Map<string, Array<{ observer: Observer; fn: (event: unknown) => void }>>();
+  // Each observer is isolated once: its first failure, in any hook, is the one reported.
+  const byHook = new Map<string, Hooked[]>();
   for (const observer of observers) {
+    const isolated = new IsolatedCallback((error, hook) => {
+      const { name } = observer;
+      report(
+        `Observer ${name ?? '(unnamed)'} failed in ${hook}; it is kept but its errors are no longer reported`,
+        { observer: name, hook, error: errorText(error) },
+      );
+    });
     const keys = new Set<string>(Object.keys(observer));
     let proto = Object.getPrototypeOf(observer);
     while (proto !== null && proto !== Object.prototype) {
@@ -142,7 +157,7 @@ export function createObserverHub(
         list = [];
         byHook.set(key, list);
       }
-      list.push({ observer, fn: fn as (event: unknown) => void });
+      list.push({ observer, fn: fn as (event: unknown) => void, isolated });
     }
   }
   return {
@@ -152,34 +167,9 @@ export function createObserverHub(
       const list = byHook.get(hook);
       if (list === undefined) return;
       for (let i = 0; i < list.length; i++) {
-        const { observer, fn } = list[i] as { observer: Observer; fn: (event: unknown) => unknown };
-        try {
-          const returned = fn.call(observer, event);
-          // An async hook is not awaited, but its rejection is caught and reported like a throw.
-          if (isPromiseLike(returned)) {
-            returned.then(undefined, (error: unknown) => hookFailed(observer, hook, error));
-          }
-        } catch (error) {
-          hookFailed(observer, hook, error);
-        }
+        const { observer, fn, isolated } = list[i] as Hooked;
+        isolated.call(fn, event, observer, hook);
       }
     },
   };
-
-  function hookFailed(observer: Observer, hook: string, error: unknown): void {
-    if (failed.has(observer)) return;
-    failed.add(observer);
-    try {
-      report(
-        `Observer ${observer.name ?? '(unnamed)'} failed in ${hook}; it is kept but its errors are no longer reported`,
-        {
-          observer: observer.name,
-          hook,
-          error: errorText(error),
-        },
-      );
-    } catch {
-      // Reporting must not fail the request either.
-    }
-  }
 }
