@@ -1,5 +1,5 @@
 import { StructuredLLMError } from '../errors/index.ts';
-import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
+import { unexpectedError } from '../errors/unexpected.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
 import { type ProgressEstimator, ProgressTracker } from '../progress/index.ts';
 import {
@@ -178,15 +178,7 @@ export async function* runRequest<T>(
     // A failure outside any attempt (a breaker or hook bug, an engine bug): the request
     // still ends with one error response, the attempts made and the last partial.
     if (run.outcome !== undefined) throw thrown;
-    yield end(
-      StructuredLLMError.is(thrown)
-        ? thrown
-        : new StructuredLLMError({
-            category: 'unknown',
-            message: `The request failed: ${errorText(thrown)}`,
-            cause: causeWithoutSecrets(thrown, []),
-          }),
-    );
+    yield end(unexpectedError(thrown, 'The request failed'));
   } finally {
     totalTimer.stop();
   }
@@ -325,12 +317,9 @@ function openModel<T>(
     run.retries = run.limitReasks = 0;
     return routed;
   } catch (thrown) {
-    return StructuredLLMError.is(thrown)
-      ? thrown
-      : new StructuredLLMError({
-          category: 'unknown',
-          message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
-          cause: causeWithoutSecrets(thrown, []),
-        });
+    return unexpectedError(
+      thrown,
+      `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}`,
+    );
   }
 }

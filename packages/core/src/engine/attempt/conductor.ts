@@ -1,8 +1,7 @@
 import { abortedError } from '../../errors/aborted.ts';
 import { StructuredLLMError } from '../../errors/index.ts';
-import { causeWithoutSecrets } from '../../errors/redact-secrets.ts';
+import { unexpectedError } from '../../errors/unexpected.ts';
 import { partialCheckerOf } from '../../schema/model/partial-checker.ts';
-import { errorText } from '../../values.ts';
 import { TextExcerpt } from '../text-excerpt.ts';
 import type { StreamingResponse } from '../types.ts';
 import { createDocument } from './document.ts';
@@ -126,14 +125,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     // The request's own abort wins over whatever the provider threw while being cut off.
     const error = pump.signal.aborted
       ? abortedError(pump.signal.reason)
-      : StructuredLLMError.is(thrown)
-        ? thrown
-        : new StructuredLLMError({
-            category: 'unknown',
-            message: `Provider "${routed.provider.id}" failed: ${errorText(thrown)}`,
-            // A plain copy: a raw SDK error can hold the key in its headers or body.
-            cause: causeWithoutSecrets(thrown, []),
-          });
+      : unexpectedError(thrown, `Provider "${routed.provider.id}" failed`);
     return new AttemptFailure(error, text.toString());
   }
 
