@@ -101,26 +101,12 @@ export async function* tryModel<T>(
   const attempt = ++run.attempt;
   emitLifecycle(context, { type: 'attempt' });
   const attemptRun = startAttempt({
-    request: context.request,
-    responseModel: context.responseModel,
+    ...context,
     routed,
     mode: run.mode,
     messages,
     attempt,
     streaming: run.streaming,
-    control,
-    tracker: context.tracker,
-    estimator: env.estimator,
-    hub: env.hub,
-    requestId: run.id,
-    maxResponseChars: env.maxResponseChars,
-    maxDepth: env.maxDepth,
-    maxChunks: env.maxChunks,
-    now: env.now,
-    startedAt: run.startedAt,
-    onPartial: (value) => {
-      run.lastPartial = value;
-    },
     elements: run.streamedElements,
   });
   let ended: AttemptEnd<T> | undefined;

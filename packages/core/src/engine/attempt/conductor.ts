@@ -27,6 +27,7 @@ import {
  */
 export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const { request, responseModel, routed, control, elements } = settings;
+  const { maxChunks, hub } = settings.env;
   // What the model wrote: its length, and the head and tail a re-ask quotes.
   const text = new TextExcerpt();
   const { parser, write, checks } = createDocument(settings, text, partialCheckerOf(responseModel));
@@ -52,11 +53,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     ended: () => ended,
     firstText: progress.firstChunk,
     text(delta) {
-      if (++chunks > settings.maxChunks) {
+      if (++chunks > maxChunks) {
         throw new StructuredLLMError({
           category: 'parse',
           code: 'chunk_limit',
-          message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
+          message: `The response exceeded maxChunks (${maxChunks} chunks)`,
         });
       }
       write(delta);
@@ -103,7 +104,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function end(result: AttemptEnd<T>): void {
     if (ended) return;
     ended = true;
-    if (settings.hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks);
+    if (hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks);
     const resolve = resolvePull;
     const handOff = onEnd;
     resolvePull = undefined;
@@ -155,7 +156,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       if (!ended) {
         // Closed without an end (the request stopped before pulling it): still an ended attempt.
         ended = true;
-        if (settings.hub.has('onAttemptEnd'))
+        if (hub.has('onAttemptEnd'))
           progress.ended(abortedError(control.signal.reason ?? 'attempt closed'), chunks);
       }
       pump.close();

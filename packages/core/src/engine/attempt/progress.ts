@@ -15,9 +15,10 @@ export function createProgress<T>(
   text: TextExcerpt,
   parser: JsonStreamParser,
 ) {
-  const { responseModel, tracker, hub, routed } = settings;
+  const { responseModel, tracker, routed, run } = settings;
+  const { hub, now } = settings.env;
   const context = attemptContext(settings);
-  const attemptStartedAt = hub.active ? settings.now() : 0;
+  const attemptStartedAt = hub.active ? now() : 0;
   const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
   const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
@@ -27,7 +28,7 @@ export function createProgress<T>(
         progressPercent: 0,
         first: true,
         get elapsedMs(): number {
-          return settings.now() - settings.startedAt;
+          return now() - run.startedAt;
         },
       }
     : undefined;
@@ -57,13 +58,13 @@ export function createProgress<T>(
     hub.emit('onFirstPartial', {
       ...context,
       progressPercent,
-      elapsedMs: settings.now() - settings.startedAt,
+      elapsedMs: now() - run.startedAt,
     });
   }
 
   /** The partial `partial` is shown: progress, the partial's events, and the value kept. */
   function shown(partial: unknown, progressPercent: number): void {
-    settings.onPartial(partial);
+    run.lastPartial = partial;
     partials++;
     if (partialEvent !== undefined) {
       partialEvent.progressPercent = progressPercent;
@@ -77,10 +78,10 @@ export function createProgress<T>(
   /** The first chunk of text arrived. */
   function firstChunk(): void {
     if (!hub.has('onFirstChunk')) return;
-    const at = settings.now();
+    const at = now();
     hub.emit('onFirstChunk', {
       ...context,
-      elapsedMs: at - settings.startedAt,
+      elapsedMs: at - run.startedAt,
       attemptElapsedMs: at - attemptStartedAt,
     });
   }
@@ -123,14 +124,14 @@ export function createProgress<T>(
         model: routed.requested,
         chars: text.length,
       });
-      settings.onPartial(parser.value);
+      run.lastPartial = parser.value;
       partials++;
       if (hub.active) {
         hub.emit('onPartial', {
           ...context,
           progressPercent: event.progressPercent,
           first: true,
-          elapsedMs: settings.now() - settings.startedAt,
+          elapsedMs: now() - run.startedAt,
         });
       }
       if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
@@ -144,7 +145,7 @@ export function createProgress<T>(
         chunks,
         chars: text.length,
         partials,
-        durationMs: settings.now() - attemptStartedAt,
+        durationMs: now() - attemptStartedAt,
       });
     },
   };
@@ -154,7 +155,7 @@ export function createProgress<T>(
 function attemptContext<T>(settings: AttemptSettings<T>): AttemptContext {
   const { routed } = settings;
   return {
-    requestId: settings.requestId,
+    requestId: settings.run.id,
     schemaName: settings.responseModel.name,
     streaming: settings.streaming,
     attempt: settings.attempt,
@@ -172,7 +173,7 @@ function estimatePercent<T>(
   parser: JsonStreamParser,
 ): number {
   const { tracker } = settings;
-  const estimate = settings.estimator.estimate({
+  const estimate = settings.env.estimator.estimate({
     key,
     schema: settings.responseModel.jsonSchema,
     receivedChars: text.length,
