@@ -54,14 +54,6 @@ export function createProgress<T>(
     data: { attempt: settings.attempt, model: routed.requested, chars: text.length },
   });
 
-  function emitFirstPartial(progressPercent: number): void {
-    hub.emit('onFirstPartial', {
-      ...context,
-      progressPercent,
-      elapsedMs: now() - run.startedAt,
-    });
-  }
-
   /** The partial `partial` is shown: progress, the partial's events, and the value kept. */
   function shown(partial: unknown, progressPercent: number): void {
     run.lastPartial = partial;
@@ -71,7 +63,13 @@ export function createProgress<T>(
       partialEvent.first = firstPartial;
       hub.emit('onPartial', partialEvent);
     }
-    if (firstPartial && hub.has('onFirstPartial')) emitFirstPartial(progressPercent);
+    if (firstPartial && hub.has('onFirstPartial')) {
+      hub.emit('onFirstPartial', {
+        ...context,
+        progressPercent,
+        elapsedMs: now() - run.startedAt,
+      });
+    }
     firstPartial = false;
   }
 
@@ -86,14 +84,16 @@ export function createProgress<T>(
     });
   }
 
+  /** A chunk of `chars` characters was written. */
+  function chunk(chars: number): void {
+    if (chunkEvent === undefined) return;
+    chunkEvent.chars = chars;
+    hub.emit('onChunk', chunkEvent);
+  }
+
   return {
     firstChunk,
-    /** A chunk of `chars` characters was written. */
-    chunk(chars: number): void {
-      if (chunkEvent === undefined) return;
-      chunkEvent.chars = chars;
-      hub.emit('onChunk', chunkEvent);
-    },
+    chunk,
     /** Progress without a partial response, to whoever listens for it. */
     report(): void {
       if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
@@ -114,27 +114,14 @@ export function createProgress<T>(
     },
     /** The whole text of a non-streaming call was written. */
     received(): void {
-      if (hub.active) hub.emit('onChunk', { ...context, chars: text.length });
+      chunk(text.length);
       firstChunk();
     },
     /** ...and checked: it is shown. */
     whole(): void {
-      const event = tracker.updateProgress('Received the full response', progressNow(), {
-        attempt: settings.attempt,
-        model: routed.requested,
-        chars: text.length,
-      });
-      run.lastPartial = parser.value;
-      partials++;
-      if (hub.active) {
-        hub.emit('onPartial', {
-          ...context,
-          progressPercent: event.progressPercent,
-          first: true,
-          elapsedMs: now() - run.startedAt,
-        });
-      }
-      if (hub.has('onFirstPartial')) emitFirstPartial(event.progressPercent);
+      const { data } = describeProgress();
+      const event = tracker.updateProgress('Received the full response', progressNow(), data);
+      shown(parser.value, event.progressPercent);
     },
     /** The attempt ended: with `error`, after `chunks` chunks (for `onAttemptEnd`, when observed). */
     ended(error: StructuredLLMError | undefined, chunks: number): void {
