@@ -38,6 +38,9 @@ import type { DecisionState } from './decide.ts';
 import type { ElementTracker } from './elements.ts';
 import type { RetryOptions } from './types.ts';
 
+/** An attempt record the runner still completes (the delay it waits after a failed try). */
+export type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
+
 /** How a request ended: its value, or its error. */
 export type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
 
@@ -102,9 +105,21 @@ export class RequestRun<T = unknown> implements DecisionState {
       : { deliveredElements: elements.delivered, replacedElements: elements.replaced };
   }
 
-  /** `elementCount` for a final response, when the request streamed elements. */
-  elementCount(): { elementCount?: number } {
-    const elements = this.streamedElements;
-    return elements === undefined ? {} : { elementCount: elements.valid };
+  /**
+   * Records try `attempt` on the current model (on `provider`, once routed), and the
+   * error it failed with, if it did.
+   */
+  record(attempt: number, provider: string | undefined, error?: StructuredLLMError): MutableRecord {
+    const record: MutableRecord = {
+      attempt,
+      model: this.model,
+    };
+    if (provider !== undefined) record.provider = provider;
+    if (error !== undefined) {
+      record.category = error.category;
+      record.message = error.message;
+    }
+    this.attempts.push(record);
+    return record;
   }
 }

@@ -74,7 +74,8 @@ export async function* runRequest<T>(
   run: RequestRun<T>,
 ): AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined> {
   const models = begin(env, request, responseModel, control.signal, run);
-  const context = tryContext(env, request, responseModel, control, run);
+  const tracker = progressTracker(env, request, run);
+  const context: TryContext<T> = { env, request, responseModel, control, run, tracker };
   const totalMs = request.timeouts?.totalMs;
   // One wait for the whole request (none when totalMs is unset or Infinity).
   const totalTimer = new WaitTimer(totalMs, () =>
@@ -119,12 +120,7 @@ export async function* runRequest<T>(
         const routedOrError = openModel(env, request, requested, run);
         if (routedOrError instanceof StructuredLLMError) {
           tried = { stage: 'route', error: routedOrError, text: '' };
-          run.attempts.push({
-            attempt: ++run.attempt,
-            model: requested,
-            category: routedOrError.category,
-            message: routedOrError.message,
-          });
+          run.record(++run.attempt, undefined, routedOrError);
         } else {
           routed = routedOrError;
           baseMessages = messages = firstMessages(request, responseModel, run.mode);
@@ -212,18 +208,6 @@ function begin<T>(
   return models;
 }
 
-/** What the tries share: the request, its run and its progress tracker. */
-function tryContext<T>(
-  env: RunnerEnvironment,
-  request: StreamingStructuredRequest<T>,
-  responseModel: ResponseModel<T>,
-  control: StreamControl,
-  run: RequestRun<T>,
-): TryContext<T> {
-  const tracker = progressTracker(env, request, run);
-  return { env, request, responseModel, control, run, tracker };
-}
-
 /**
  * Ends the run: emits `success` (with `outcome`) or `failure` (with `error` and the
  * attempts made), records the outcome, and builds the final response.
@@ -254,7 +238,7 @@ function finalResponse<T>(
     error: final,
     attempt: run.attempt,
     model: run.model,
-    ...run.elementCount(),
+    ...(run.streamedElements && { elementCount: run.streamedElements.valid }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { abortedError } from '../errors/aborted.ts';
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { StructuredLLMError } from '../errors/index.ts';
 import type { ProgressTracker } from '../progress/index.ts';
 import { progressKey } from '../progress/index.ts';
 import type { Message, RoutedModel } from '../provider/index.ts';
@@ -19,7 +19,7 @@ import {
 } from './attempt/index.ts';
 import type { Failure } from './decide.ts';
 import { emitLifecycle, type LifecycleContext } from './lifecycle.ts';
-import type { RequestRun } from './request-run.ts';
+import type { MutableRecord, RequestRun } from './request-run.ts';
 import type { RunnerEnvironment, RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
 import type { StreamingStructuredRequest } from './types.ts';
@@ -33,9 +33,6 @@ export interface TryContext<T> extends LifecycleContext {
   readonly run: RequestRun<T>;
   readonly tracker: ProgressTracker;
 }
-
-/** The attempt record of a failed try: the runner adds the delay it waits after it. */
-type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
 
 /**
  * How a try failed, with the text the model wrote (for a re-ask) and its attempt
@@ -88,13 +85,7 @@ export async function* tryModel<T>(
     if (decision?.allowed === false) {
       const refused = circuitOpenError(key, decision.retryInMs);
       env.logger.warn(refused.message, { requestId: run.id, model: run.model });
-      run.attempts.push({
-        attempt: ++run.attempt,
-        model: run.model,
-        provider,
-        category: 'circuit_open',
-        message: refused.message,
-      });
+      run.record(++run.attempt, provider, refused);
       return { stage: 'admission', error: refused, text: '' };
     }
   }
@@ -128,18 +119,11 @@ export async function* tryModel<T>(
     const { outcome } = ended;
     await succeeded(env, run, admitted, key, outcome.usage);
     learn(env, run, context.responseModel, outcome);
-    run.attempts.push({ attempt, model: run.model, provider });
+    run.record(attempt, provider);
     return { outcome };
   }
   const { error, text } = ended.failure;
-  const record: MutableRecord = {
-    attempt,
-    model: run.model,
-    provider,
-    category: error.category,
-    message: error.message,
-  };
-  run.attempts.push(record);
+  const record = run.record(attempt, provider, error);
   await failed(env, run, admitted, key, error);
   return { stage: 'attempt', error, text, record };
 }
