@@ -11,7 +11,7 @@
  * 3. `runRequest` loops over tries. It routes the model when it comes to a new one
  *    (`openModel`), then hands the try to `tryModel` (try-model.ts): the backoff, the
  *    rate limiter's wait, the breaker's admission, the `attempt` event, and one attempt
- *    (attempt.ts), yielded once as `{ running }`.
+ *    (attempt/conductor.ts), yielded once as `{ running }`.
  * 4. The stream pulls that attempt's partial responses itself, one per chunk, straight
  *    to the consumer (a generator resumption per chunk would cost more than the chunk's
  *    own work). When the attempt ends, the stream resumes the runner with the
