@@ -1,5 +1,5 @@
 import { abortedError } from '../errors/aborted.ts';
-import { StructuredLLMError } from '../errors/index.ts';
+import type { StructuredLLMError } from '../errors/index.ts';
 import type { ProgressTracker } from '../progress/index.ts';
 import { progressKey } from '../progress/index.ts';
 import type { Message, RoutedModel } from '../provider/index.ts';
@@ -106,12 +106,8 @@ export async function* tryModel<T>(
     ended = yield { running: attemptRun };
     if (ended === undefined) throw new TypeError('The runner was resumed without an attempt end');
   } catch (thrown) {
-    ended = {
-      failure: new AttemptFailure(
-        StructuredLLMError.is(thrown) ? thrown : abortedError(thrown),
-        '',
-      ),
-    };
+    // A StructuredLLMError stays as it is; anything else is the request's abort.
+    ended = { failure: new AttemptFailure(abortedError(thrown), '') };
   } finally {
     attemptRun.close();
   }

@@ -142,8 +142,7 @@ export function createProgress<T>(
 function attemptContext<T>(settings: AttemptSettings<T>): AttemptContext {
   const { routed } = settings;
   return {
-    requestId: settings.run.id,
-    schemaName: settings.responseModel.name,
+    ...settings.run.context,
     streaming: settings.streaming,
     attempt: settings.attempt,
     model: routed.requested,
