@@ -24,13 +24,21 @@ export class IsolatedCallback {
     try {
       const returned = fn.call(self, arg);
       // An async callback is not awaited, but its rejection is caught and reported like a throw.
-      if (isPromiseLike(returned)) returned.then(undefined, (error) => this.fail(error, label));
+      if (isPromiseLike(returned)) {
+        returned.then(
+          undefined,
+          label === undefined ? this.failed : (error: unknown) => this.fail(error, label),
+        );
+      }
       return returned;
     } catch (error) {
       this.fail(error, label);
       return undefined;
     }
   }
+
+  /** `fail` for an unlabelled call, made once: an async callback's rejection handler. */
+  private readonly failed = (error: unknown): void => this.fail(error, undefined);
 
   /** Reports `error` unless an earlier one was reported. */
   private fail(error: unknown, label: string | undefined): void {
