@@ -32,57 +32,7 @@ export interface LifecycleContext {
   readonly env: { readonly hub: ObserverHub; readonly logger: Logger };
 }
 
-/** A subscriber: what it does at the moments it cares about. */
-type LifecycleListener = {
-  readonly [K in LifecycleEvent['type']]?: (
-    event: Extract<LifecycleEvent, { readonly type: K }>,
-    context: LifecycleContext,
-  ) => void;
-};
-
-/** The request's progress events: start, retry and fallback restarts, complete or error. */
-const progress: LifecycleListener = {
-  start: (_, { run, tracker }) =>
-    tracker.startOperation(`Starting structured request for "${run.context.schemaName}"`, {
-      model: run.model || undefined,
-    }),
-  degrade: ({ to }, { run: { attempt, model }, tracker }) =>
-    tracker.restart('retry', `${model} cannot use this output mode; trying "${to}"`, {
-      attempt: attempt + 1,
-      model,
-      mode: to,
-    }),
-  retry: ({ error: { category }, delayMs }, { run, tracker }) =>
-    tracker.restart(
-      'retry',
-      `Retrying ${run.model} after ${category} (attempt ${run.attempt + 1})`,
-      {
-        attempt: run.attempt + 1,
-        model: run.model,
-        category,
-        delayMs,
-        ...run.elementData(),
-      },
-    ),
-  fallback: ({ error: { category }, to }, { run, tracker }) =>
-    tracker.restart('fallback', `Falling back from ${run.model} to ${to} after ${category}`, {
-      attempt: run.attempt + 1,
-      from: run.model,
-      to,
-      category,
-      ...run.elementData(),
-    }),
-  success: ({ outcome }, { run: { attempt, model, context }, tracker }) =>
-    tracker.completeOperation(`Completed "${context.schemaName}"`, {
-      attempt,
-      model,
-      chars: outcome.chars,
-    }),
-  failure: ({ error }, { run, tracker }) =>
-    tracker.failOperation(error.message, { category: error.category, attempts: run.attempt }),
-};
-
-/** What every observer event of the current attempt carries (its debug lines too). */
+/** What every observer event of the run's current attempt carries (its debug lines too). */
 export const attemptContext = ({
   context,
   attempt,
@@ -101,75 +51,98 @@ export const attemptContext = ({
   server,
 });
 
-/** `onRequestEnd`: with the error, if the request failed (the answering attempt's details are on its `onAttemptEnd`). */
-function requestEnd({ run, env }: LifecycleContext, error?: StructuredLLMError): void {
-  env.hub.emit('onRequestEnd', {
-    ...run.context,
-    status: error === undefined ? 'success' : 'error',
-    model: run.model,
-    provider: run.provider,
-    error,
-    attempts: run.attempts,
-    durationMs: run.now() - run.startedAt,
-  });
-}
-
 /**
- * The observers' request hooks: `onAttemptStart`, `onRetry`, `onFallback`, `onRequestEnd`
- * (`onRequestStart` is called when the runner starts the request's hub).
+ * Emits one moment of a request to its subscribers, in this order: the request's
+ * progress events (start, retry and fallback restarts, complete or error), the
+ * observers' request hooks (`onAttemptStart`, `onRetry`, `onFallback`,
+ * `onRequestEnd`; `onRequestStart` is called when the runner starts the request's
+ * hub), then the debug log of the request's turns.
  */
-const observers: LifecycleListener = {
-  attempt: (_, { run, env }) => env.hub.emit('onAttemptStart', attemptContext(run)),
-  retry: ({ error, delayMs }, { run, env }) =>
-    env.hub.emit('onRetry', { ...attemptContext(run), error, delayMs }),
-  fallback: ({ error, to }, { run, env }) =>
-    env.hub.emit('onFallback', {
-      ...run.context,
-      fromModel: run.model,
-      toModel: to,
-      reason: error.category,
-    }),
-  success: (_, context) => requestEnd(context),
-  failure: ({ error }, context) => requestEnd(context, error),
-};
-
-/** The debug log of a request's turns. */
-const debug: LifecycleListener = {
-  attempt: (_, { run, env }) => env.logger.debug('attempt', { ...attemptContext(run) }),
-  degrade: ({ to }, { run, env }) =>
-    env.logger.debug('output mode fallback', { ...attemptContext(run), to }),
-  retry: ({ error, delayMs }, { run, env }) =>
-    env.logger.debug('retry', { ...attemptContext(run), category: error.category, delayMs }),
-  exhausted: ({ error }, { run, env }) =>
-    env.logger.debug('model exhausted', {
-      ...attemptContext(run),
-      category: error.category,
-      retries: run.retries,
-    }),
-  fallback: ({ error, to }, { run: { id, model }, env }) =>
-    env.logger.debug('model fallback', {
-      requestId: id,
-      from: model,
-      to,
-      category: error.category,
-    }),
-  failure: ({ error }, { run: { id, attempt }, env }) =>
-    env.logger.debug('request failed', {
-      requestId: id,
-      category: error.category,
-      attempts: attempt,
-    }),
-};
-
-/** The subscribers of every request's lifecycle, in the order they hear of a moment. */
-const subscribers: readonly LifecycleListener[] = [progress, observers, debug];
-
-/** Emits one moment of a request to its subscribers. */
-export function emitLifecycle(context: LifecycleContext, event: LifecycleEvent): void {
-  for (const subscriber of subscribers) {
-    (subscriber[event.type] as ((e: LifecycleEvent, c: LifecycleContext) => void) | undefined)?.(
-      event,
-      context,
-    );
+export function emitLifecycle(
+  { run, tracker, env: { hub, logger } }: LifecycleContext,
+  event: LifecycleEvent,
+): void {
+  const { id: requestId, context, attempt, model, provider, mode } = run;
+  const current = (): AttemptContext => attemptContext(run);
+  switch (event.type) {
+    case 'start':
+      tracker.startOperation(`Starting structured request for "${context.schemaName}"`, {
+        model: model || undefined,
+      });
+      return;
+    case 'attempt':
+      hub.emit('onAttemptStart', current());
+      logger.debug('attempt', { ...current() });
+      return;
+    case 'degrade': {
+      const { to } = event;
+      tracker.restart('retry', `${model} cannot use this output mode; trying "${to}"`, {
+        attempt: attempt + 1,
+        model,
+        mode: to,
+      });
+      logger.debug('output mode fallback', { ...current(), to });
+      return;
+    }
+    case 'retry': {
+      const { error, delayMs } = event;
+      const { category } = error;
+      tracker.restart('retry', `Retrying ${model} after ${category} (attempt ${attempt + 1})`, {
+        attempt: attempt + 1,
+        model,
+        category,
+        delayMs,
+        ...run.elementData(),
+      });
+      hub.emit('onRetry', { ...current(), error, delayMs });
+      logger.debug('retry', { ...current(), category, delayMs });
+      return;
+    }
+    case 'exhausted':
+      logger.debug('model exhausted', {
+        ...current(),
+        category: event.error.category,
+        retries: run.retries,
+      });
+      return;
+    case 'fallback': {
+      const { to } = event;
+      const { category } = event.error;
+      tracker.restart('fallback', `Falling back from ${model} to ${to} after ${category}`, {
+        attempt: attempt + 1,
+        from: model,
+        to,
+        category,
+        ...run.elementData(),
+      });
+      hub.emit('onFallback', { ...context, fromModel: model, toModel: to, reason: category });
+      logger.debug('model fallback', { requestId, from: model, to, category });
+      return;
+    }
+    default: {
+      const outcome = event.type === 'success' ? event.outcome : undefined;
+      const error = event.type === 'failure' ? event.error : undefined;
+      if (error === undefined) {
+        tracker.completeOperation(`Completed "${context.schemaName}"`, {
+          attempt,
+          model,
+          chars: outcome?.chars,
+        });
+      } else {
+        tracker.failOperation(error.message, { category: error.category, attempts: attempt });
+      }
+      hub.emit('onRequestEnd', {
+        ...context,
+        status: error === undefined ? 'success' : 'error',
+        model,
+        provider,
+        error,
+        attempts: run.attempts,
+        durationMs: run.now() - run.startedAt,
+      });
+      if (error !== undefined) {
+        logger.debug('request failed', { requestId, category: error.category, attempts: attempt });
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@
  * 3. `runRequest` loops over tries. It routes the model when it comes to a new one
  *    (`openModel`), then hands the try to `tryModel` (try-model.ts): the backoff, the
  *    rate limiter's wait, the breaker's admission, the `attempt` event, and one attempt
- *    (attempt.ts), yielded once as `{ running }`.
+ *    (attempt/conductor.ts), yielded once as `{ running }`.
  * 4. The stream pulls that attempt's partial responses itself, one per chunk, straight
  *    to the consumer (a generator resumption per chunk would cost more than the chunk's
  *    own work). When the attempt ends, the stream resumes the runner with the
@@ -37,6 +37,9 @@ import type { OutputMode, ProviderServer, Usage } from '../provider/index.ts';
 import type { DecisionState } from './decide.ts';
 import type { ElementTracker } from './elements.ts';
 import type { RequestUsage, RetryOptions } from './types.ts';
+
+/** An attempt record the runner still completes (the delay it waits after a failed try). */
+export type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
 
 /** How a request ended: its value, or its error. */
 export type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLMError };
@@ -117,9 +120,21 @@ export class RequestRun<T = unknown> implements DecisionState {
       : { deliveredElements: elements.delivered, replacedElements: elements.replaced };
   }
 
-  /** `elementCount` for a final response, when the request streamed elements. */
-  elementCount(): { elementCount?: number } {
-    const elements = this.streamedElements;
-    return elements === undefined ? {} : { elementCount: elements.valid };
+  /**
+   * Records try `attempt` on the current model (on `provider`, once routed), and the
+   * error it failed with, if it did.
+   */
+  record(attempt: number, provider: string | undefined, error?: StructuredLLMError): MutableRecord {
+    const record: MutableRecord = {
+      attempt,
+      model: this.model,
+    };
+    if (provider !== undefined) record.provider = provider;
+    if (error !== undefined) {
+      record.category = error.category;
+      record.message = error.message;
+    }
+    this.attempts.push(record);
+    return record;
   }
 }

@@ -1,5 +1,5 @@
 import { StructuredLLMError } from '../errors/index.ts';
-import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
+import { unexpectedError } from '../errors/unexpected.ts';
 import type { Logger, ObserverHub } from '../observe/index.ts';
 import { type ProgressEstimator, ProgressTracker } from '../progress/index.ts';
 import {
@@ -77,13 +77,16 @@ export async function* runRequest<T>(
   // `onRequestStart`, before anything else of the request: the hooks observers return for
   // this request join the hub its attempts and lifecycle report to.
   const hub = env.hub.startRequest({ ...run.context, model: run.model });
-  const context = tryContext(
-    hub === env.hub ? env : { ...env, hub },
+  const requestEnv = hub === env.hub ? env : { ...env, hub };
+  const tracker = progressTracker(requestEnv, request, run);
+  const context: TryContext<T> = {
+    env: requestEnv,
     request,
     responseModel,
     control,
     run,
-  );
+    tracker,
+  };
   const totalMs = request.timeouts?.totalMs;
   // One wait for the whole request (none when totalMs is unset or Infinity).
   const totalTimer = new WaitTimer(totalMs, () =>
@@ -128,12 +131,7 @@ export async function* runRequest<T>(
         const routedOrError = openModel(env, request, requested, run);
         if (routedOrError instanceof StructuredLLMError) {
           tried = { stage: 'route', error: routedOrError, text: '' };
-          run.attempts.push({
-            attempt: ++run.attempt,
-            model: requested,
-            category: routedOrError.category,
-            message: routedOrError.message,
-          });
+          run.record(++run.attempt, undefined, routedOrError);
         } else {
           routed = routedOrError;
           baseMessages = messages = firstMessages(request, responseModel, run.mode);
@@ -187,15 +185,7 @@ export async function* runRequest<T>(
     // A failure outside any attempt (a breaker or hook bug, an engine bug): the request
     // still ends with one error response, the attempts made and the last partial.
     if (run.outcome !== undefined) throw thrown;
-    yield end(
-      StructuredLLMError.is(thrown)
-        ? thrown
-        : new StructuredLLMError({
-            category: 'unknown',
-            message: `The request failed: ${errorText(thrown)}`,
-            cause: causeWithoutSecrets(thrown, []),
-          }),
-    );
+    yield end(unexpectedError(thrown, 'The request failed'));
   } finally {
     totalTimer.stop();
   }
@@ -229,18 +219,6 @@ function begin<T>(
   return models;
 }
 
-/** What the tries share: the request, its run and its progress tracker. */
-function tryContext<T>(
-  env: RunnerEnvironment,
-  request: StreamingStructuredRequest<T>,
-  responseModel: ResponseModel<T>,
-  control: StreamControl,
-  run: RequestRun<T>,
-): TryContext<T> {
-  const tracker = progressTracker(env, request, run);
-  return { env, request, responseModel, control, run, tracker };
-}
-
 /**
  * Ends the run: emits `success` (with `outcome`) or `failure` (with `error` and the
  * attempts made), records the outcome, and builds the final response.
@@ -271,8 +249,8 @@ function finalResponse<T>(
     error: final,
     attempt: run.attempt,
     model: run.model,
-    ...run.elementCount(),
-    ...(run.usage === undefined ? {} : { usage: run.usage }),
+    ...(run.streamedElements && { elementCount: run.streamedElements.valid }),
+    ...(run.usage && { usage: run.usage }),
   };
 }
 
@@ -336,12 +314,9 @@ function openModel<T>(
     run.retries = run.limitReasks = 0;
     return routed;
   } catch (thrown) {
-    return StructuredLLMError.is(thrown)
-      ? thrown
-      : new StructuredLLMError({
-          category: 'unknown',
-          message: `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}: ${errorText(thrown)}`,
-          cause: causeWithoutSecrets(thrown, []),
-        });
+    return unexpectedError(
+      thrown,
+      `${routed === undefined ? 'Routing' : `Provider "${routed.provider.id}"`} failed for ${requested}`,
+    );
   }
 }

@@ -66,5 +66,3 @@ export class StreamControl {
     this.pauseListeners.clear();
   }
 }
-
-// The engine's name for the shared factory (attempt.ts and request-runner.ts import it from here).

@@ -1,6 +1,5 @@
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
-import { causeWithoutSecrets } from '../errors/redact-secrets.ts';
-import { errorText } from '../values.ts';
+import type { AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import { unexpectedError } from '../errors/unexpected.ts';
 import type { AttemptEnd, AttemptRun, ResponseResult } from './attempt/index.ts';
 import type { Outcome, RequestRun } from './request-run.ts';
 import type { RunnerItem } from './request-runner.ts';
@@ -246,7 +245,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     const onRunnerError = (error: unknown): never => {
       finished = true;
       attempt = undefined;
-      this.run.settle({ error: unexpected(error) });
+      this.run.settle({ error: unexpectedError(error, 'Internal error while streaming') });
       throw error;
     };
     const resumeRunner = (end?: AttemptEnd<T>): Promise<ResponseResult<T>> =>
@@ -288,13 +287,4 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     if ('value' in outcome) this.resolveResult?.(outcome.value);
     else this.rejectResult?.(outcome.error);
   }
-}
-
-function unexpected(error: unknown): StructuredLLMError {
-  if (StructuredLLMError.is(error)) return error;
-  return new StructuredLLMError({
-    category: 'unknown',
-    message: `Internal error while streaming: ${errorText(error)}`,
-    cause: causeWithoutSecrets(error, []),
-  });
 }

@@ -1,5 +1,5 @@
 import { abortedError } from '../errors/aborted.ts';
-import { type AttemptRecord, StructuredLLMError } from '../errors/index.ts';
+import type { StructuredLLMError } from '../errors/index.ts';
 import type { ProgressTracker } from '../progress/index.ts';
 import { progressKey } from '../progress/index.ts';
 import type { Message, RoutedModel } from '../provider/index.ts';
@@ -18,8 +18,8 @@ import {
   startAttempt,
 } from './attempt/index.ts';
 import type { Failure } from './decide.ts';
-import { attemptContext, emitLifecycle, type LifecycleContext } from './lifecycle.ts';
-import type { RequestRun } from './request-run.ts';
+import { emitLifecycle, type LifecycleContext } from './lifecycle.ts';
+import type { MutableRecord, RequestRun } from './request-run.ts';
 import type { RunnerEnvironment, RunnerItem } from './request-runner.ts';
 import type { StreamControl } from './stream-control.ts';
 import type { StreamingStructuredRequest } from './types.ts';
@@ -33,9 +33,6 @@ export interface TryContext<T> extends LifecycleContext {
   readonly run: RequestRun<T>;
   readonly tracker: ProgressTracker;
 }
-
-/** The attempt record of a failed try: the runner adds the delay it waits after it. */
-type MutableRecord = { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] };
 
 /**
  * How a try failed, with the text the model wrote (for a re-ask) and its attempt
@@ -88,40 +85,19 @@ export async function* tryModel<T>(
     if (decision?.allowed === false) {
       const refused = circuitOpenError(key, decision.retryInMs);
       env.logger.warn(refused.message, { requestId: run.id, model: run.model });
-      run.attempts.push({
-        attempt: ++run.attempt,
-        model: run.model,
-        provider,
-        category: 'circuit_open',
-        message: refused.message,
-      });
+      run.record(++run.attempt, provider, refused);
       return { stage: 'admission', error: refused, text: '' };
     }
   }
   const attempt = ++run.attempt;
   emitLifecycle(context, { type: 'attempt' });
   const attemptRun = startAttempt({
-    request: context.request,
-    responseModel: context.responseModel,
+    ...context,
     routed,
     mode: run.mode,
     messages,
     attempt,
     streaming: run.streaming,
-    control,
-    tracker: context.tracker,
-    estimator: env.estimator,
-    hub: env.hub,
-    context: attemptContext(run),
-    requestId: run.id,
-    maxResponseChars: env.maxResponseChars,
-    maxDepth: env.maxDepth,
-    maxChunks: env.maxChunks,
-    now: env.now,
-    startedAt: run.startedAt,
-    onPartial: (value) => {
-      run.lastPartial = value;
-    },
     elements: run.streamedElements,
   });
   let ended: AttemptEnd<T> | undefined;
@@ -130,12 +106,8 @@ export async function* tryModel<T>(
     ended = yield { running: attemptRun };
     if (ended === undefined) throw new TypeError('The runner was resumed without an attempt end');
   } catch (thrown) {
-    ended = {
-      failure: new AttemptFailure(
-        StructuredLLMError.is(thrown) ? thrown : abortedError(thrown),
-        '',
-      ),
-    };
+    // A StructuredLLMError stays as it is; anything else is the request's abort.
+    ended = { failure: new AttemptFailure(abortedError(thrown), '') };
   } finally {
     attemptRun.close();
   }
@@ -143,20 +115,13 @@ export async function* tryModel<T>(
     const { outcome } = ended;
     await succeeded(env, run, admitted, key, outcome.usage);
     learn(env, run, context.responseModel, outcome);
-    run.attempts.push({ attempt, model: run.model, provider });
+    run.record(attempt, provider);
     run.pay(outcome.usage, attempt, run.model);
     return { outcome };
   }
   const { error, text, usage } = ended.failure;
   run.pay(usage, attempt, run.model);
-  const record: MutableRecord = {
-    attempt,
-    model: run.model,
-    provider,
-    category: error.category,
-    message: error.message,
-  };
-  run.attempts.push(record);
+  const record = run.record(attempt, provider, error);
   await failed(env, run, admitted, key, error);
   return { stage: 'attempt', error, text, record };
 }

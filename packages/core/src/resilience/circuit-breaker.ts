@@ -1,5 +1,6 @@
 import { now as clockNow } from '../clock.ts';
 import { type ErrorCategory, StructuredLLMError } from '../errors/index.ts';
+import { IsolatedCallback } from '../observe/isolated-callback.ts';
 import { isPromiseLike } from '../values.ts';
 import {
   type BreakerCounts,
@@ -39,9 +40,7 @@ export interface BreakerStateChange {
   readonly retryInMs?: number;
 }
 
-/**
- * One admitted call. Report how it ended exactly once; later reports are ignored.
- */
+/** One admitted call. Report how it ended exactly once; later reports are ignored. */
 export interface BreakerCall {
   /** The provider answered: counts as a success. */
   succeeded(): Promise<void>;
@@ -78,15 +77,12 @@ export interface CircuitBreaker {
  * content_filter, length, aborted, circuit_open, unknown do not.
  */
 export function countsAsBreakerFailure(category: ErrorCategory): boolean {
-  switch (category) {
-    case 'rate_limit':
-    case 'timeout':
-    case 'network':
-    case 'server':
-      return true;
-    default:
-      return false;
-  }
+  return (
+    category === 'rate_limit' ||
+    category === 'timeout' ||
+    category === 'network' ||
+    category === 'server'
+  );
 }
 
 /**
@@ -104,15 +100,8 @@ export function circuitOpenError(key: string, retryInMs: number): StructuredLLME
   });
 }
 
-interface BreakerSettings {
-  readonly failureRate: number;
-  readonly minimumCalls: number;
-  readonly windowMs: number;
-  /** A tenth of the window, rounded up to whole ms: the step the window slides by. */
-  readonly bucketMs: number;
-  readonly cooldownMs: number;
-  readonly halfOpenMaxProbes: number;
-}
+/** The options, defaults filled in and checked; `bucketMs` is the step the window slides by. */
+type BreakerSettings = Readonly<ReturnType<typeof settingsFrom>>;
 
 /** Buckets per window. */
 const BUCKETS = 10;
@@ -221,7 +210,7 @@ function requireInteger(name: string, value: number, min: number): void {
   }
 }
 
-function settingsFrom(options: CircuitBreakerOptions): BreakerSettings {
+function settingsFrom(options: CircuitBreakerOptions) {
   if ('failureThreshold' in options) {
     throw new RangeError(
       'failureThreshold was replaced by failureRate and minimumCalls: the breaker opens on a failure rate over a sliding window (windowMs), not on consecutive failures',
@@ -232,6 +221,7 @@ function settingsFrom(options: CircuitBreakerOptions): BreakerSettings {
     failureRate: options.failureRate ?? 0.5,
     minimumCalls: options.minimumCalls ?? 20,
     windowMs,
+    // A tenth of the window, rounded up to whole ms.
     bucketMs: Math.ceil(windowMs / BUCKETS),
     cooldownMs: options.cooldownMs ?? 30_000,
     halfOpenMaxProbes: options.halfOpenMaxProbes ?? 1,
@@ -285,15 +275,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     return run;
   }
 
+  // A broken listener must not break the calls it observes: its errors are dropped.
+  const quiet = new IsolatedCallback(ignore);
   function emit(change: BreakerStateChange): void {
-    for (const { listener } of [...listeners]) {
-      try {
-        const returned: unknown = listener(change);
-        if (isPromiseLike(returned)) returned.then(undefined, ignore);
-      } catch {
-        // A broken observer must not break the calls it observes.
-      }
-    }
+    for (const { listener } of [...listeners]) quiet.call(listener, change);
   }
 
   /** The bucket of `at` in window `window`, and the ids of the whole window ending there. */

@@ -1,8 +1,7 @@
 import { abortedError } from '../../errors/aborted.ts';
 import { StructuredLLMError } from '../../errors/index.ts';
-import { causeWithoutSecrets } from '../../errors/redact-secrets.ts';
+import { unexpectedError } from '../../errors/unexpected.ts';
 import { partialCheckerOf } from '../../schema/model/partial-checker.ts';
-import { errorText } from '../../values.ts';
 import { TextExcerpt } from '../text-excerpt.ts';
 import type { StreamingResponse } from '../types.ts';
 import { createDocument } from './document.ts';
@@ -28,6 +27,7 @@ import {
  */
 export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const { request, responseModel, routed, control, elements } = settings;
+  const { maxChunks, hub } = settings.env;
   // What the model wrote: its length, and the head and tail a re-ask quotes.
   const text = new TextExcerpt();
   const { parser, write, checks } = createDocument(settings, text, partialCheckerOf(responseModel));
@@ -53,11 +53,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     ended: () => ended,
     firstText: progress.firstChunk,
     text(delta) {
-      if (++chunks > settings.maxChunks) {
+      if (++chunks > maxChunks) {
         throw new StructuredLLMError({
           category: 'parse',
           code: 'chunk_limit',
-          message: `The response exceeded maxChunks (${settings.maxChunks} chunks)`,
+          message: `The response exceeded maxChunks (${maxChunks} chunks)`,
         });
       }
       write(delta);
@@ -104,7 +104,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   function end(result: AttemptEnd<T>): void {
     if (ended) return;
     ended = true;
-    if (settings.hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks, pump.meta);
+    if (hub.has('onAttemptEnd')) progress.ended(result.failure?.error, chunks, pump.meta);
     const resolve = resolvePull;
     const handOff = onEnd;
     resolvePull = undefined;
@@ -126,14 +126,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     // The request's own abort wins over whatever the provider threw while being cut off.
     const error = pump.signal.aborted
       ? abortedError(pump.signal.reason)
-      : StructuredLLMError.is(thrown)
-        ? thrown
-        : new StructuredLLMError({
-            category: 'unknown',
-            message: `Provider "${routed.provider.id}" failed: ${errorText(thrown)}`,
-            // A plain copy: a raw SDK error can hold the key in its headers or body.
-            cause: causeWithoutSecrets(thrown, []),
-          });
+      : unexpectedError(thrown, `Provider "${routed.provider.id}" failed`);
     return new AttemptFailure(error, text.toString(), pump.meta.usage);
   }
 
@@ -163,7 +156,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       if (!ended) {
         // Closed without an end (the request stopped before pulling it): still an ended attempt.
         ended = true;
-        if (settings.hub.has('onAttemptEnd'))
+        if (hub.has('onAttemptEnd'))
           progress.ended(
             abortedError(control.signal.reason ?? 'attempt closed'),
             chunks,

@@ -76,8 +76,8 @@ export function createDocument<T>(
   };
 
   const parser: JsonStreamParser = createJsonStreamParser({
-    maxDepth: settings.maxDepth,
-    maxLength: settings.maxResponseChars,
+    maxDepth: settings.env.maxDepth,
+    maxLength: settings.env.maxResponseChars,
     lenient: settings.mode === 'prompt',
     ...(acceptKey === undefined ? {} : { acceptKey }),
     onValue: (value, depth) => {

@@ -1,6 +1,7 @@
 import type { StructuredLLMError } from '../../errors/index.ts';
 import type { JsonStreamParser } from '../../json/index.ts';
 import { type ProgressDetails, progressKey } from '../../progress/index.ts';
+import { attemptContext } from '../lifecycle.ts';
 import type { TextExcerpt } from '../text-excerpt.ts';
 import type { StreamingResponse } from '../types.ts';
 import type { AttemptSettings, ProviderMeta } from './types.ts';
@@ -15,9 +16,10 @@ export function createProgress<T>(
   text: TextExcerpt,
   parser: JsonStreamParser,
 ) {
-  const { responseModel, tracker, hub, routed } = settings;
-  const { context } = settings;
-  const attemptStartedAt = settings.now();
+  const { responseModel, tracker, routed, run } = settings;
+  const { hub, now } = settings.env;
+  const context = attemptContext(run);
+  const attemptStartedAt = now();
   const estimateKey = progressKey(responseModel.name, responseModel.jsonSchema);
   // One chunk event per attempt, its `chars` updated per chunk: observers must copy what they keep.
   const chunkEvent = hub.has('onChunk') ? { ...context, chars: 0 } : undefined;
@@ -27,7 +29,7 @@ export function createProgress<T>(
         progressPercent: 0,
         first: true,
         get elapsedMs(): number {
-          return settings.now() - settings.startedAt;
+          return now() - run.startedAt;
         },
       }
     : undefined;
@@ -53,20 +55,20 @@ export function createProgress<T>(
     data: { attempt: settings.attempt, model: routed.requested, chars: text.length },
   });
 
-  /** The partial `partial` is shown: progress, the partial's events (`first` for the attempt's first), and the value kept. */
-  function shown(partial: unknown, progressPercent: number, first: boolean): void {
-    settings.onPartial(partial);
+  /** The partial `partial` is shown: progress, the partial's events, and the value kept. */
+  function shown(partial: unknown, progressPercent: number): void {
+    run.lastPartial = partial;
     partials++;
     if (partialEvent !== undefined) {
       partialEvent.progressPercent = progressPercent;
-      partialEvent.first = first;
+      partialEvent.first = firstPartial;
       hub.emit('onPartial', partialEvent);
     }
-    if (first && hub.has('onFirstPartial')) {
+    if (firstPartial && hub.has('onFirstPartial')) {
       hub.emit('onFirstPartial', {
         ...context,
         progressPercent,
-        elapsedMs: settings.now() - settings.startedAt,
+        elapsedMs: now() - run.startedAt,
       });
     }
     firstPartial = false;
@@ -82,10 +84,10 @@ export function createProgress<T>(
   /** The first chunk of text arrived. */
   function firstChunk(): void {
     if (!hub.has('onFirstChunk')) return;
-    const at = settings.now();
+    const at = now();
     hub.emit('onFirstChunk', {
       ...context,
-      elapsedMs: at - settings.startedAt,
+      elapsedMs: at - run.startedAt,
       attemptElapsedMs: at - attemptStartedAt,
     });
   }
@@ -100,7 +102,7 @@ export function createProgress<T>(
     /** The partial response for `partial`, the parser's current (checked) value. */
     partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
       const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
-      shown(partial, progressPercent, firstPartial);
+      shown(partial, progressPercent);
       return {
         partialResult: partial as StreamingResponse<T>['partialResult'],
         isComplete: false,
@@ -118,12 +120,9 @@ export function createProgress<T>(
     },
     /** ...and checked: it is shown. */
     whole(): void {
-      const event = tracker.updateProgress('Received the full response', progressNow(), {
-        attempt: settings.attempt,
-        model: routed.requested,
-        chars: text.length,
-      });
-      shown(parser.value, event.progressPercent, true);
+      const { data } = describeProgress();
+      const event = tracker.updateProgress('Received the full response', progressNow(), data);
+      shown(parser.value, event.progressPercent);
     },
     /** The attempt ended: with `error`, after `chunks` chunks, with what the provider said (for `onAttemptEnd`, when observed). */
     ended(error: StructuredLLMError | undefined, chunks: number, meta: ProviderMeta): void {
@@ -134,7 +133,7 @@ export function createProgress<T>(
         chunks,
         chars: text.length,
         partials,
-        durationMs: settings.now() - attemptStartedAt,
+        durationMs: now() - attemptStartedAt,
         ...meta,
       });
     },
@@ -149,7 +148,7 @@ function estimatePercent<T>(
   parser: JsonStreamParser,
 ): number {
   const { tracker } = settings;
-  const estimate = settings.estimator.estimate({
+  const estimate = settings.env.estimator.estimate({
     key,
     schema: settings.responseModel.jsonSchema,
     receivedChars: text.length,

@@ -213,11 +213,11 @@ function generatedText<T>(
   meta.usage = result.usage;
   meta.responseId = result.id;
   meta.responseModel = result.model;
-  if (result.text.length > settings.maxResponseChars) {
+  if (result.text.length > settings.env.maxResponseChars) {
     throw new StructuredLLMError({
       category: 'parse',
       code: 'length_limit',
-      message: `The response is longer than maxResponseChars (${settings.maxResponseChars})`,
+      message: `The response is longer than maxResponseChars (${settings.env.maxResponseChars})`,
     });
   }
   return result.text;

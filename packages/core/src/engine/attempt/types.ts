@@ -1,35 +1,17 @@
 import type { StructuredLLMError } from '../../errors/index.ts';
-import type { AttemptContext, ObserverHub } from '../../observe/index.ts';
-import type { ProgressEstimator, ProgressTracker } from '../../progress/index.ts';
 import type { FinishReason, Message, OutputMode, Usage } from '../../provider/index.ts';
 import type { RoutedModel } from '../../provider/model-router.ts';
-import type { ResponseModel } from '../../schema/index.ts';
 import type { ElementTracker } from '../elements.ts';
-import type { StreamControl } from '../stream-control.ts';
-import type { StreamingResponse, StreamingStructuredRequest } from '../types.ts';
+import type { TryContext } from '../try-model.ts';
+import type { StreamingResponse } from '../types.ts';
 
-export interface AttemptSettings<T> {
-  readonly request: StreamingStructuredRequest<T>;
-  readonly responseModel: ResponseModel<T>;
+/** One attempt's settings: the request's (its try context) and this try's. */
+export interface AttemptSettings<T> extends TryContext<T> {
   readonly routed: RoutedModel;
   readonly mode: OutputMode;
   readonly messages: readonly Message[];
   readonly attempt: number;
   readonly streaming: boolean;
-  readonly control: StreamControl;
-  readonly tracker: ProgressTracker;
-  readonly estimator: ProgressEstimator;
-  readonly hub: ObserverHub;
-  /** What every observer event of this attempt carries. */
-  readonly context: AttemptContext;
-  readonly requestId: string;
-  readonly maxResponseChars: number;
-  readonly maxDepth: number;
-  readonly maxChunks: number;
-  readonly now: () => number;
-  readonly startedAt: number;
-  /** Called with every partial value shown, so a failed request can still return the last one. */
-  readonly onPartial: (value: unknown) => void;
   /** Element streaming, when the request delivers (or releases) array elements. */
   readonly elements?: ElementTracker | undefined;
 }
