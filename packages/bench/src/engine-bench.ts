@@ -221,14 +221,16 @@ reportGoals(
       pass: (coarse?.ratio ?? Number.POSITIVE_INFINITY) <= 1.5,
     },
     {
-      name: 'the same with 4-char chunks (one partial per chunk)',
-      actual: `×${fine?.ratio.toFixed(2)} (the relay floor alone: ×${fine?.relayRatio.toFixed(2)})`,
-      pass: (fine?.ratio ?? Number.POSITIVE_INFINITY) <= 1.5,
+      // Decided: one response per chunk stays the default, so at 4-character chunks the
+      // engine is judged against the relay floor (what one response per chunk costs at least).
+      name: '4-char chunks (one partial per chunk) ≤ 1.5× the relay floor',
+      actual: `×${fine === undefined ? Number.NaN : (fine.engineMs / fine.relayMs).toFixed(2)} (×${fine?.ratio.toFixed(2)} the bare parser; the relay floor alone ×${fine?.relayRatio.toFixed(2)})`,
+      pass: fine !== undefined && fine.engineMs / fine.relayMs <= 1.5,
     },
     {
-      name: 'fixed cost per request ≤ 50 µs',
+      name: 'fixed cost per request ≤ 25 µs',
       actual: `${perRequestUs.toFixed(1)} µs`,
-      pass: perRequestUs <= 50,
+      pass: perRequestUs <= 25,
     },
   ],
   check,
