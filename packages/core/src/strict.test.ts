@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { failure } from '../test/support/thrown.ts';
 // Only the root entry: the strict-mode converter is not loaded until the second block imports it.
 import * as root from './index.ts';
-import { jsonSchema, StructuredLLMError } from './index.ts';
+import { jsonSchema } from './index.ts';
 import { toResponseModel } from './schema/model/to-response-model.ts';
 
 const person = {
@@ -30,16 +31,6 @@ function standard(schema: Record<string, unknown>) {
   };
 }
 
-function thrown(run: () => unknown): StructuredLLMError {
-  try {
-    run();
-  } catch (error) {
-    if (StructuredLLMError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a StructuredLLMError');
-}
-
 describe('the root entry without @structllm/core/strict', () => {
   it('exports no strict-mode converter', () => {
     expect(Object.keys(root)).not.toContain('toStrictJsonSchema');
@@ -55,12 +46,12 @@ describe('the root entry without @structllm/core/strict', () => {
   it.each([true, 'auto'] as const)(
     'refuses strict: %s with a bad_request error naming the entry to use',
     (strict) => {
-      const error = thrown(() => jsonSchema(person, { strict }));
+      const error = failure(() => jsonSchema(person, { strict }));
       expect(error.category).toBe('bad_request');
       expect(error.code).toBe('unsupported_schema');
       expect(error.message).toContain('@structllm/core/strict');
       expect(error.message).toContain('strictJsonSchema(schema)');
-      expect(thrown(() => toResponseModel(standard(person), { strict })).message).toBe(
+      expect(failure(() => toResponseModel(standard(person), { strict })).message).toBe(
         error.message,
       );
     },
@@ -103,7 +94,7 @@ describe('once @structllm/core/strict is loaded', () => {
       value: { name: 'Ada' },
     });
     expect((await model.validate({ nickname: 'A' })).success).toBe(false);
-    const error = thrown(() => strictJsonSchema(record));
+    const error = failure(() => strictJsonSchema(record));
     expect(error.category).toBe('bad_request');
     expect(error.message).toMatch(/free-form keys/);
     expect(strictJsonSchema(record, { strict: 'auto' }).jsonSchema).toBe(record);

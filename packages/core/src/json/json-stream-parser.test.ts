@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitEvery } from '../../test/support/chunking.ts';
 import { parseInChunks } from '../../test/support/parse-in-chunks.ts';
+import { failure } from '../../test/support/thrown.ts';
 import { StructuredLLMError } from '../errors/index.ts';
 import { createJsonStreamParser, DEFAULT_MAX_DEPTH } from './json-stream-parser.ts';
 
@@ -11,16 +12,6 @@ function partialsOf(chunks: readonly string[]): string[] {
     parser.write(chunk);
     return JSON.stringify(parser.value) ?? 'undefined';
   });
-}
-
-function parseError(run: () => void): StructuredLLMError {
-  try {
-    run();
-  } catch (error) {
-    if (StructuredLLMError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a StructuredLLMError');
 }
 
 function parseWhole(text: string, options = {}): unknown {
@@ -268,10 +259,10 @@ describe('createJsonStreamParser: acceptKey', () => {
 
   it('still rejects invalid JSON and enforces limits inside a refused value', () => {
     const refuseAll = { acceptKey: () => false };
-    expect(parseError(() => parseWhole('{"a":[1,}', refuseAll)).category).toBe('parse');
-    expect(
-      parseError(() => parseWhole('{"a":[[[[1]]]]}', { ...refuseAll, maxDepth: 3 })).code,
-    ).toBe('depth_limit');
+    expect(failure(() => parseWhole('{"a":[1,}', refuseAll)).category).toBe('parse');
+    expect(failure(() => parseWhole('{"a":[[[[1]]]]}', { ...refuseAll, maxDepth: 3 })).code).toBe(
+      'depth_limit',
+    );
     expect(parseWhole('{"a":1,"b":{"c":2}}', refuseAll)).toStrictEqual({});
   });
 
@@ -305,7 +296,7 @@ describe('createJsonStreamParser: limits', () => {
 
   it(`rejects nesting deeper than the default limit (${DEFAULT_MAX_DEPTH}) with a depth error`, () => {
     const text = '['.repeat(DEFAULT_MAX_DEPTH + 1);
-    const error = parseError(() => createJsonStreamParser().write(text));
+    const error = failure(() => createJsonStreamParser().write(text));
     expect(error.category).toBe('parse');
     expect(error.code).toBe('depth_limit');
     expect(error.position).toBe(DEFAULT_MAX_DEPTH);
@@ -314,13 +305,13 @@ describe('createJsonStreamParser: limits', () => {
 
   it('accepts exactly maxDepth levels', () => {
     expect(parseWhole('[[[]]]', { maxDepth: 3 })).toEqual([[[]]]);
-    expect(parseError(() => parseWhole('[[[[]]]]', { maxDepth: 3 })).code).toBe('depth_limit');
+    expect(failure(() => parseWhole('[[[[]]]]', { maxDepth: 3 })).code).toBe('depth_limit');
   });
 
   it('rejects text longer than maxLength, keeping the partial value seen so far', () => {
     const parser = createJsonStreamParser({ maxLength: 10 });
     parser.write('{"a": "12');
-    const error = parseError(() => parser.write('34567"}'));
+    const error = failure(() => parser.write('34567"}'));
     expect(error.code).toBe('length_limit');
     expect(error.message).toContain('maxLength (10 characters)');
     expect(parser.value).toEqual({ a: '12' });
@@ -379,7 +370,7 @@ describe('createJsonStreamParser: invalid input', () => {
     it(`reports truncated input ${JSON.stringify(text)} at end() as "${reason}"`, () => {
       const parser = createJsonStreamParser();
       parser.write(text);
-      const error = parseError(() => parser.end());
+      const error = failure(() => parser.end());
       expect(error.category).toBe('parse');
       expect(error.code).toBe('unexpected_end');
       expect(error.position).toBe(text.length);
@@ -389,36 +380,36 @@ describe('createJsonStreamParser: invalid input', () => {
 
   it('rejects empty and whitespace-only input at end()', () => {
     for (const text of ['', '  \n ']) {
-      const error = parseError(() => parseWhole(text));
+      const error = failure(() => parseWhole(text));
       expect(error.code).toBe('empty');
       expect(error.category).toBe('parse');
     }
   });
 
   it('gives line and column in the message', () => {
-    const error = parseError(() => parseWhole('{\n  "a": 1,\n  "b": x\n}'));
+    const error = failure(() => parseWhole('{\n  "a": 1,\n  "b": x\n}'));
     expect(error.message).toContain('line 3, column 8');
   });
 
   it('keeps every valid partial after an error and keeps failing the same way', () => {
     const parser = createJsonStreamParser();
     parser.write('{"a": "ok", "b": [1, 2');
-    const error = parseError(() => parser.write(', oops]}'));
+    const error = failure(() => parser.write(', oops]}'));
     expect(parser.value).toEqual({ a: 'ok', b: [1, 2] });
-    expect(parseError(() => parser.write('more'))).toBe(error);
-    expect(parseError(() => parser.end())).toBe(error);
+    expect(failure(() => parser.write('more'))).toBe(error);
+    expect(failure(() => parser.end())).toBe(error);
   });
 
   it('refuses writes after end()', () => {
     const parser = createJsonStreamParser();
     parser.write('[]');
     parser.end();
-    expect(parseError(() => parser.write(' ')).code).toBe('write_after_end');
+    expect(failure(() => parser.write(' ')).code).toBe('write_after_end');
     expect(parser.value).toEqual([]);
   });
 
   it('is recognisable as a StructuredLLMError across package copies', () => {
-    const error = parseError(() => parseWhole('nope'));
+    const error = failure(() => parseWhole('nope'));
     expect(error).toBeInstanceOf(StructuredLLMError);
     expect(StructuredLLMError.is(error)).toBe(true);
     expect(error.retryable).toBe(true);
@@ -468,7 +459,7 @@ describe('createJsonStreamParser: lenient front end (prompt mode)', () => {
   });
 
   it('reports text without any JSON value', () => {
-    const error = parseError(() => lenient(['I cannot help with that.']));
+    const error = failure(() => lenient(['I cannot help with that.']));
     expect(error.category).toBe('parse');
     expect(error.code).toBe('no_json');
   });
