@@ -174,3 +174,15 @@ export function chromiumPath(): string {
   }
   return found;
 }
+
+/** Engine requests made so far (the Prometheus counter, every label). */
+export async function requestsMade(web: { readonly url: string }): Promise<number> {
+  const text = await (await fetch(`${web.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('structured_llm_streaming_requests_total{')) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
+}

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, connectBackend } from '../src/backend.ts';
 import { ProductCatalogue, QuarterlyReport, UserProfile } from '../src/schemas.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
-import { chromiumPath } from './helpers.ts';
+import { chromiumPath, requestsMade } from './helpers.ts';
 
 /** Screenshots kept for a person to look at (git-ignored). */
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -51,18 +51,6 @@ const shownValue = async (page: Page): Promise<unknown> =>
   JSON.parse((await page.textContent('#partial')) ?? '');
 const progressOf = (page: Page) =>
   page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value);
-
-/** Engine requests made so far (the Prometheus counter, every label). */
-async function requestsMade(web: WebServer): Promise<number> {
-  const text = await (await fetch(`${web.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('structured_llm_streaming_requests_total{')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
 
 /** The run as the server kept it, read again from its start: its value, or its error. */
 async function serverOutcome(

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, connectBackend } from '../src/backend.ts';
 import { ProductCatalogue } from '../src/schemas.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
-import { chromiumPath } from './helpers.ts';
+import { chromiumPath, requestsMade } from './helpers.ts';
 
 type Sampled = Window & {
   demoRun?: { id: string; attempt: number; text: string };
@@ -46,18 +46,6 @@ const received = (page: Page) =>
   });
 const percent = (page: Page) =>
   page.evaluate(() => Number(document.getElementById('bar')?.getAttribute('aria-valuenow')));
-
-/** Engine requests made so far (the Prometheus counter, every label). */
-async function requestsMade(web: WebServer): Promise<number> {
-  const text = await (await fetch(`${web.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('structured_llm_streaming_requests_total{')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
 
 /** The run as the server kept it: its whole text (the attempt that ended it) and its value. */
 async function replay(web: WebServer, id: string): Promise<{ text: string; value: unknown }> {
