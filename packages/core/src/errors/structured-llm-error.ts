@@ -125,17 +125,12 @@ export class StructuredLLMError extends Error {
 
   /** A copy of this error carrying the full list of attempts made for the request. */
   withAttempts(attempts: readonly AttemptRecord[]): StructuredLLMError {
+    // toJSON() holds every option but the cause; undefined ones read as absent.
     return new StructuredLLMError({
-      category: this.category,
-      message: this.message,
-      retryable: this.retryable,
-      attempts,
+      ...this.toJSON(),
       cause: this.cause,
-      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
-      ...(this.status === undefined ? {} : { status: this.status }),
-      ...(this.code === undefined ? {} : { code: this.code }),
-      ...(this.position === undefined ? {} : { position: this.position }),
-    });
+      attempts,
+    } as StructuredLLMErrorOptions);
   }
 
   toJSON(): Record<string, unknown> {
