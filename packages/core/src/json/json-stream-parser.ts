@@ -229,10 +229,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   }
 
   get value(): unknown {
-    const state = this.state;
-    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
-      this.showGrowingString();
-    }
+    if (this.readingString) this.showGrowingString();
     return this.root;
   }
 
@@ -827,10 +824,8 @@ class JsonStreamParserImpl implements JsonStreamParser {
   }
 
   private fail(code: ErrorCode, reason: string, position: number): StructuredLLMError {
-    const state = this.state;
-    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
-      this.showGrowingString(); // keep the last valid partial visible after the error
-    }
+    // Keep the last valid partial visible after the error.
+    if (this.readingString) this.showGrowingString();
     const column = position - this.lineStart + 1;
     const error = new StructuredLLMError({
       category: 'parse',
