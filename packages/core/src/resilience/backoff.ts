@@ -14,12 +14,11 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
   jitter: 'full',
 });
 
-/** Throws the `RangeError` a retry with these options would throw, at once. Internal. */
-export function checkBackoffOptions(options: BackoffOptions | undefined): void {
-  resolveBackoff(options);
-}
-
-function resolveBackoff(options: BackoffOptions | undefined): Required<BackoffOptions> {
+/**
+ * Throws the `RangeError` a retry with these options would throw, at once; else
+ * returns them completed with the defaults. Internal.
+ */
+export function checkBackoffOptions(options: BackoffOptions | undefined): Required<BackoffOptions> {
   const resolved = { ...DEFAULT_BACKOFF, ...options };
   requireFiniteAtLeast('baseDelayMs', resolved.baseDelayMs, 0);
   requireFiniteAtLeast('maxDelayMs', resolved.maxDelayMs, 0);
@@ -57,7 +56,7 @@ export function backoffDelay(
   if (!Number.isInteger(retry) || retry < 1) {
     throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
   }
-  const resolved = resolveBackoff(options);
+  const resolved = checkBackoffOptions(options);
   const cap = backoffCap(retry, resolved);
   if (resolved.jitter === 'none') return Math.floor(cap);
   // Clamp so an injected random source outside [0, 1) cannot escape the cap.
