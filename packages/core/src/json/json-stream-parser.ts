@@ -1,4 +1,31 @@
 import { type ErrorCode, StructuredLLMError } from '../errors/index.ts';
+import {
+  N_DOT,
+  N_EXP,
+  N_EXP_DIGITS,
+  N_EXP_SIGN,
+  N_FRACTION,
+  N_INT,
+  N_MINUS,
+  N_ZERO,
+  S_AFTER_VALUE,
+  S_ARRAY_START,
+  S_COLON,
+  S_DONE,
+  S_ESCAPE,
+  S_FAILED,
+  S_FENCE_BODY,
+  S_FENCE_INFO,
+  S_KEY,
+  S_LITERAL,
+  S_NUMBER,
+  S_OBJECT_START,
+  S_PREAMBLE,
+  S_PREAMBLE_OPEN,
+  S_STRING,
+  S_UNICODE,
+  S_VALUE,
+} from './parser-states.ts';
 
 export interface JsonStreamParserOptions {
   /**
@@ -91,35 +118,6 @@ export const DEFAULT_MAX_DEPTH = 1000;
 
 type JsonObject = Record<string, unknown>;
 type Container = JsonObject | unknown[];
-
-// Parser states. Plain numbers: the hot loop switches on them.
-const S_VALUE = 0; // expecting a value
-const S_ARRAY_START = 1; // after '[': a value or ']'
-const S_OBJECT_START = 2; // after '{': a key or '}'
-const S_KEY = 3; // after ',' in an object: a key
-const S_COLON = 4; // after a key
-const S_AFTER_VALUE = 5; // inside a container after a value: ',' or the closer
-const S_STRING = 6; // inside a string (key or value)
-const S_ESCAPE = 7; // after a backslash
-const S_UNICODE = 8; // inside \uXXXX
-const S_NUMBER = 9; // inside a number; `numberState` says where
-const S_LITERAL = 10; // inside true / false / null
-const S_DONE = 11; // top-level value complete
-const S_PREAMBLE = 12; // lenient: prose before the value
-const S_PREAMBLE_OPEN = 13; // lenient: saw '{' or '[' in prose; is it JSON?
-const S_FENCE_INFO = 14; // lenient: rest of a ``` line (info string)
-const S_FENCE_BODY = 15; // lenient: inside a fence, before the value
-const S_FAILED = 16;
-
-// Number sub-states. The grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-const N_MINUS = 0;
-const N_ZERO = 1;
-const N_INT = 2;
-const N_DOT = 3;
-const N_FRACTION = 4;
-const N_EXP = 5;
-const N_EXP_SIGN = 6;
-const N_EXP_DIGITS = 7;
 
 const LITERALS = ['true', 'false', 'null'] as const;
 const LITERAL_VALUES = [true, false, null] as const;
