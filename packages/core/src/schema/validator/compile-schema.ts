@@ -1,4 +1,5 @@
 import { StructuredLLMError } from '../../errors/index.ts';
+import { MAX_SCHEMA_NESTING } from '../constants.ts';
 import { isObject } from './check-keywords.ts';
 import { findDiscriminator } from './find-discriminator.ts';
 import {
@@ -10,9 +11,6 @@ import {
   TYPE_NULL,
 } from './schema-node.ts';
 import { isKnownFormat } from './string-formats.ts';
-
-/** Deepest nesting of subschemas accepted (a guard against pathological input, not a real limit). */
-const MAX_SCHEMA_NESTING = 200;
 
 type RawSchema = { readonly [keyword: string]: unknown };
 
