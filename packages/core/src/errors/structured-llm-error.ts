@@ -89,18 +89,19 @@ export function isRetryableByDefault(category: ErrorCategory): boolean {
  */
 export class StructuredLLMError extends Error {
   override readonly name = 'StructuredLLMError';
-  readonly category: ErrorCategory;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-  readonly status: number | undefined;
-  readonly attempts: readonly AttemptRecord[];
+  // The rest are set by the constructor, in this order (`declare`: no field definitions of their own).
+  declare readonly category: ErrorCategory;
+  declare readonly retryable: boolean;
+  declare readonly retryAfterMs: number | undefined;
+  declare readonly status: number | undefined;
+  declare readonly attempts: readonly AttemptRecord[];
   /**
    * Detail within the category: an {@link ErrorCode} when the engine or a built-in
    * provider set it (editors complete them). Open to other strings: codes of other
    * packages (a queue's `invalid_job`), or read back from a server.
    */
-  readonly code: ErrorCode | (string & {}) | undefined;
-  readonly position: number | undefined;
+  declare readonly code: ErrorCode | (string & {}) | undefined;
+  declare readonly position: number | undefined;
 
   constructor(options: StructuredLLMErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -163,15 +163,16 @@ function describeChar(code: number): string {
 }
 
 class JsonStreamParserImpl implements JsonStreamParser {
-  private readonly maxDepth: number;
-  private readonly maxLength: number;
-  private readonly lenient: boolean;
-  private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
-  private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
+  // Set by the constructor (`declare`: no field initialisers of their own to run first).
+  declare private readonly maxDepth: number;
+  declare private readonly maxLength: number;
+  declare private readonly lenient: boolean;
+  declare private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
+  declare private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
   /** Depth of the object whose current key `acceptKey` refused; -1 when none. */
   private hiddenAt = -1;
 
-  private state: number;
+  declare private state: number;
   private root: unknown = undefined;
   private hasRoot = false;
   private ended = false;
