@@ -158,10 +158,6 @@ function setProperty(target: JsonObject, key: string, value: unknown): void {
   }
 }
 
-function describeChar(code: number): string {
-  return `character ${JSON.stringify(String.fromCharCode(code))}`;
-}
-
 class JsonStreamParserImpl implements JsonStreamParser {
   // Set by the constructor (`declare`: no field initialisers of their own to run first).
   declare private readonly maxDepth: number;
@@ -817,7 +813,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   private unexpected(code: number, position: number, expectation: string): StructuredLLMError {
     return this.fail(
       'unexpected_character',
-      `Unexpected ${describeChar(code)}: ${expectation}`,
+      `Unexpected character ${JSON.stringify(String.fromCharCode(code))}: ${expectation}`,
       position,
     );
   }
