@@ -36,14 +36,6 @@ function requireFiniteAtLeast(name: string, value: number, min: number): void {
   }
 }
 
-/** The largest delay allowed before retry number `retry`. */
-function backoffCap(retry: number, options: Required<BackoffOptions>): number {
-  // Guard 0 * Infinity (= NaN) when the exponent overflows.
-  if (options.baseDelayMs === 0) return 0;
-  const grown = options.baseDelayMs * options.multiplier ** (retry - 1);
-  return Math.min(options.maxDelayMs, grown);
-}
-
 /**
  * Delay before retry number `retry` (1 = first retry), in whole milliseconds.
  * Full jitter: uniform in [0, min(max, base * multiplier^(retry-1))].
@@ -57,7 +49,12 @@ export function backoffDelay(
     throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
   }
   const resolved = checkBackoffOptions(options);
-  const cap = backoffCap(retry, resolved);
+  // The largest delay allowed; 0 when the base is (guarding 0 * Infinity = NaN when the
+  // exponent overflows).
+  const cap =
+    resolved.baseDelayMs === 0
+      ? 0
+      : Math.min(resolved.maxDelayMs, resolved.baseDelayMs * resolved.multiplier ** (retry - 1));
   if (resolved.jitter === 'none') return Math.floor(cap);
   // Clamp so an injected random source outside [0, 1) cannot escape the cap.
   const fraction = Math.min(1, Math.max(0, random()));
