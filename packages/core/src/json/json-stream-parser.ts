@@ -807,7 +807,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
         : depth === 1
           ? `1 unclosed ${this.currentIsArray ? 'array' : 'object'}`
           : `${depth} unclosed arrays or objects`;
-    return [token, nesting].filter((part) => part !== '').join(' in ') || 'expected a value';
+    return (token && nesting ? `${token} in ${nesting}` : token || nesting) || 'expected a value';
   }
 
   private unexpected(code: number, position: number, expectation: string): StructuredLLMError {
