@@ -10,6 +10,8 @@ const MAX_REDACT_DEPTH = 8;
 const TAIL_LENGTH = 8;
 /** Secrets at least this long also have their last {@link TAIL_LENGTH} characters redacted. */
 const MIN_LENGTH_FOR_TAIL = 16;
+/** Errors down a `cause` chain that {@link causeWithoutSecrets} copies, after the first. */
+const MAX_CAUSE_LINKS = 8;
 
 /**
  * The texts to replace, longest first: each secret of 4 characters or more,
@@ -45,9 +47,6 @@ function replaceAll(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) out = out.split(secret).join(REDACTED);
   return out;
 }
-
-/** Errors down a `cause` chain that {@link causeWithoutSecrets} copies, after the first. */
-const MAX_CAUSE_LINKS = 8;
 
 /**
  * Fields of an error worth keeping as a short scalar: the HTTP status, the

@@ -89,18 +89,19 @@ export function isRetryableByDefault(category: ErrorCategory): boolean {
  */
 export class StructuredLLMError extends Error {
   override readonly name = 'StructuredLLMError';
-  readonly category: ErrorCategory;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-  readonly status: number | undefined;
-  readonly attempts: readonly AttemptRecord[];
+  // The rest are set by the constructor, in this order (`declare`: no field definitions of their own).
+  declare readonly category: ErrorCategory;
+  declare readonly retryable: boolean;
+  declare readonly retryAfterMs: number | undefined;
+  declare readonly status: number | undefined;
+  declare readonly attempts: readonly AttemptRecord[];
   /**
    * Detail within the category: an {@link ErrorCode} when the engine or a built-in
    * provider set it (editors complete them). Open to other strings: codes of other
    * packages (a queue's `invalid_job`), or read back from a server.
    */
-  readonly code: ErrorCode | (string & {}) | undefined;
-  readonly position: number | undefined;
+  declare readonly code: ErrorCode | (string & {}) | undefined;
+  declare readonly position: number | undefined;
 
   constructor(options: StructuredLLMErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -125,17 +126,12 @@ export class StructuredLLMError extends Error {
 
   /** A copy of this error carrying the full list of attempts made for the request. */
   withAttempts(attempts: readonly AttemptRecord[]): StructuredLLMError {
+    // toJSON() holds every option but the cause; undefined ones read as absent.
     return new StructuredLLMError({
-      category: this.category,
-      message: this.message,
-      retryable: this.retryable,
-      attempts,
+      ...this.toJSON(),
       cause: this.cause,
-      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
-      ...(this.status === undefined ? {} : { status: this.status }),
-      ...(this.code === undefined ? {} : { code: this.code }),
-      ...(this.position === undefined ? {} : { position: this.position }),
-    });
+      attempts,
+    } as StructuredLLMErrorOptions);
   }
 
   toJSON(): Record<string, unknown> {

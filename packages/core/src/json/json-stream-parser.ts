@@ -1,4 +1,31 @@
 import { type ErrorCode, StructuredLLMError } from '../errors/index.ts';
+import {
+  N_DOT,
+  N_EXP,
+  N_EXP_DIGITS,
+  N_EXP_SIGN,
+  N_FRACTION,
+  N_INT,
+  N_MINUS,
+  N_ZERO,
+  S_AFTER_VALUE,
+  S_ARRAY_START,
+  S_COLON,
+  S_DONE,
+  S_ESCAPE,
+  S_FAILED,
+  S_FENCE_BODY,
+  S_FENCE_INFO,
+  S_KEY,
+  S_LITERAL,
+  S_NUMBER,
+  S_OBJECT_START,
+  S_PREAMBLE,
+  S_PREAMBLE_OPEN,
+  S_STRING,
+  S_UNICODE,
+  S_VALUE,
+} from './parser-states.ts';
 
 export interface JsonStreamParserOptions {
   /**
@@ -92,35 +119,6 @@ export const DEFAULT_MAX_DEPTH = 1000;
 type JsonObject = Record<string, unknown>;
 type Container = JsonObject | unknown[];
 
-// Parser states. Plain numbers: the hot loop switches on them.
-const S_VALUE = 0; // expecting a value
-const S_ARRAY_START = 1; // after '[': a value or ']'
-const S_OBJECT_START = 2; // after '{': a key or '}'
-const S_KEY = 3; // after ',' in an object: a key
-const S_COLON = 4; // after a key
-const S_AFTER_VALUE = 5; // inside a container after a value: ',' or the closer
-const S_STRING = 6; // inside a string (key or value)
-const S_ESCAPE = 7; // after a backslash
-const S_UNICODE = 8; // inside \uXXXX
-const S_NUMBER = 9; // inside a number; `numberState` says where
-const S_LITERAL = 10; // inside true / false / null
-const S_DONE = 11; // top-level value complete
-const S_PREAMBLE = 12; // lenient: prose before the value
-const S_PREAMBLE_OPEN = 13; // lenient: saw '{' or '[' in prose; is it JSON?
-const S_FENCE_INFO = 14; // lenient: rest of a ``` line (info string)
-const S_FENCE_BODY = 15; // lenient: inside a fence, before the value
-const S_FAILED = 16;
-
-// Number sub-states. The grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-const N_MINUS = 0;
-const N_ZERO = 1;
-const N_INT = 2;
-const N_DOT = 3;
-const N_FRACTION = 4;
-const N_EXP = 5;
-const N_EXP_SIGN = 6;
-const N_EXP_DIGITS = 7;
-
 const LITERALS = ['true', 'false', 'null'] as const;
 const LITERAL_VALUES = [true, false, null] as const;
 
@@ -160,20 +158,17 @@ function setProperty(target: JsonObject, key: string, value: unknown): void {
   }
 }
 
-function describeChar(code: number): string {
-  return `character ${JSON.stringify(String.fromCharCode(code))}`;
-}
-
 class JsonStreamParserImpl implements JsonStreamParser {
-  private readonly maxDepth: number;
-  private readonly maxLength: number;
-  private readonly lenient: boolean;
-  private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
-  private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
+  // Set by the constructor (`declare`: no field initialisers of their own to run first).
+  declare private readonly maxDepth: number;
+  declare private readonly maxLength: number;
+  declare private readonly lenient: boolean;
+  declare private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
+  declare private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
   /** Depth of the object whose current key `acceptKey` refused; -1 when none. */
   private hiddenAt = -1;
 
-  private state: number;
+  declare private state: number;
   private root: unknown = undefined;
   private hasRoot = false;
   private ended = false;
@@ -229,10 +224,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
   }
 
   get value(): unknown {
-    const state = this.state;
-    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
-      this.showGrowingString();
-    }
+    if (this.readingString) this.showGrowingString();
     return this.root;
   }
 
@@ -815,22 +807,20 @@ class JsonStreamParserImpl implements JsonStreamParser {
         : depth === 1
           ? `1 unclosed ${this.currentIsArray ? 'array' : 'object'}`
           : `${depth} unclosed arrays or objects`;
-    return [token, nesting].filter((part) => part !== '').join(' in ') || 'expected a value';
+    return (token && nesting ? `${token} in ${nesting}` : token || nesting) || 'expected a value';
   }
 
   private unexpected(code: number, position: number, expectation: string): StructuredLLMError {
     return this.fail(
       'unexpected_character',
-      `Unexpected ${describeChar(code)}: ${expectation}`,
+      `Unexpected character ${JSON.stringify(String.fromCharCode(code))}: ${expectation}`,
       position,
     );
   }
 
   private fail(code: ErrorCode, reason: string, position: number): StructuredLLMError {
-    const state = this.state;
-    if ((state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey) {
-      this.showGrowingString(); // keep the last valid partial visible after the error
-    }
+    // Keep the last valid partial visible after the error.
+    if (this.readingString) this.showGrowingString();
     const column = position - this.lineStart + 1;
     const error = new StructuredLLMError({
       category: 'parse',

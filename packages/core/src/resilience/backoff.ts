@@ -14,12 +14,11 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = Object.freeze({
   jitter: 'full',
 });
 
-/** Throws the `RangeError` a retry with these options would throw, at once. Internal. */
-export function checkBackoffOptions(options: BackoffOptions | undefined): void {
-  resolveBackoff(options);
-}
-
-function resolveBackoff(options: BackoffOptions | undefined): Required<BackoffOptions> {
+/**
+ * Throws the `RangeError` a retry with these options would throw, at once; else
+ * returns them completed with the defaults. Internal.
+ */
+export function checkBackoffOptions(options: BackoffOptions | undefined): Required<BackoffOptions> {
   const resolved = { ...DEFAULT_BACKOFF, ...options };
   requireFiniteAtLeast('baseDelayMs', resolved.baseDelayMs, 0);
   requireFiniteAtLeast('maxDelayMs', resolved.maxDelayMs, 0);
@@ -37,14 +36,6 @@ function requireFiniteAtLeast(name: string, value: number, min: number): void {
   }
 }
 
-/** The largest delay allowed before retry number `retry`. */
-function backoffCap(retry: number, options: Required<BackoffOptions>): number {
-  // Guard 0 * Infinity (= NaN) when the exponent overflows.
-  if (options.baseDelayMs === 0) return 0;
-  const grown = options.baseDelayMs * options.multiplier ** (retry - 1);
-  return Math.min(options.maxDelayMs, grown);
-}
-
 /**
  * Delay before retry number `retry` (1 = first retry), in whole milliseconds.
  * Full jitter: uniform in [0, min(max, base * multiplier^(retry-1))].
@@ -57,8 +48,13 @@ export function backoffDelay(
   if (!Number.isInteger(retry) || retry < 1) {
     throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
   }
-  const resolved = resolveBackoff(options);
-  const cap = backoffCap(retry, resolved);
+  const resolved = checkBackoffOptions(options);
+  // The largest delay allowed; 0 when the base is (guarding 0 * Infinity = NaN when the
+  // exponent overflows).
+  const cap =
+    resolved.baseDelayMs === 0
+      ? 0
+      : Math.min(resolved.maxDelayMs, resolved.baseDelayMs * resolved.multiplier ** (retry - 1));
   if (resolved.jitter === 'none') return Math.floor(cap);
   // Clamp so an injected random source outside [0, 1) cannot escape the cap.
   const fraction = Math.min(1, Math.max(0, random()));

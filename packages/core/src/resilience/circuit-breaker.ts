@@ -1,7 +1,6 @@
 import { now as clockNow } from '../clock.ts';
 import { type ErrorCategory, StructuredLLMError } from '../errors/index.ts';
 import { IsolatedCallback } from '../observe/isolated-callback.ts';
-import { isPromiseLike } from '../values.ts';
 import {
   type BreakerCounts,
   type BreakerSnapshot,
@@ -241,10 +240,6 @@ function settingsFrom(options: CircuitBreakerOptions) {
   return settings;
 }
 
-async function settled<T>(value: T | Promise<T>): Promise<T> {
-  return isPromiseLike(value) ? await value : value;
-}
-
 /**
  * A circuit breaker per key that opens on a failure rate over a sliding time window.
  *
@@ -301,7 +296,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     next: BreakerSnapshot,
     at: number,
   ): Promise<void> {
-    await settled(store.set(key, next));
+    await store.set(key, next);
     if (next.state !== from) {
       emit({
         key,
@@ -333,12 +328,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 
   function acquire(key: string): Promise<BreakerDecision> {
     return serialize(key, async () => {
-      const snapshot = await settled(store.get(key));
+      const snapshot = await store.get(key);
       const at = now();
       const current = normalize(snapshot);
       const bucket = bucketId(current.window, bucketStart(at));
       if (current.state === 'closed') {
-        await settled(store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs));
+        await store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs);
         return admitted({ key, bucket, episode: undefined }, 'closed');
       }
       if (current.state === 'open') {
@@ -360,7 +355,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       };
       await write(key, current.state, next, at);
       // Counted only once the store accepted the grant.
-      await settled(store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs));
+      await store.add(key, bucket, { calls: 0, failures: 0, inFlight: 1 }, ttlMs);
       return admitted({ key, bucket, episode: current.openedAt }, 'half_open');
     });
   }
@@ -368,27 +363,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   function record(admission: Admission, outcome: Outcome): Promise<void> {
     const { key } = admission;
     return serialize(key, async () => {
-      const snapshot = await settled(store.get(key));
+      const snapshot = await store.get(key);
       const at = now();
       const current = normalize(snapshot);
-      await settled(
-        store.add(key, admission.bucket, { calls: 0, failures: 0, inFlight: -1 }, ttlMs),
-      );
+      await store.add(key, admission.bucket, { calls: 0, failures: 0, inFlight: -1 }, ttlMs);
       if (outcome !== 'neutral') {
         const delta = { calls: 1, failures: outcome === 'failure' ? 1 : 0, inFlight: 0 };
-        await settled(store.add(key, bucketId(current.window, bucketStart(at)), delta, ttlMs));
+        await store.add(key, bucketId(current.window, bucketStart(at)), delta, ttlMs);
       }
       const probe = current.state === 'half_open' && admission.episode === current.openedAt;
       const counts = (): Promise<BreakerCounts> =>
-        settled(store.sum(key, windowIds(current.window, at)));
-      const next = await settled(outcomeStep(current, outcome, probe, counts, at, settings));
+        Promise.resolve(store.sum(key, windowIds(current.window, at)));
+      const next = await outcomeStep(current, outcome, probe, counts, at, settings);
       if (next !== undefined) await write(key, current.state, next, at);
     });
   }
 
   return {
     acquire,
-    state: (key) => serialize(key, async () => (await settled(store.get(key)))?.state ?? 'closed'),
+    state: (key) => serialize(key, async () => (await store.get(key))?.state ?? 'closed'),
     onStateChange: (listener) => {
       const subscription = { listener };
       listeners.add(subscription);

@@ -1,3 +1,4 @@
+import { MAX_KEY, MAX_LISTED_ISSUES, MAX_MESSAGE } from './constants.ts';
 import type { JsonPath } from './json-schema.ts';
 import { truncateText } from './validator/describe-value.ts';
 
@@ -10,12 +11,6 @@ export interface ValidationIssue {
 export type ValidationResult<T> =
   | { readonly success: true; readonly value: T }
   | { readonly success: false; readonly issues: readonly ValidationIssue[] };
-
-/** Issues listed by {@link formatIssues}; the rest are counted. */
-const MAX_LISTED_ISSUES = 20;
-/** Longest message and longest key shown: messages may come from other libraries. */
-const MAX_MESSAGE = 300;
-const MAX_KEY = 40;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

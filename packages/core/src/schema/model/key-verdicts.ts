@@ -1,3 +1,11 @@
+import {
+  INVALID_ANYWAY,
+  MAX_REMEMBERED_KEY_LENGTH,
+  MAX_REMEMBERED_KEYS,
+  MAX_REMEMBERED_SHAPES,
+  MAX_SCHEMAS,
+  OK,
+} from '../constants.ts';
 import type { JsonPath } from '../json-schema.ts';
 import { unexpectedProperty } from '../validator/check-keywords.ts';
 import { type SchemaNode, TYPE_ARRAY, TYPE_OBJECT } from '../validator/schema-node.ts';
@@ -37,15 +45,6 @@ export interface KeyVerdicts {
   readonly filters: ((path: JsonPath) => KeyFilter | undefined) | undefined;
 }
 
-/** Schemas followed while working out the verdicts at one path; beyond it, nothing is decided. */
-const MAX_SCHEMAS = 256;
-/** Answers remembered per check or filter: a model inventing keys endlessly must not grow memory. */
-const MAX_REMEMBERED_KEYS = 1024;
-/** Path shapes remembered per schema, for the same reason. */
-const MAX_REMEMBERED_SHAPES = 1024;
-/** Longer keys are judged each time rather than kept for the life of the model. */
-const MAX_REMEMBERED_KEY_LENGTH = 256;
-
 /**
  * What the schemas say of the keys of one object: the object's own keywords
  * (`properties`, `patternProperties`, `additionalProperties`), all of several
@@ -63,9 +62,6 @@ const FREE: KeyRule = { kind: 'free' };
 /** No value can be here at all (a wrong type, a `false` schema): its keys are not what is wrong. */
 const NONE: KeyRule = { kind: 'none' };
 
-/** How one rule judges one key: allowed, the value is invalid whatever its keys, or why it is refused. */
-const OK = 0;
-const INVALID_ANYWAY = 1;
 type Verdict = typeof OK | typeof INVALID_ANYWAY | string;
 
 /** Both answers at one path: `null` where nothing is refused, or every key is kept. */

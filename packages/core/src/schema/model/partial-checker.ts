@@ -1,5 +1,10 @@
 import { StructuredLLMError } from '../../errors/index.ts';
 import type { JsonStreamParser } from '../../json/index.ts';
+import {
+  GROWING_STRING_CHECK_LIMIT,
+  GROWING_STRING_RECHECK_FACTOR,
+  VALIDATE_DEPTH,
+} from '../constants.ts';
 import type { JsonPath } from '../json-schema.ts';
 import { formatIssues, type ValidationIssue } from '../validation.ts';
 import { pathPasses, stringPrefixesPass } from '../validator/fast-path.ts';
@@ -140,21 +145,8 @@ export function validationError(
   });
 }
 
-/** Values at this depth or shallower are validated when they complete (deeper ones through them). */
-export const VALIDATE_DEPTH = 2;
-/**
- * A growing string is checked (enum and const prefixes, maxLength) while it is at
- * most this long; longer ones are checked once complete. Enum values are short,
- * and re-checking a long description on every chunk would be wasted work.
- */
-const GROWING_STRING_CHECK_LIMIT = 128;
-/**
- * A growing string is re-checked once it has grown by this factor since its last
- * check (and always when a new value has begun): a prefix that no value can
- * complete stays impossible, so it is still caught while streaming, after at most
- * twice the characters, at O(log length) checks per string instead of one per chunk.
- */
-const GROWING_STRING_RECHECK_FACTOR = 2;
+// How deep parts are checked as they complete; the engine's document reads it from here.
+export { VALIDATE_DEPTH };
 
 /**
  * The partial-validation policy of one attempt: parts are checked path-local as

@@ -1,4 +1,6 @@
 import { StructuredLLMError } from '../../errors/index.ts';
+import { MAX_SCHEMA_NESTING } from '../constants.ts';
+import { isObject } from './check-keywords.ts';
 import { findDiscriminator } from './find-discriminator.ts';
 import {
   type Alternatives,
@@ -9,9 +11,6 @@ import {
   TYPE_NULL,
 } from './schema-node.ts';
 import { isKnownFormat } from './string-formats.ts';
-
-/** Deepest nesting of subschemas accepted (a guard against pathological input, not a real limit). */
-const MAX_SCHEMA_NESTING = 200;
 
 type RawSchema = { readonly [keyword: string]: unknown };
 
@@ -33,10 +32,6 @@ export function child(location: string, ...keys: (string | number)[]): string {
   let result = location;
   for (const key of keys) result += `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
   return result;
-}
-
-function isRecord(value: unknown): value is RawSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function emptyNode(location: string): SchemaNode {
@@ -108,7 +103,7 @@ function fillObjectKeywords(
   sub: (value: unknown, ...keys: (string | number)[]) => SchemaNode,
 ): void {
   if (raw.properties !== undefined) {
-    if (!isRecord(raw.properties)) fail(location, '"properties" must be an object');
+    if (!isObject(raw.properties)) fail(location, '"properties" must be an object');
     const properties = new Map<string, SchemaNode>();
     for (const key of Object.keys(raw.properties)) {
       properties.set(key, sub(raw.properties[key], 'properties', key));
@@ -117,7 +112,7 @@ function fillObjectKeywords(
   }
   let patternsReliable = true;
   if (raw.patternProperties !== undefined) {
-    if (!isRecord(raw.patternProperties)) fail(location, '"patternProperties" must be an object');
+    if (!isObject(raw.patternProperties)) fail(location, '"patternProperties" must be an object');
     const patterns: PatternProperty[] = [];
     for (const source of Object.keys(raw.patternProperties)) {
       const regex = compilePattern(source);
@@ -178,7 +173,7 @@ export function compileSchema(root: unknown): SchemaNode {
       fail(location, `subschemas nested deeper than ${MAX_SCHEMA_NESTING}`);
     if (raw === true) return emptyNode(location);
     if (raw === false) return { ...emptyNode(location), never: true };
-    if (!isRecord(raw)) fail(location, 'a schema must be an object or a boolean');
+    if (!isObject(raw)) fail(location, 'a schema must be an object or a boolean');
     const known = nodes.get(raw);
     if (known !== undefined) return known;
     const node = emptyNode(location);

@@ -1,3 +1,4 @@
+import { OWN_KEYWORDS, PROBE_DEPTH } from '../constants.ts';
 import type { JsonPath } from '../json-schema.ts';
 import {
   checkArrayLength,
@@ -29,11 +30,6 @@ import {
  * The probe recurses, but at most PROBE_DEPTH levels: deeper values go to the
  * task stack, which has no depth bound but `maxDepth`.
  */
-
-/** Container levels the probe enters before leaving the rest to the task stack. */
-const PROBE_DEPTH = 8;
-/** `room` for a probe of the value's own keywords only, not its items or properties. */
-const OWN_KEYWORDS = -1;
 
 /** `allOf`, `anyOf` or `oneOf` (a `$ref` is an `allOf` member): left to the task stack. */
 function combines(node: SchemaNode): boolean {

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_DEPTH } from '../../json/index.ts';
+import { DEFAULT_MAX_ISSUES } from '../constants.ts';
 import type { JsonPath, JsonSchema } from '../json-schema.ts';
 import type { ValidationIssue } from '../validation.ts';
 import type { ValidationMode } from './check-keywords.ts';
@@ -37,8 +38,6 @@ export interface CompileJsonSchemaOptions {
   /** Issues collected before stopping. Default 1000. */
   readonly maxIssues?: number;
 }
-
-const DEFAULT_MAX_ISSUES = 1000;
 
 /**
  * Compiles `schema` once (resolving local `$ref`s, building regexes, finding

@@ -1,3 +1,4 @@
+import { ALL_TYPES, BRANCH_ISSUE_LIMIT } from '../constants.ts';
 import { got, isObject, type ValidationMode } from './check-keywords.ts';
 import { describeList, describeValue } from './describe-value.ts';
 import { type Alternatives, describeTypes, jsonTypeBit, type SchemaNode } from './schema-node.ts';
@@ -11,10 +12,6 @@ import {
   type Sink,
   type UnionTask,
 } from './validation-task.ts';
-
-/** Issues kept per union branch: enough to pick the closest branch and show why it failed. */
-const BRANCH_ISSUE_LIMIT = 20;
-const ALL_TYPES = 127;
 
 /**
  * The branches worth trying for `value`: with a discriminator and a string
