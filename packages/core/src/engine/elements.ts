@@ -175,9 +175,9 @@ export type ElementCallback = (element: ElementEvent<unknown>) => void | Promise
  * or fallback that re-streams the array skips what was already delivered.
  */
 export class ElementTracker {
-  readonly path: JsonPath;
-  readonly retain: boolean;
-  readonly policy: ElementErrorPolicy;
+  declare readonly path: JsonPath;
+  declare readonly retain: boolean;
+  declare readonly policy: ElementErrorPolicy;
   /** Elements handed out (valid ones, and invalid ones reported under 'skip'): the next index to deliver. */
   delivered = 0;
   /** Valid elements delivered. */
@@ -189,8 +189,8 @@ export class ElementTracker {
   private readonly fingerprints: number[] = [];
   private readonly queue: ElementEvent<unknown>[] = [];
   private queueHead = 0;
-  private readonly callback: ElementCallback | undefined;
-  private readonly isolated: IsolatedCallback;
+  declare private readonly callback: ElementCallback | undefined;
+  declare private readonly isolated: IsolatedCallback;
 
   constructor(
     path: JsonPath,

@@ -48,7 +48,7 @@ export type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLM
 export class RequestRun<T = unknown> implements DecisionState {
   readonly attempts: AttemptRecord[] = [];
   /** Element streaming state, when the request streams the elements of an array. */
-  readonly elements: ElementTracker | undefined;
+  declare readonly elements: ElementTracker | undefined;
   /** Unique per request within this process (set when the request starts running). */
   id = '';
   /** The fields every observer event of this request carries. */

@@ -34,9 +34,13 @@ export function failedBeforeStart<T>(
  * `RequestRun` (attempts, outcome, elements) and drives the runner.
  */
 export class StructuredStreamImpl<T> implements StructuredStream<T> {
-  private readonly control: StreamControl;
-  private readonly run: RequestRun<T>;
-  private readonly start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>;
+  declare private readonly control: StreamControl;
+  declare private readonly run: RequestRun<T>;
+  declare private readonly start: () => AsyncGenerator<
+    RunnerItem<T>,
+    void,
+    AttemptEnd<T> | undefined
+  >;
   private consumed = false;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
   private resultPromise: Promise<T> | undefined;

@@ -10,8 +10,8 @@ export class WaitTimer {
   private cancel: (() => void) | undefined = undefined;
   private waiting = false;
   private since = 0;
-  private readonly ms: number | undefined;
-  private readonly onExpire: () => void;
+  declare private readonly ms: number | undefined;
+  declare private readonly onExpire: () => void;
 
   constructor(ms: number | undefined, onExpire: () => void) {
     this.ms = ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;

@@ -7,7 +7,7 @@ import { isPromiseLike } from '../values.ts';
  * ignored. One per callback (or per observer), so each is reported once.
  */
 export class IsolatedCallback {
-  private readonly report: (error: unknown, label?: string) => void;
+  declare private readonly report: (error: unknown, label?: string) => void;
   private reported = false;
 
   constructor(report: (error: unknown, label?: string) => void) {

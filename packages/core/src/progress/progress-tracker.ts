@@ -31,11 +31,11 @@ export interface ProgressDetails {
  * Callback errors and slow async callbacks never break or stall the caller.
  */
 export class ProgressTracker {
-  private readonly callback: ProgressCallback | undefined;
-  private readonly gate: ProgressGate;
-  private readonly isolated: IsolatedCallback;
-  private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
-  private readonly now: () => number;
+  declare private readonly callback: ProgressCallback | undefined;
+  declare private readonly gate: ProgressGate;
+  declare private readonly isolated: IsolatedCallback;
+  declare private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
+  declare private readonly now: () => number;
   private percent = 0;
   /** What the percent of the next `progress` events rests on, when an estimator said so. */
   basis: 'schema' | 'learned' | undefined;
