@@ -17,7 +17,7 @@ import type {
  */
 class Channel<T> {
   private readonly items: Array<{ item: T; taken: () => void }> = [];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  declare private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private closed = false;
 
   push(item: T): Promise<void> {

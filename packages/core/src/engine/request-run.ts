@@ -56,17 +56,17 @@ export class RequestRun<T = unknown> implements DecisionState {
   startedAt = 0;
   now: () => number = Date.now;
   /** Set once, when the request has a value or has failed. */
-  outcome: Outcome<T> | undefined;
+  declare outcome: Outcome<T> | undefined;
   /** The latest partial value shown, which a failed request still returns. */
-  lastPartial: unknown;
+  declare lastPartial: unknown;
   /** Tries made so far (routing failures and breaker refusals count). */
   attempt = 0;
   /** The model of the latest try, as requested, its provider once routed, and the model after it. */
   model = '';
-  provider: string | undefined;
+  declare provider: string | undefined;
   /** Where the current model's provider sends requests, when it says. */
-  server: ProviderServer | undefined;
-  nextModel: string | undefined;
+  declare server: ProviderServer | undefined;
+  declare nextModel: string | undefined;
   /** The output modes of the current model, best first, the one in use, and whether it streams. */
   modes: readonly OutputMode[] = [];
   mode: OutputMode = 'prompt';
@@ -75,12 +75,12 @@ export class RequestRun<T = unknown> implements DecisionState {
   retries = 0;
   limitReasks = 0;
   /** The request's signal and retry bounds (see `decide`). */
-  signal: AbortSignal | undefined;
+  declare signal: AbortSignal | undefined;
   ceiling = 0;
   maxRetries = 0;
   retry: RetryOptions = {};
   /** What the attempts that reported usage cost, each and in all: users pay for every attempt. */
-  usage: RequestUsage | undefined;
+  declare usage: RequestUsage | undefined;
   /** Told of the outcome (the stream). */
   onSettle?(outcome: Outcome<T>): void;
 

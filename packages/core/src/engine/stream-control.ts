@@ -6,7 +6,7 @@ export class StreamControl {
   private pausedFlag = false;
   private resumeWaiters: Array<() => void> = [];
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
-  private readonly detach: (() => void) | undefined;
+  declare private readonly detach: (() => void) | undefined;
 
   constructor(external: AbortSignal | undefined) {
     if (external !== undefined) {

@@ -43,11 +43,11 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
   >;
   private consumed = false;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
-  private resultPromise: Promise<T> | undefined;
-  private resolveResult: ((value: T) => void) | undefined;
-  private rejectResult: ((error: StructuredLLMError) => void) | undefined;
+  declare private resultPromise: Promise<T> | undefined;
+  declare private resolveResult: ((value: T) => void) | undefined;
+  declare private rejectResult: ((error: StructuredLLMError) => void) | undefined;
   /** Set by elements(): runs the request to its end when `result` is awaited. */
-  private driveElements: (() => void) | undefined;
+  declare private driveElements: (() => void) | undefined;
 
   constructor(
     control: StreamControl,

@@ -7,7 +7,7 @@ import { after, now } from '../clock.ts';
  * what the current wait still has left. Time is read from core's one clock.
  */
 export class WaitTimer {
-  private cancel: (() => void) | undefined = undefined;
+  declare private cancel: (() => void) | undefined;
   private waiting = false;
   private since = 0;
   declare private readonly ms: number | undefined;
