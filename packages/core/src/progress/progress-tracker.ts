@@ -144,16 +144,12 @@ export class ProgressTracker {
     if (data !== undefined) event.data = data;
     if (eventType === 'progress' && this.basis !== undefined) event.estimate = this.basis;
     this.onEvent?.(event);
-    if (this.callback !== undefined && this.admits(event)) this.deliver(event);
+    // A filter that throws is reported like the callback and holds the event back.
+    if (
+      this.callback !== undefined &&
+      this.isolated.call(this.gate.admit, event, this.gate) === true
+    )
+      this.isolated.call(this.callback, event);
     return event;
-  }
-
-  /** The filter's verdict; a filter that throws is reported like the callback and holds the event back. */
-  private admits(event: ProgressEvent): boolean {
-    return this.isolated.call(this.gate.admit, event, this.gate) === true;
-  }
-
-  private deliver(event: ProgressEvent): void {
-    this.isolated.call(this.callback as ProgressCallback, event);
   }
 }
