@@ -262,16 +262,16 @@ function progressTracker<T>(
 ): ProgressTracker {
   const { hub, logger } = env;
   return new ProgressTracker({
-    ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
-    ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
+    callback: request.progressCallback,
+    filter: request.progressFilter,
     onCallbackError: (error) =>
       logger.warn(
         'progressCallback threw; the stream goes on and further errors are not reported',
         { requestId: run.id, error: errorText(error) },
       ),
-    ...(hub.has('onProgressEvent')
-      ? { onEvent: (event) => hub.emit('onProgressEvent', { ...run.context, event }) }
-      : {}),
+    onEvent: hub.has('onProgressEvent')
+      ? (event) => hub.emit('onProgressEvent', { ...run.context, event })
+      : undefined,
     now: env.now,
   });
 }

@@ -9,12 +9,12 @@ import type {
 import { type ProgressGate, progressGate } from './progress-filter.ts';
 
 export interface ProgressTrackerOptions {
-  readonly callback?: ProgressCallback;
-  readonly filter?: ProgressFilter;
+  readonly callback?: ProgressCallback | undefined;
+  readonly filter?: ProgressFilter | undefined;
   /** Told when the callback throws or rejects (once per tracker). */
   readonly onCallbackError?: (error: unknown) => void;
   /** Also receives every event, filtered or not (observers use it). */
-  readonly onEvent?: (event: ProgressEvent) => void;
+  readonly onEvent?: ((event: ProgressEvent) => void) | undefined;
   readonly now?: () => number;
 }
 
