@@ -232,11 +232,6 @@ export class ElementTracker {
     return Number.isNaN(this.fingerprints[index]);
   }
 
-  /** Whether the element at `index` was already delivered by an earlier attempt. */
-  isDelivered(index: number): boolean {
-    return index < this.delivered;
-  }
-
   /** Called for an element an earlier attempt delivered: true when this version differs. */
   differs(index: number, value: unknown): boolean {
     const known = this.fingerprints[index];
