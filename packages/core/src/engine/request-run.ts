@@ -49,12 +49,15 @@ export class RequestRun<T = unknown> implements DecisionState {
   readonly attempts: AttemptRecord[] = [];
   /** Element streaming state, when the request streams the elements of an array. */
   declare readonly elements: ElementTracker | undefined;
-  /** Unique per request within this process (set when the request starts running). */
-  id = '';
+  // The request's identity, clock and retry bounds are set when it starts running (the
+  // runner's `startRun`), before anything reads them; a request that fails its checks
+  // never runs, and never reads them.
+  /** Unique per request within this process. */
+  declare id: string;
   /** The fields every observer event of this request carries. */
-  context: RequestContext = { requestId: '', schemaName: '', streaming: false };
-  startedAt = 0;
-  now: () => number = Date.now;
+  declare context: RequestContext;
+  declare startedAt: number;
+  declare now: () => number;
   /** Set once, when the request has a value or has failed. */
   declare outcome: Outcome<T> | undefined;
   /** The latest partial value shown, which a failed request still returns. */
@@ -76,9 +79,9 @@ export class RequestRun<T = unknown> implements DecisionState {
   limitReasks = 0;
   /** The request's signal and retry bounds (see `decide`). */
   declare signal: AbortSignal | undefined;
-  ceiling = 0;
-  maxRetries = 0;
-  retry: RetryOptions = {};
+  declare ceiling: number;
+  declare maxRetries: number;
+  declare retry: RetryOptions;
   /** What the attempts that reported usage cost, each and in all: users pay for every attempt. */
   declare usage: RequestUsage | undefined;
   /** Told of the outcome (the stream). */
