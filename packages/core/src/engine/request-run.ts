@@ -49,9 +49,10 @@ export class RequestRun<T = unknown> implements DecisionState {
   readonly attempts: AttemptRecord[] = [];
   /** Element streaming state, when the request streams the elements of an array. */
   declare readonly elements: ElementTracker | undefined;
-  // The request's identity, clock and retry bounds are set when it starts running (the
-  // runner's `startRun`), before anything reads them; a request that fails its checks
-  // never runs, and never reads them.
+  // The request's identity, clock, model and retry bounds are set when it starts running
+  // (the runner's `startRun`), and the current model's modes, streaming and counts when the
+  // model is opened (`openModel`), before anything reads them; a request that fails its
+  // checks never runs, and never reads them.
   /** Unique per request within this process. */
   declare id: string;
   /** The fields every observer event of this request carries. */
@@ -65,18 +66,18 @@ export class RequestRun<T = unknown> implements DecisionState {
   /** Tries made so far (routing failures and breaker refusals count). */
   attempt = 0;
   /** The model of the latest try, as requested, its provider once routed, and the model after it. */
-  model = '';
+  declare model: string;
   declare provider: string | undefined;
   /** Where the current model's provider sends requests, when it says. */
   declare server: ProviderServer | undefined;
   declare nextModel: string | undefined;
   /** The output modes of the current model, best first, the one in use, and whether it streams. */
-  modes: readonly OutputMode[] = [];
-  mode: OutputMode = 'prompt';
-  streaming = false;
+  declare modes: readonly OutputMode[];
+  declare mode: OutputMode;
+  declare streaming: boolean;
   /** Retries and limit re-asks made on the current model. */
-  retries = 0;
-  limitReasks = 0;
+  declare retries: number;
+  declare limitReasks: number;
   /** The request's signal and retry bounds (see `decide`). */
   declare signal: AbortSignal | undefined;
   declare ceiling: number;
