@@ -18,7 +18,7 @@ import type {
 class Channel<T> {
   private readonly items: Array<{ item: T; taken: () => void }> = [];
   declare private waiting: ((result: IteratorResult<T>) => void) | undefined;
-  private closed = false;
+  declare private closed: true | undefined;
 
   push(item: T): Promise<void> {
     return new Promise((taken) => {

@@ -8,8 +8,9 @@ import { after, now } from '../clock.ts';
  */
 export class WaitTimer {
   declare private cancel: (() => void) | undefined;
-  private waiting = false;
-  private since = 0;
+  /** Whether a wait is on, and since when (both set by `begin`, before the timer is armed). */
+  declare private waiting: boolean | undefined;
+  declare private since: number;
   declare private readonly ms: number | undefined;
   declare private readonly onExpire: () => void;
 

@@ -8,7 +8,7 @@ import { isPromiseLike } from '../values.ts';
  */
 export class IsolatedCallback {
   declare private readonly report: (error: unknown, label?: string) => void;
-  private reported = false;
+  declare private reported: true | undefined;
 
   constructor(report: (error: unknown, label?: string) => void) {
     this.report = report;
