@@ -185,7 +185,7 @@ export class ElementTracker {
   /** Indices a later attempt wrote differently from the version already delivered (each counted once). */
   private readonly replacedAt = new Set<number>();
   /** True once `elements()` asked for the elements. */
-  listening = false;
+  declare listening: true | undefined;
   private readonly fingerprints: number[] = [];
   private readonly queue: ElementEvent<unknown>[] = [];
   private queueHead = 0;

@@ -41,7 +41,8 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     void,
     AttemptEnd<T> | undefined
   >;
-  private consumed = false;
+  /** Set once the stream, its elements or its result claimed the responses. */
+  declare private consumed: true | undefined;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
   declare private resultPromise: Promise<T> | undefined;
   declare private resolveResult: ((value: T) => void) | undefined;
