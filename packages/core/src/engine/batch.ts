@@ -17,8 +17,8 @@ import type {
  */
 class Channel<T> {
   private readonly items: Array<{ item: T; taken: () => void }> = [];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
-  private closed = false;
+  declare private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  declare private closed: true | undefined;
 
   push(item: T): Promise<void> {
     return new Promise((taken) => {

@@ -175,9 +175,9 @@ export type ElementCallback = (element: ElementEvent<unknown>) => void | Promise
  * or fallback that re-streams the array skips what was already delivered.
  */
 export class ElementTracker {
-  readonly path: JsonPath;
-  readonly retain: boolean;
-  readonly policy: ElementErrorPolicy;
+  declare readonly path: JsonPath;
+  declare readonly retain: boolean;
+  declare readonly policy: ElementErrorPolicy;
   /** Elements handed out (valid ones, and invalid ones reported under 'skip'): the next index to deliver. */
   delivered = 0;
   /** Valid elements delivered. */
@@ -185,12 +185,12 @@ export class ElementTracker {
   /** Indices a later attempt wrote differently from the version already delivered (each counted once). */
   private readonly replacedAt = new Set<number>();
   /** True once `elements()` asked for the elements. */
-  listening = false;
+  declare listening: true | undefined;
   private readonly fingerprints: number[] = [];
   private readonly queue: ElementEvent<unknown>[] = [];
   private queueHead = 0;
-  private readonly callback: ElementCallback | undefined;
-  private readonly isolated: IsolatedCallback;
+  declare private readonly callback: ElementCallback | undefined;
+  declare private readonly isolated: IsolatedCallback;
 
   constructor(
     path: JsonPath,
@@ -230,11 +230,6 @@ export class ElementTracker {
   /** Whether the element at `index` was reported invalid (under 'skip') rather than delivered. */
   wasInvalid(index: number): boolean {
     return Number.isNaN(this.fingerprints[index]);
-  }
-
-  /** Whether the element at `index` was already delivered by an earlier attempt. */
-  isDelivered(index: number): boolean {
-    return index < this.delivered;
   }
 
   /** Called for an element an earlier attempt delivered: true when this version differs. */

@@ -53,20 +53,17 @@ function schemaInstruction(mode: OutputMode, schema: JsonSchema): string | undef
   return `Respond with only a JSON value that matches this JSON Schema, with no other text:\n${JSON.stringify(schema)}`;
 }
 
-const EXCERPT_HEAD = 3000;
-const EXCERPT_TAIL = 1000;
-
-/** The conversation for a re-ask after a parse or validation failure: the answer, and what was wrong with it. */
+/**
+ * The conversation for a re-ask after a parse or validation failure: the answer, and what
+ * was wrong with it. `excerpt` is the failed answer as the attempt kept it (a `TextExcerpt`:
+ * whole when short, else its head, an ellipsis line and its tail).
+ */
 export function reaskMessages(
   base: readonly Message[],
-  previousText: string,
+  excerpt: string,
   error: StructuredLLMError,
   schemaName: string,
 ): Message[] {
-  const excerpt =
-    previousText.length > EXCERPT_HEAD + EXCERPT_TAIL
-      ? `${previousText.slice(0, EXCERPT_HEAD)}\n…\n${previousText.slice(-EXCERPT_TAIL)}`
-      : previousText;
   const messages = [...base];
   if (excerpt !== '') messages.push({ role: 'assistant', content: excerpt });
   messages.push({

@@ -25,11 +25,8 @@ function shown(value: unknown): string {
 }
 
 /** How a value that may hold secrets shows: only its kind. */
-function kind(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+const kind = (value: unknown): string =>
+  value === undefined || typeof value === 'object' ? shown(value) : `a ${typeof value}`;
 
 const check =
   (passes: (value: unknown) => boolean, mustBe: string, show = shown): Rule =>
@@ -204,14 +201,10 @@ let tables: RuleTables | undefined;
  */
 export function requestError(request: unknown): StructuredLLMError | undefined {
   const message = isObject(request)
-    ? prefixed("The request's ", firstProblem(request, ruleTables().request, '', ['prompt']))
+    ? firstProblem(request, ruleTables().request, "The request's ", ['prompt'])
     : `The request must be an object with a prompt and a responseModel, got ${shown(request)}`;
   if (message === undefined) return undefined;
   return new StructuredLLMError({ category: 'bad_request', code: 'invalid_options', message });
-}
-
-function prefixed(prefix: string, problem: string | undefined): string | undefined {
-  return problem === undefined ? undefined : `${prefix}${problem}`;
 }
 
 /** Throws the error of {@link requestError}. */

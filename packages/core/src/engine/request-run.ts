@@ -48,39 +48,43 @@ export type Outcome<T> = { readonly value: T } | { readonly error: StructuredLLM
 export class RequestRun<T = unknown> implements DecisionState {
   readonly attempts: AttemptRecord[] = [];
   /** Element streaming state, when the request streams the elements of an array. */
-  readonly elements: ElementTracker | undefined;
-  /** Unique per request within this process (set when the request starts running). */
-  id = '';
+  declare readonly elements: ElementTracker | undefined;
+  // The request's identity, clock, model and retry bounds are set when it starts running
+  // (the runner's `startRun`), and the current model's modes, streaming and counts when the
+  // model is opened (`openModel`), before anything reads them; a request that fails its
+  // checks never runs, and never reads them.
+  /** Unique per request within this process. */
+  declare id: string;
   /** The fields every observer event of this request carries. */
-  context: RequestContext = { requestId: '', schemaName: '', streaming: false };
-  startedAt = 0;
-  now: () => number = Date.now;
+  declare context: RequestContext;
+  declare startedAt: number;
+  declare now: () => number;
   /** Set once, when the request has a value or has failed. */
-  outcome: Outcome<T> | undefined;
+  declare outcome: Outcome<T> | undefined;
   /** The latest partial value shown, which a failed request still returns. */
-  lastPartial: unknown;
+  declare lastPartial: unknown;
   /** Tries made so far (routing failures and breaker refusals count). */
   attempt = 0;
   /** The model of the latest try, as requested, its provider once routed, and the model after it. */
-  model = '';
-  provider: string | undefined;
+  declare model: string;
+  declare provider: string | undefined;
   /** Where the current model's provider sends requests, when it says. */
-  server: ProviderServer | undefined;
-  nextModel: string | undefined;
+  declare server: ProviderServer | undefined;
+  declare nextModel: string | undefined;
   /** The output modes of the current model, best first, the one in use, and whether it streams. */
-  modes: readonly OutputMode[] = [];
-  mode: OutputMode = 'prompt';
-  streaming = false;
+  declare modes: readonly OutputMode[];
+  declare mode: OutputMode;
+  declare streaming: boolean;
   /** Retries and limit re-asks made on the current model. */
-  retries = 0;
-  limitReasks = 0;
+  declare retries: number;
+  declare limitReasks: number;
   /** The request's signal and retry bounds (see `decide`). */
-  signal: AbortSignal | undefined;
-  ceiling = 0;
-  maxRetries = 0;
-  retry: RetryOptions = {};
+  declare signal: AbortSignal | undefined;
+  declare ceiling: number;
+  declare maxRetries: number;
+  declare retry: RetryOptions;
   /** What the attempts that reported usage cost, each and in all: users pay for every attempt. */
-  usage: RequestUsage | undefined;
+  declare usage: RequestUsage | undefined;
   /** Told of the outcome (the stream). */
   onSettle?(outcome: Outcome<T>): void;
 

@@ -37,20 +37,6 @@ export interface RunnerEnvironment {
   readonly now: () => number;
 }
 
-/** The modes to try on a model, best first: the requested one (or the best native one) and its degradations. */
-function modesFor(
-  requested: OutputMode | 'auto' | undefined,
-  supported: readonly OutputMode[],
-): OutputMode[] {
-  const start =
-    requested === undefined || requested === 'auto'
-      ? 0
-      : OUTPUT_MODE_DEGRADATION.indexOf(requested);
-  return OUTPUT_MODE_DEGRADATION.slice(Math.max(0, start)).filter((mode) =>
-    supported.includes(mode),
-  );
-}
-
 /**
  * What the runner yields: a response for the consumer, or a running attempt
  * whose partials the stream pulls directly (a generator resumption per chunk
@@ -262,16 +248,16 @@ function progressTracker<T>(
 ): ProgressTracker {
   const { hub, logger } = env;
   return new ProgressTracker({
-    ...(request.progressCallback === undefined ? {} : { callback: request.progressCallback }),
-    ...(request.progressFilter === undefined ? {} : { filter: request.progressFilter }),
+    callback: request.progressCallback,
+    filter: request.progressFilter,
     onCallbackError: (error) =>
       logger.warn(
         'progressCallback threw; the stream goes on and further errors are not reported',
         { requestId: run.id, error: errorText(error) },
       ),
-    ...(hub.has('onProgressEvent')
-      ? { onEvent: (event) => hub.emit('onProgressEvent', { ...run.context, event }) }
-      : {}),
+    onEvent: hub.has('onProgressEvent')
+      ? (event) => hub.emit('onProgressEvent', { ...run.context, event })
+      : undefined,
     now: env.now,
   });
 }
@@ -298,12 +284,17 @@ function openModel<T>(
   try {
     routed = env.router.route(requested);
     const capabilities = routed.provider.supports(routed.model);
-    const modes = modesFor(request.mode, capabilities.modes);
+    // The modes to try, best first: the requested one (or the best native one) and its degradations.
+    const wanted = request.mode;
+    const auto = wanted === undefined || wanted === 'auto';
+    const modes = OUTPUT_MODE_DEGRADATION.slice(
+      auto ? 0 : Math.max(0, OUTPUT_MODE_DEGRADATION.indexOf(wanted)),
+    ).filter((mode) => capabilities.modes.includes(mode));
     if (modes.length === 0) {
       throw new StructuredLLMError({
         category: 'bad_request',
         code: 'unsupported_mode',
-        message: `${requested} supports none of the output modes ${request.mode === undefined || request.mode === 'auto' ? OUTPUT_MODE_DEGRADATION.join(', ') : `from "${request.mode}" down`}`,
+        message: `${requested} supports none of the output modes ${auto ? OUTPUT_MODE_DEGRADATION.join(', ') : `from "${wanted}" down`}`,
       });
     }
     run.provider = routed.provider.id;

@@ -3,10 +3,13 @@ import { abortedError } from '../errors/aborted.ts';
 /** Pause/resume/abort state shared by a stream and the request running under it. */
 export class StreamControl {
   private readonly controller = new AbortController();
-  private pausedFlag = false;
+  /** Aborted by the user, the external signal, or the total timeout. */
+  readonly signal: AbortSignal = this.controller.signal;
+  /** Set by `pause()`, cleared by `resume()` (read-only elsewhere). */
+  paused = false;
   private resumeWaiters: Array<() => void> = [];
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
-  private readonly detach: (() => void) | undefined;
+  declare private readonly detach: (() => void) | undefined;
 
   constructor(external: AbortSignal | undefined) {
     if (external !== undefined) {
@@ -19,24 +22,15 @@ export class StreamControl {
     }
   }
 
-  /** Aborted by the user, the external signal, or the total timeout. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  get paused(): boolean {
-    return this.pausedFlag;
-  }
-
   pause(): void {
-    if (this.pausedFlag || this.controller.signal.aborted) return;
-    this.pausedFlag = true;
+    if (this.paused || this.signal.aborted) return;
+    this.paused = true;
     for (const listener of this.pauseListeners) listener(true);
   }
 
   resume(): void {
-    if (!this.pausedFlag) return;
-    this.pausedFlag = false;
+    if (!this.paused) return;
+    this.paused = false;
     for (const listener of this.pauseListeners) listener(false);
     const waiters = this.resumeWaiters;
     this.resumeWaiters = [];
@@ -45,14 +39,14 @@ export class StreamControl {
 
   /** Aborts with `reason`, which becomes a StructuredLLMError: the given one, or category `aborted`. */
   abort(reason?: unknown): void {
-    if (this.controller.signal.aborted) return;
+    if (this.signal.aborted) return;
     this.controller.abort(abortedError(reason));
     this.resume();
   }
 
   /** Resolves once resumed (or aborted). */
   waitWhilePaused(): Promise<void> {
-    if (!this.pausedFlag) return Promise.resolve();
+    if (!this.paused) return Promise.resolve();
     return new Promise((resolve) => this.resumeWaiters.push(resolve));
   }
 

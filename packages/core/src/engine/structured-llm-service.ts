@@ -72,11 +72,11 @@ function rateLimiterOf(value: unknown): RateLimiter | undefined {
  * with retries, fallbacks, a circuit breaker and progress events.
  */
 export class StructuredLLMService {
-  private readonly env: RunnerEnvironment;
-  private readonly logger: Logger;
+  declare private readonly env: RunnerEnvironment;
+  declare private readonly logger: Logger;
   /** The breaker in use (undefined when disabled). */
-  readonly breaker: CircuitBreaker | undefined;
-  readonly router: ModelRouter;
+  declare readonly breaker: CircuitBreaker | undefined;
+  declare readonly router: ModelRouter;
 
   constructor(options: StructuredLLMServiceOptions) {
     if (options === undefined || !Array.isArray(options.providers)) {

@@ -34,16 +34,21 @@ export function failedBeforeStart<T>(
  * `RequestRun` (attempts, outcome, elements) and drives the runner.
  */
 export class StructuredStreamImpl<T> implements StructuredStream<T> {
-  private readonly control: StreamControl;
-  private readonly run: RequestRun<T>;
-  private readonly start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>;
-  private consumed = false;
+  declare private readonly control: StreamControl;
+  declare private readonly run: RequestRun<T>;
+  declare private readonly start: () => AsyncGenerator<
+    RunnerItem<T>,
+    void,
+    AttemptEnd<T> | undefined
+  >;
+  /** Set once the stream, its elements or its result claimed the responses. */
+  declare private consumed: true | undefined;
   private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
-  private resultPromise: Promise<T> | undefined;
-  private resolveResult: ((value: T) => void) | undefined;
-  private rejectResult: ((error: StructuredLLMError) => void) | undefined;
+  declare private resultPromise: Promise<T> | undefined;
+  declare private resolveResult: ((value: T) => void) | undefined;
+  declare private rejectResult: ((error: StructuredLLMError) => void) | undefined;
   /** Set by elements(): runs the request to its end when `result` is awaited. */
-  private driveElements: (() => void) | undefined;
+  declare private driveElements: (() => void) | undefined;
 
   constructor(
     control: StreamControl,

@@ -4,8 +4,8 @@
  * numbers whatever the size of the answer.
  */
 export class TextExcerpt {
-  private readonly headChars: number;
-  private readonly tailChars: number;
+  declare private readonly headChars: number;
+  declare private readonly tailChars: number;
   private head = '';
   private tail: string[] = [];
   private tailStart = 0;

@@ -7,11 +7,12 @@ import { after, now } from '../clock.ts';
  * what the current wait still has left. Time is read from core's one clock.
  */
 export class WaitTimer {
-  private cancel: (() => void) | undefined = undefined;
-  private waiting = false;
-  private since = 0;
-  private readonly ms: number | undefined;
-  private readonly onExpire: () => void;
+  declare private cancel: (() => void) | undefined;
+  /** Whether a wait is on, and since when (both set by `begin`, before the timer is armed). */
+  declare private waiting: boolean | undefined;
+  declare private since: number;
+  declare private readonly ms: number | undefined;
+  declare private readonly onExpire: () => void;
 
   constructor(ms: number | undefined, onExpire: () => void) {
     this.ms = ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;

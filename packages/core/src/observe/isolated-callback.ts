@@ -7,8 +7,8 @@ import { isPromiseLike } from '../values.ts';
  * ignored. One per callback (or per observer), so each is reported once.
  */
 export class IsolatedCallback {
-  private readonly report: (error: unknown, label?: string) => void;
-  private reported = false;
+  declare private readonly report: (error: unknown, label?: string) => void;
+  declare private reported: true | undefined;
 
   constructor(report: (error: unknown, label?: string) => void) {
     this.report = report;

@@ -9,12 +9,12 @@ import type {
 import { type ProgressGate, progressGate } from './progress-filter.ts';
 
 export interface ProgressTrackerOptions {
-  readonly callback?: ProgressCallback;
-  readonly filter?: ProgressFilter;
+  readonly callback?: ProgressCallback | undefined;
+  readonly filter?: ProgressFilter | undefined;
   /** Told when the callback throws or rejects (once per tracker). */
   readonly onCallbackError?: (error: unknown) => void;
   /** Also receives every event, filtered or not (observers use it). */
-  readonly onEvent?: (event: ProgressEvent) => void;
+  readonly onEvent?: ((event: ProgressEvent) => void) | undefined;
   readonly now?: () => number;
 }
 
@@ -31,11 +31,11 @@ export interface ProgressDetails {
  * Callback errors and slow async callbacks never break or stall the caller.
  */
 export class ProgressTracker {
-  private readonly callback: ProgressCallback | undefined;
-  private readonly gate: ProgressGate;
-  private readonly isolated: IsolatedCallback;
-  private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
-  private readonly now: () => number;
+  declare private readonly callback: ProgressCallback | undefined;
+  declare private readonly gate: ProgressGate;
+  declare private readonly isolated: IsolatedCallback;
+  declare private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
+  declare private readonly now: () => number;
   private percent = 0;
   /** What the percent of the next `progress` events rests on, when an estimator said so. */
   basis: 'schema' | 'learned' | undefined;
@@ -144,16 +144,12 @@ export class ProgressTracker {
     if (data !== undefined) event.data = data;
     if (eventType === 'progress' && this.basis !== undefined) event.estimate = this.basis;
     this.onEvent?.(event);
-    if (this.callback !== undefined && this.admits(event)) this.deliver(event);
+    // A filter that throws is reported like the callback and holds the event back.
+    if (
+      this.callback !== undefined &&
+      this.isolated.call(this.gate.admit, event, this.gate) === true
+    )
+      this.isolated.call(this.callback, event);
     return event;
-  }
-
-  /** The filter's verdict; a filter that throws is reported like the callback and holds the event back. */
-  private admits(event: ProgressEvent): boolean {
-    return this.isolated.call(this.gate.admit, event, this.gate) === true;
-  }
-
-  private deliver(event: ProgressEvent): void {
-    this.isolated.call(this.callback as ProgressCallback, event);
   }
 }

@@ -42,8 +42,6 @@ export interface ArrayShape {
   readonly minItems: number;
   /** `Infinity` when the schema sets no bound. */
   readonly maxItems: number;
-  /** Expected element count before any element is seen. */
-  readonly count: number;
   readonly chars: number;
 }
 
@@ -163,7 +161,7 @@ function arrayShape(node: SchemaNode, name: string | undefined, open: Set<Schema
   const minItems = node.minItems ?? 0;
   const maxItems = node.maxItems ?? Number.POSITIVE_INFINITY;
   const count = expectedCount(minItems, maxItems, 0);
-  return { kind: 'array', items, minItems, maxItems, count, chars: 2 + count * (items.chars + 1) };
+  return { kind: 'array', items, minItems, maxItems, chars: 2 + count * (items.chars + 1) };
 }
 
 /**

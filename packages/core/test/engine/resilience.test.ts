@@ -173,6 +173,19 @@ describe('retries', () => {
     expect(reask.at(-1)?.content).toContain('position 26');
   });
 
+  it('re-ask with the head and tail of a long malformed answer, not all of it', async () => {
+    const text = `{"name": "${'a'.repeat(4000)}${'z'.repeat(4000)}",, }`;
+    const provider = createMockProvider({ responses: [{ text }, { json: profile }] });
+    await expect(
+      service(provider).routeStructured({ prompt: 'Ada', responseModel: profileModel }),
+    ).resolves.toEqual(profile);
+    const quoted = provider.calls[1]?.messages.at(-2);
+    expect(quoted).toEqual({
+      role: 'assistant',
+      content: `${text.slice(0, 3000)}\n…\n${text.slice(-1000)}`,
+    });
+  });
+
   it('re-ask with the validation errors when the value breaks the schema', async () => {
     const provider = createMockProvider({
       responses: [{ json: { ...profile, age: 300 } }, { json: profile }],

@@ -27,7 +27,8 @@ export function createElementStage(
     released: 0,
     /** Takes the element completed at `index`: checks, delivers and releases it as its policy says. */
     take(index: number, value: unknown): void {
-      const known = elements.isDelivered(index);
+      // Delivered by an earlier attempt?
+      const known = index < elements.delivered;
       if (known && elements.policy === 'skip' && elements.wasInvalid(index)) {
         // Reported invalid by an earlier attempt: stays out of the final value, whatever is written now.
         release();

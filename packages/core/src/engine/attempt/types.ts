@@ -48,10 +48,10 @@ export interface AttemptRun<T> {
 
 /** Carries the text an attempt produced before failing, for re-asking the model. */
 export class AttemptFailure extends Error {
-  readonly error: StructuredLLMError;
-  readonly text: string;
+  declare readonly error: StructuredLLMError;
+  declare readonly text: string;
   /** Tokens the failed attempt cost, when the provider reported them. */
-  readonly usage: Usage | undefined;
+  declare readonly usage: Usage | undefined;
   constructor(error: StructuredLLMError, text: string, usage?: Usage) {
     super(error.message);
     this.error = error;
