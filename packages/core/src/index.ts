@@ -36,7 +36,6 @@ export type {
 export type { ErrorCode } from './errors/index.ts';
 export {
   type AttemptRecord,
-  ERROR_CATEGORIES,
   type ErrorCategory,
   isRetryableByDefault,
   StructuredLLMError,
@@ -78,14 +77,7 @@ export type {
   ProgressFilter,
 } from './progress/index.ts';
 export { progressKey } from './progress/index.ts';
-export {
-  createInMemoryProgressStatsStore,
-  type InMemoryProgressStatsStore,
-  isProgressStats,
-  type PathStats,
-  type ProgressStats,
-  type ProgressStatsStore,
-} from './progress/index.ts';
+export type { PathStats, ProgressStats, ProgressStatsStore } from './progress/index.ts';
 export {
   type ProgressDetails,
   ProgressTracker,

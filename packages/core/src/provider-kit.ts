@@ -3,7 +3,8 @@
  * `@structllm/core/provider`: what a provider plugin needs beyond the root entry — the call
  * contract it implements, mapping SDK errors to `StructuredLLMError` categories, HTTP
  * status and `retry-after` helpers, connection settings from options and the environment,
- * and redaction of secrets from errors and logs. Applications do not import it, so their
+ * redaction of secrets from errors and logs, and `ERROR_CATEGORIES` for integrations that
+ * decode errors or label metrics. Applications do not import it, so their
  * bundles do not carry it. `StructuredLLMError`, `StructuredProvider`, `Message`,
  * `OutputMode`, `FinishReason` and `Usage` are imported from `@structllm/core`.
  */
@@ -18,6 +19,7 @@ export type {
 } from './provider/index.ts';
 
 // --- Errors: mapping, HTTP status, aborts -----------------------------------------------
+export { ERROR_CATEGORIES } from './errors/structured-llm-error.ts';
 export { abortedError } from './errors/aborted.ts';
 export { categoryForStatus, httpError, retryAfterFromHeaders } from './errors/http-status.ts';
 export {

@@ -18,6 +18,7 @@ const coreBuild = join(root, 'packages/core/dist/index.js');
 const strictBuild = join(root, 'packages/core/dist/strict.js');
 const providerBuild = join(root, 'packages/core/dist/provider-kit.js');
 const rateLimitBuild = join(root, 'packages/core/dist/rate-limit.js');
+const progressStatsBuild = join(root, 'packages/core/dist/progress-stats.js');
 const httpClientBuild = join(root, 'packages/transport/http/dist/client.js');
 /** Messages only OpenAI's strict-mode converter (`@structllm/core/strict`) has. */
 const STRICT_CODE = /intersections \(allOf\) are not accepted|free-form keys \(records, maps\)/;
@@ -89,6 +90,12 @@ describe('@structllm/core bundle size', { timeout: 60_000 }, () => {
     const size = await bundleSize(`export * from ${JSON.stringify(rateLimitBuild)};`);
     expect(size.text).toMatch(/requestsPerMinute/);
     expect(size.gzipped).toBeLessThanOrEqual(2 * KB);
+  });
+
+  it('the progress statistics store (@structllm/core/progress-stats) alone: at most 1 kB', async () => {
+    const size = await bundleSize(`export * from ${JSON.stringify(progressStatsBuild)};`);
+    expect(size.text).toMatch(/snapshot/);
+    expect(size.gzipped).toBeLessThanOrEqual(1 * KB);
   });
 
   it('the incremental parser alone tree-shakes to at most 5 kB', async () => {

@@ -62,7 +62,7 @@ export function emitLifecycle(
   { run, tracker, env: { hub, logger } }: LifecycleContext,
   event: LifecycleEvent,
 ): void {
-  const { id: requestId, context, attempt, model, provider, mode } = run;
+  const { id: requestId, context, attempt, model, provider } = run;
   const current = (): AttemptContext => attemptContext(run);
   switch (event.type) {
     case 'start':

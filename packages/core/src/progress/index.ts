@@ -13,13 +13,10 @@ export type {
   ProgressFilter,
 } from './progress-event.ts';
 export { progressKey } from './progress-key.ts';
-export {
-  createInMemoryProgressStatsStore,
-  type InMemoryProgressStatsStore,
-  isProgressStats,
-  type PathStats,
-  type ProgressStats,
-  type ProgressStatsStore,
+export type {
+  PathStats,
+  ProgressStats,
+  ProgressStatsStore,
 } from './progress-stats.ts';
 export {
   type ProgressDetails,

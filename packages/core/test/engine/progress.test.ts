@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  createInMemoryProgressStatsStore,
   createProgressEstimator,
   type Observer,
   type ProgressEvent,
   type ProgressFilter,
   ProgressTracker,
 } from '../../src/index.ts';
+import { createInMemoryProgressStatsStore } from '../../src/progress-stats.ts';
 import { collect, profile, profileModel, recordEvents, service } from '../support/engine.ts';
 import { createMockProvider } from '../support/mock-provider.ts';
 

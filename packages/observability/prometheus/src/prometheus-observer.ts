@@ -1,13 +1,13 @@
-import {
-  type AttemptContext,
-  type AttemptEndEvent,
-  type BreakerState,
-  ERROR_CATEGORIES,
-  type Observer,
-  type RequestEndEvent,
-  type RequestObserver,
-  type RequestStartEvent,
+import type {
+  AttemptContext,
+  AttemptEndEvent,
+  BreakerState,
+  Observer,
+  RequestEndEvent,
+  RequestObserver,
+  RequestStartEvent,
 } from '@structllm/core';
+import { ERROR_CATEGORIES } from '@structllm/core/provider';
 import { Registry } from 'prom-client';
 import { LabelGuard, OTHER_LABEL, UNKNOWN_LABEL } from './label-guard.ts';
 import {

@@ -1,11 +1,11 @@
 import {
   createCircuitBreaker,
-  ERROR_CATEGORIES,
   type Observer,
   type ProgressEvent,
   StructuredLLMError,
   StructuredLLMService,
 } from '@structllm/core';
+import { ERROR_CATEGORIES } from '@structllm/core/provider';
 import {
   createMockProvider,
   drain,

@@ -1,9 +1,5 @@
-import {
-  type AttemptRecord,
-  ERROR_CATEGORIES,
-  type ErrorCategory,
-  StructuredLLMError,
-} from '@structllm/core';
+import { type AttemptRecord, type ErrorCategory, StructuredLLMError } from '@structllm/core';
+import { ERROR_CATEGORIES } from '@structllm/core/provider';
 
 /**
  * Rebuilds the `StructuredLLMError` a worker stored (its `toJSON()`), in any

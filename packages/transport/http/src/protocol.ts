@@ -1,5 +1,6 @@
 import type { AttemptRecord, ErrorCategory } from '@structllm/core';
-import { ERROR_CATEGORIES, StructuredLLMError } from '@structllm/core';
+import { StructuredLLMError } from '@structllm/core';
+import { ERROR_CATEGORIES } from '@structllm/core/provider';
 
 /** The wire protocol's version (docs/protocol.md). A client refuses any other. */
 export const PROTOCOL_VERSION = 2;
