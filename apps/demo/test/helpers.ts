@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { type Backend, connectBackend } from '../src/backend.ts';
+import { startWebServer, type WebServer } from '../src/web/server.ts';
 
 const demoRoot = fileURLToPath(new URL('..', import.meta.url));
 const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -163,7 +167,7 @@ export function startDemo(args: readonly string[], env: NodeJS.ProcessEnv): Runn
 }
 
 /** The system Chromium: CHROMIUM_PATH, else the usual Debian/Ubuntu paths. Missing is a failure, not a skip. */
-export function chromiumPath(): string {
+function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   const found = candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
   if (found === undefined) {
@@ -185,4 +189,31 @@ export async function requestsMade(web: { readonly url: string }): Promise<numbe
     }
   }
   return total;
+}
+
+/** What a browser test block runs against: a simulated backend, the web server, Chromium. */
+export interface WebPageSetUp {
+  readonly backend: Backend;
+  readonly web: WebServer;
+  readonly browser: Browser;
+}
+
+/**
+ * For the enclosing `describe`: a simulated backend, the demo's web server on a free
+ * loopback port (the simulated model writing a chunk every `paceMs`) and the system
+ * Chromium, started before its tests and closed after them. Read the fields inside tests.
+ */
+export function useWebPage(options: { readonly paceMs: number }): WebPageSetUp {
+  const set: { -readonly [K in keyof WebPageSetUp]?: WebPageSetUp[K] } = {};
+  beforeAll(async () => {
+    set.backend = await connectBackend({ simulated: true, env: {} });
+    set.web = await startWebServer({ backend: set.backend, port: 0, paceMs: options.paceMs });
+    set.browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  }, 30_000);
+  afterAll(async () => {
+    await set.browser?.close();
+    await set.web?.close();
+    await set.backend?.close();
+  });
+  return set as WebPageSetUp;
 }

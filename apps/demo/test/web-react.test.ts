@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StructuredLLMError } from '@structllm/core';
 import { readStructuredStream } from '@structllm/http/client';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, connectBackend } from '../src/backend.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalogue, QuarterlyReport, UserProfile } from '../src/schemas.ts';
-import { startWebServer, type WebServer } from '../src/web/server.ts';
-import { chromiumPath, requestsMade } from './helpers.ts';
+import type { WebServer } from '../src/web/server.ts';
+import { requestsMade, useWebPage } from './helpers.ts';
 
 /** Screenshots kept for a person to look at (git-ignored). */
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -70,33 +69,22 @@ async function serverOutcome(
 }
 
 describe('the React page', { timeout: 60_000 }, () => {
-  let backend: Backend;
-  let web: WebServer;
-  let browser: Browser;
+  const demo = useWebPage({ paceMs: 6 });
 
   beforeAll(async () => {
-    backend = await connectBackend({ simulated: true, env: {} });
-    web = await startWebServer({ backend, port: 0, paceMs: 6 });
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
     await mkdir(ARTIFACTS, { recursive: true });
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    await backend?.close();
   });
 
   /** The React page, reached by its link on the main page; console errors collected. */
   async function openReactPage(): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
     const errors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(web.url);
-    await Promise.all([page.waitForURL(`${web.url}/react`), page.click('a[href="/react"]')]);
+    await page.goto(demo.web.url);
+    await Promise.all([page.waitForURL(`${demo.web.url}/react`), page.click('a[href="/react"]')]);
     await page.waitForSelector('#status[data-status="idle"]');
     return { page, errors };
   }
@@ -137,7 +125,7 @@ describe('the React page', { timeout: 60_000 }, () => {
     expect(await page.textContent('#attempt')).toBe('1');
 
     const id = (await page.textContent('#run-id')) ?? '';
-    const server = await serverOutcome(web, id);
+    const server = await serverOutcome(demo.web, id);
     const shown = ProductCatalogue.parse(await shownValue(page));
     expect(shown.products).toHaveLength(24);
     expect(shown).toEqual(server.value);
@@ -157,7 +145,7 @@ describe('the React page', { timeout: 60_000 }, () => {
     const shownAtStop = await page.textContent('#partial');
 
     // The server's run ended aborted, short of the whole catalogue.
-    const server = await serverOutcome(web, id);
+    const server = await serverOutcome(demo.web, id);
     expect(server.value).toBeUndefined();
     expect(server.error?.category).toBe('aborted');
     // The page shows no more than it had when stopped, and no error: stopping is not failing.
@@ -172,7 +160,7 @@ describe('the React page', { timeout: 60_000 }, () => {
   });
 
   it('a reload mid-stream resumes the same run id to completion, without a new request', async () => {
-    const requestsBefore = await requestsMade(web);
+    const requestsBefore = await requestsMade(demo.web);
     const { page, errors } = await openReactPage();
     const id = await startCatalogue(page);
     expect(await page.evaluate(() => sessionStorage.getItem('structllm-react-run'))).toBe(id);
@@ -185,23 +173,23 @@ describe('the React page', { timeout: 60_000 }, () => {
     );
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 30_000 });
     expect(await page.textContent('#run-id')).toBe(id);
-    const server = await serverOutcome(web, id);
+    const server = await serverOutcome(demo.web, id);
     const shown = ProductCatalogue.parse(await shownValue(page));
     expect(shown).toEqual(server.value);
     expect(shown.products).toHaveLength(24);
     expect(await progressOf(page)).toBe(100);
     // One engine request in all: the reloaded page re-attached, it did not start another.
-    expect(await requestsMade(web)).toBe(requestsBefore + 1);
+    expect(await requestsMade(demo.web)).toBe(requestsBefore + 1);
     expect(await page.evaluate(() => sessionStorage.getItem('structllm-react-run'))).toBeNull();
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('works on a 390 px wide phone: one column, no sideways scrolling', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await demo.browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${web.url}/react`);
+    await page.goto(`${demo.web.url}/react`);
     await page.selectOption('#schema', 'report');
     await page.click('#run');
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 20_000 });
@@ -226,7 +214,7 @@ describe('the React page', { timeout: 60_000 }, () => {
     expect(await page.getAttribute('#error', 'data-category')).toBe('server');
     expect(await page.textContent('#error')).toMatch(/^server: /);
     const id = (await page.textContent('#run-id')) ?? '';
-    expect((await serverOutcome(web, id)).error?.category).toBe('server');
+    expect((await serverOutcome(demo.web, id)).error?.category).toBe('server');
     expect(await page.isEnabled('#run')).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'react-failed-1280.png'), fullPage: true });
 

@@ -5,12 +5,11 @@
  * with Last-Event-ID), with the model's text received exactly once.
  */
 import { readStructuredStream } from '@structllm/http/client';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, connectBackend } from '../src/backend.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ProductCatalogue } from '../src/schemas.ts';
-import { startWebServer, type WebServer } from '../src/web/server.ts';
-import { chromiumPath, requestsMade } from './helpers.ts';
+import type { WebServer } from '../src/web/server.ts';
+import { requestsMade, useWebPage } from './helpers.ts';
 
 type Sampled = Window & {
   demoRun?: { id: string; attempt: number; text: string };
@@ -63,25 +62,11 @@ async function replay(web: WebServer, id: string): Promise<{ text: string; value
 }
 
 describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
-  let backend: Backend;
-  let web: WebServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    backend = await connectBackend({ simulated: true, env: {} });
-    web = await startWebServer({ backend, port: 0, paceMs: 6 });
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    await backend?.close();
-  });
+  const demo = useWebPage({ paceMs: 6 });
 
   async function startCatalogue(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    await page.goto(web.url);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(demo.web.url);
     await page.selectOption('#schema', 'catalogue');
     await page.click('#run');
     await page.waitForFunction(
@@ -93,7 +78,7 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
   }
 
   it('a reload mid-stream shows the same run again and follows it to its end, without a new request', async () => {
-    const requestsBefore = await requestsMade(web);
+    const requestsBefore = await requestsMade(demo.web);
     const page = await startCatalogue();
     const before = await received(page);
     const percentBefore = await percent(page);
@@ -113,7 +98,7 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 30_000 });
 
     const after = await received(page);
-    const kept2 = await replay(web, before?.id ?? '');
+    const kept2 = await replay(demo.web, before?.id ?? '');
     // The text before the reload is the start of the run's text: the same run, where it left off.
     expect(kept2.text.startsWith(before?.text ?? '∅')).toBe(true);
     expect(after?.text).toBe(kept2.text);
@@ -121,15 +106,15 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
     expect(shown).toEqual(kept2.value);
     expect(shown.products).toHaveLength(24);
     // One engine request: the reload re-attached, it did not start the run again.
-    expect(await requestsMade(web)).toBe(requestsBefore + 1);
+    expect(await requestsMade(demo.web)).toBe(requestsBefore + 1);
     // The page no longer re-attaches once the run has ended.
     expect(await page.evaluate(() => sessionStorage.getItem('structllm-demo-run'))).toBeNull();
     await page.close();
   });
 
   it('a page reloaded while its run is paused shows it paused, its events and items listed again, and resume finishes it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    await page.goto(web.url);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(demo.web.url);
     await page.selectOption('#schema', 'catalogue');
     await page.check('#elements');
     await page.click('#run');
@@ -170,14 +155,14 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
   });
 
   it('a connection the server drops is re-attached with no text lost or repeated, the partial never going back', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
     const reattached: string[] = [];
     page.on('request', (request) => {
       if (/\/api\/runs\/[^/]+\/stream$/.test(new URL(request.url()).pathname)) {
         reattached.push(request.headers()['last-event-id'] ?? '');
       }
     });
-    await page.goto(web.url);
+    await page.goto(demo.web.url);
     await sample(page);
     await page.selectOption('#schema', 'catalogue');
     await page.click('#run');
@@ -187,7 +172,7 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
         at,
         { timeout: 20_000 },
       );
-      web.dropConnections(); // the network fails under the page
+      demo.web.dropConnections(); // the network fails under the page
     }
     await page.waitForSelector('#status[data-status="complete"]', { timeout: 30_000 });
 
@@ -195,7 +180,7 @@ describe('the page re-attaches to its run', { timeout: 60_000 }, () => {
     expect(reattached.length).toBeGreaterThanOrEqual(3);
     expect(reattached.every((id) => /^[1-9]\d*$/.test(id))).toBe(true);
     const run = await received(page);
-    const kept = await replay(web, run?.id ?? '');
+    const kept = await replay(demo.web, run?.id ?? '');
     // Every character of the model's text arrived once, in order: no duplicated segment, no gap.
     expect(run?.text).toBe(kept.text);
     const shown = ProductCatalogue.parse(JSON.parse((await page.textContent('#result')) ?? ''));

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStructuredStream } from '@structllm/http/client';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, connectBackend } from '../src/backend.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ProductCatalogue, QuarterlyReport, UserProfile } from '../src/schemas.ts';
-import { startWebServer, type WebServer } from '../src/web/server.ts';
-import { chromiumPath } from './helpers.ts';
+import type { WebServer } from '../src/web/server.ts';
+import { useWebPage } from './helpers.ts';
 
 type Watched = Window & { __progress?: number[] };
 
@@ -120,26 +119,11 @@ async function resultOf(page: Page): Promise<unknown> {
 }
 
 describe('web page in a real browser', { timeout: 30_000 }, () => {
-  let backend: Backend;
-  let web: WebServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    const executablePath = chromiumPath();
-    backend = await connectBackend({ simulated: true, env: {} });
-    web = await startWebServer({ backend, port: 0, paceMs: 3 });
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    await backend?.close();
-  });
+  const demo = useWebPage({ paceMs: 3 });
 
   async function openPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    await page.goto(web.url);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(demo.web.url);
     await watchProgress(page);
     return page;
   }
@@ -167,7 +151,7 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
       return { id, text };
     });
     const textEvents = Number(await page.textContent('#text-events'));
-    expect(textEvents).toBe(await textEventsOf(web, run.id));
+    expect(textEvents).toBe(await textEventsOf(demo.web, run.id));
     expect(textEvents).toBeGreaterThan(10);
     expect(textEvents).toBeLessThan(run.text.length / 8);
 
@@ -289,7 +273,7 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
   });
 
   it('/metrics exposes the Prometheus registry', async () => {
-    const response = await fetch(`${web.url}/metrics`);
+    const response = await fetch(`${demo.web.url}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toMatch(
@@ -306,7 +290,7 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
   });
 
   it('rejects a bad form with a 400 the page shows', async () => {
-    const response = await fetch(`${web.url}/api/runs`, {
+    const response = await fetch(`${demo.web.url}/api/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ schema: 'invoice' }),
@@ -317,7 +301,7 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
       [{ schema: 'profile', elements: true }, 'schema "profile" has no array to list item by item'],
       [{ schema: 'catalogue', elements: 'yes' }, 'elements must be true or false'],
     ] as const) {
-      const refused = await fetch(`${web.url}/api/runs`, {
+      const refused = await fetch(`${demo.web.url}/api/runs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -336,12 +320,12 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
 
       async function openAt(): Promise<Page> {
         consoleErrors = [];
-        const page = await browser.newPage({ viewport });
+        const page = await demo.browser.newPage({ viewport });
         page.on('console', (message) => {
           if (message.type() === 'error') consoleErrors.push(message.text());
         });
         page.on('pageerror', (error) => consoleErrors.push(error.message));
-        await page.goto(web.url);
+        await page.goto(demo.web.url);
         await record(page);
         return page;
       }
@@ -540,23 +524,23 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
   }
 
   it('serves the icon, uPlot and the page module; refuses a bad batch', async () => {
-    const icon = await fetch(`${web.url}/favicon.ico`);
+    const icon = await fetch(`${demo.web.url}/favicon.ico`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
-    const uplot = await fetch(`${web.url}/assets/uplot.js`);
+    const uplot = await fetch(`${demo.web.url}/assets/uplot.js`);
     expect(uplot.status).toBe(200);
     expect(await uplot.text()).toContain('uPlot');
-    const client = await fetch(`${web.url}/assets/client.js`);
+    const client = await fetch(`${demo.web.url}/assets/client.js`);
     expect(client.headers.get('content-type')).toContain('text/javascript');
     // Types stripped: what the browser gets is JavaScript.
     expect(await client.text()).not.toMatch(/import type|: HTMLElement\b/);
-    expect((await fetch(`${web.url}/assets/secrets.txt`)).status).toBe(404);
+    expect((await fetch(`${demo.web.url}/assets/secrets.txt`)).status).toBe(404);
     for (const [body, error] of [
       [{ count: 9 }, 'count must be a whole number from 1 to 8'],
       [{ concurrency: 0 }, 'concurrency must be a whole number from 1 to 8'],
       [{ schema: 'invoice' }, 'unknown schema "invoice"'],
     ] as const) {
-      const refused = await fetch(`${web.url}/api/batches`, {
+      const refused = await fetch(`${demo.web.url}/api/batches`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -613,22 +597,8 @@ describe('web page in a real browser', { timeout: 30_000 }, () => {
 });
 
 describe('progress that says what it rests on', { timeout: 60_000 }, () => {
-  let backend: Backend;
-  let web: WebServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    backend = await connectBackend({ simulated: true, env: {} });
-    // A server of its own: nothing of this schema has completed on it yet.
-    web = await startWebServer({ backend, port: 0, paceMs: 3 });
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-    await backend?.close();
-  });
+  // A server of its own: nothing of this schema has completed on it yet.
+  const demo = useWebPage({ paceMs: 3 });
 
   /** Runs the report once; every estimate basis the bar showed, and the label at one point mid-run. */
   async function runReport(page: Page): Promise<{ bases: string[]; labels: string[] }> {
@@ -652,8 +622,8 @@ describe('progress that says what it rests on', { timeout: 60_000 }, () => {
   }
 
   it('is marked as the schema’s estimate on a first answer, and as learned after one completed', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    await page.goto(web.url);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(demo.web.url);
     await page.selectOption('#schema', 'report');
     const first = await runReport(page);
     expect(first.bases.length).toBeGreaterThan(0);
