@@ -67,15 +67,8 @@ export interface UseStructuredStreamResult<T, I> {
   resume(runId: string): void;
 }
 
-interface State<T> {
-  readonly partial: DeepPartial<T> | T | undefined;
-  readonly progress: number;
-  readonly attempt: number;
-  readonly status: StructuredStreamStatus;
-  readonly error: StructuredLLMError | undefined;
-  readonly runId: string | undefined;
-  readonly resumeUrl: string | undefined;
-}
+/** What the hook renders: its result without the actions. */
+type State<T> = Omit<UseStructuredStreamResult<T, never>, 'submit' | 'stop' | 'resume'>;
 
 const IDLE: State<never> = {
   partial: undefined,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 /** A file the page loads, read on its first request and kept. */
 interface Asset {
@@ -34,17 +34,10 @@ function stripTypes(source: string): string {
   }
 }
 
-/**
- * `@structllm/http/client` for the browser: one ES module (the page's import map points the
- * bare specifier at it), bundled with its part of `@structllm/core` from the workspace sources.
- */
-async function bundleHttpClient(): Promise<string> {
+/** One minified ES module for the browser, bundled from the workspace sources. */
+async function browserBundle(options: BuildOptions): Promise<string> {
   const result = await build({
-    stdin: {
-      contents: "export * from '@structllm/http/client';",
-      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-      loader: 'ts',
-    },
+    ...options,
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -60,27 +53,28 @@ async function bundleHttpClient(): Promise<string> {
 }
 
 /**
+ * `@structllm/http/client` for the browser: one ES module (the page's import map points the
+ * bare specifier at it), bundled with its part of `@structllm/core`.
+ */
+const bundleHttpClient = (): Promise<string> =>
+  browserBundle({
+    stdin: {
+      contents: "export * from '@structllm/http/client';",
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+  });
+
+/**
  * The React page (`react-app.tsx`) for the browser: one ES module with React, react-dom,
  * `@structllm/react` and the http client, JSX by esbuild's automatic runtime.
  */
-async function bundleReactApp(): Promise<string> {
-  const result = await build({
+const bundleReactApp = (): Promise<string> =>
+  browserBundle({
     entryPoints: [fileURLToPath(new URL('./react-app.tsx', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
     jsx: 'automatic',
-    conditions: ['@structllm/source'],
     define: { 'process.env.NODE_ENV': '"production"' },
-    minify: true,
-    write: false,
-    logLevel: 'silent',
   });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error('esbuild wrote no bundle');
-  return output.text;
-}
 
 const loaders: Record<string, () => Promise<Asset>> = {
   'structllm-http-client.js': async () => ({
