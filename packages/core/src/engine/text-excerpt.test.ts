@@ -45,6 +45,13 @@ describe('TextExcerpt', () => {
     expect(excerpt.toString()).toBe('abcdabcdab\n…\ncdabcdabcd');
   });
 
+  it('keeps the exact tail when every piece is one character', () => {
+    const excerpt = new TextExcerpt(5, 30);
+    const text = Array.from({ length: 500 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    for (const char of text) excerpt.append(char);
+    expect(excerpt.toString()).toBe(`${text.slice(0, 5)}\n…\n${text.slice(-30)}`);
+  });
+
   it('keeps no tail when asked for none', () => {
     const excerpt = new TextExcerpt(4, 0);
     for (let i = 0; i < 10; i++) excerpt.append('abc');

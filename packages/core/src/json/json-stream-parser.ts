@@ -214,7 +214,7 @@ class JsonStreamParserImpl implements JsonStreamParser {
 
   constructor(options: JsonStreamParserOptions) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
+    this.maxLength = options.maxLength ?? Infinity;
     this.lenient = options.lenient ?? false;
     this.onValue = options.onValue;
     this.acceptKey = options.acceptKey;

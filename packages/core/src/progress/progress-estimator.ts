@@ -239,11 +239,7 @@ function remainingChars(
       const count =
         learned?.items !== undefined
           ? learnedCount(learned, array, started)
-          : expectedCount(
-              array?.minItems ?? 0,
-              array?.maxItems ?? Number.POSITIVE_INFINITY,
-              started,
-            );
+          : expectedCount(array?.minItems ?? 0, array?.maxItems ?? Infinity, started);
       const size = elementSize(node, started, walk) ?? expectedChars(items, inner, walk);
       remaining += Math.max(0, count - started) * (size + 1) + 1;
       if (started === 0) return remaining; // an empty array: its elements are all counted above
@@ -341,7 +337,7 @@ function expectedChars(shape: Shape, at: string, walk: Walk): number {
  */
 function learnedCount(learned: PathStats, array: ArrayShape | undefined, started: number): number {
   const mean = learned.items ?? 0;
-  const maxItems = array?.maxItems ?? Number.POSITIVE_INFINITY;
+  const maxItems = array?.maxItems ?? Infinity;
   const ceiling = Math.min(maxItems, Math.max(1.25 * (learned.itemsMax ?? mean), 1.5 * mean, 2));
   const low = Math.max(array?.minItems ?? 0, mean / 3, started, 1);
   if (low >= maxItems) return maxItems;

@@ -25,14 +25,14 @@ export function progressGate(filter: ProgressFilter | undefined): ProgressGate {
   const progressPasses = types === undefined || types.has('progress');
   const minStep = filter.minPercentStep ?? 0;
   const minInterval = filter.minIntervalMs ?? 0;
-  let lastPercent = Number.NEGATIVE_INFINITY;
-  let lastTime = Number.NEGATIVE_INFINITY;
+  let lastPercent = -Infinity;
+  let lastTime = -Infinity;
   return {
     admit: (event) => {
       if (types !== undefined && !types.has(event.eventType)) return false;
       if (event.eventType !== 'progress') {
         // A new attempt starts its progress afresh.
-        if (event.eventType !== 'error') lastPercent = Number.NEGATIVE_INFINITY;
+        if (event.eventType !== 'error') lastPercent = -Infinity;
         return true;
       }
       if (event.progressPercent - lastPercent < minStep) return false;

@@ -51,6 +51,8 @@ export interface InMemoryProgressStatsStore extends ProgressStatsStore {
 const MAX_LEARNED_PATHS = 256;
 /** Answers longer than this teach only their total length (walking them would cost too much). */
 const MAX_WALKED_CHARS = 4_000_000;
+/** Elements of one array measured at most (evenly spaced); a longer array's size is scaled from them. */
+const SAMPLED_ELEMENTS = 64;
 /** Learned means follow recent answers once there are this many. */
 const MEMORY = 10;
 
@@ -160,19 +162,21 @@ function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, dept
   else if (depth > 32) chars = JSON.stringify(value)?.length ?? 0;
   else if (Array.isArray(value)) {
     const inner = path === '' ? '*' : `${path}.*`;
-    chars = 1 + Math.max(1, value.length);
-    for (const element of value) chars += sizeOf(element, inner, samples, depth + 1);
     items = value.length;
+    // A long array is learned from about SAMPLED_ELEMENTS of its elements, evenly spaced
+    // (means need no more; a large answer stays cheap to learn), its size scaled from them.
+    const step = Math.ceil(items / SAMPLED_ELEMENTS) || 1;
+    let sum = 0;
+    for (let i = 0; i < items; i += step) sum += sizeOf(value[i], inner, samples, depth + 1);
+    chars = 1 + Math.max(1, items) + sum * step;
   } else {
-    chars = 1;
-    let keys = 0;
-    for (const key of Object.keys(value)) {
-      keys++;
+    const keys = Object.keys(value);
+    chars = keys.length === 0 ? 2 : 1;
+    for (const key of keys) {
       const inner = path === '' ? key : `${path}.${key}`;
       chars +=
         key.length + 4 + sizeOf((value as Record<string, unknown>)[key], inner, samples, depth + 1);
     }
-    if (keys === 0) chars = 2;
   }
   if (path !== '') {
     const sample = samples.get(path);

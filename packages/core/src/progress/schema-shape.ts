@@ -159,7 +159,7 @@ function arrayShape(node: SchemaNode, name: string | undefined, open: Set<Schema
   const item = node.items ?? node.prefixItems[0];
   const items = item === undefined ? ANY : shapeOfNode(item, name, open);
   const minItems = node.minItems ?? 0;
-  const maxItems = node.maxItems ?? Number.POSITIVE_INFINITY;
+  const maxItems = node.maxItems ?? Infinity;
   const count = expectedCount(minItems, maxItems, 0);
   return { kind: 'array', items, minItems, maxItems, chars: 2 + count * (items.chars + 1) };
 }

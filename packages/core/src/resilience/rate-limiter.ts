@@ -77,8 +77,8 @@ export function rateLimitSettings(
     throw invalid(`${owner}({ marginMs }) must be a finite number >= 0, got ${String(margin)}`);
   }
   return {
-    requests: options.requestsPerMinute ?? Number.POSITIVE_INFINITY,
-    tokens: options.tokensPerMinute ?? Number.POSITIVE_INFINITY,
+    requests: options.requestsPerMinute ?? Infinity,
+    tokens: options.tokensPerMinute ?? Infinity,
     windowMs: options.windowMs ?? 60_000,
     marginMs: margin ?? 250,
   };

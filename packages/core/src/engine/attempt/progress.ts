@@ -40,11 +40,12 @@ export function createProgress<T>(
   // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
   // smooth to the eye, and a few hundred estimates per megabyte instead of one per chunk.
   let estimated = 0;
-  let estimatedAt = Number.NEGATIVE_INFINITY;
+  let estimateAgainAt = 0;
   const progressSoFar = (): number => {
-    if (text.length - estimatedAt >= Math.max(16, estimatedAt / 64)) {
+    const chars = text.length;
+    if (chars >= estimateAgainAt) {
       estimated = progressNow();
-      estimatedAt = text.length;
+      estimateAgainAt = chars + Math.max(16, chars / 64);
     }
     return estimated;
   };
@@ -101,7 +102,11 @@ export function createProgress<T>(
     },
     /** The partial response for `partial`, the parser's current (checked) value. */
     partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
-      const progressPercent = tracker.reportProgress(progressSoFar(), describeProgress);
+      // Unheard, the percent moves only when the estimate is asked again.
+      const progressPercent =
+        tracker.listening || text.length >= estimateAgainAt
+          ? tracker.reportProgress(progressSoFar(), describeProgress)
+          : tracker.progressPercent;
       shown(partial, progressPercent);
       return {
         partialResult: partial as StreamingResponse<T>['partialResult'],

@@ -216,7 +216,7 @@ export function createPartialChecks(
       textAtCheck = chars;
       // A string no prefix of which can fail (by the schema alone) waits for its end.
       if (checker.prefixesPass?.(path) === true) {
-        lengthAtCheck = Number.POSITIVE_INFINITY;
+        lengthAtCheck = Infinity;
         return;
       }
       const value = valueAt(root, path);
