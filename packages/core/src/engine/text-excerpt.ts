@@ -20,9 +20,13 @@ export class TextExcerpt {
 
   append(text: string): void {
     this.length += text.length;
-    const room = Math.max(0, this.headChars - this.head.length);
-    this.head += text.slice(0, room);
-    const rest = text.slice(room);
+    let rest = text;
+    const room = this.headChars - this.head.length;
+    if (room > 0) {
+      // Only while the head fills: past it, a chunk costs no slicing here.
+      this.head += text.slice(0, room);
+      rest = text.slice(room);
+    }
     if (rest === '' || this.tailChars === 0) return;
     this.tail.push(rest);
     this.tailLength += rest.length;
