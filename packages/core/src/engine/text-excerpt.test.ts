@@ -38,6 +38,47 @@ describe('TextExcerpt', () => {
     );
   });
 
+  it('keeps the exact tail when short pieces go round the ring and long ones cut it, at any chunking', () => {
+    const piece = fc.oneof(
+      { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.string({ minLength: 17, maxLength: 600 }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 400 }),
+        fc.constantFrom([0, 5], [3, 30], [10, 64], [0, 200]),
+        (pieces, [head, tail]) => {
+          const excerpt = new TextExcerpt(head, tail);
+          for (const piece of pieces) excerpt.append(piece);
+          const text = pieces.join('');
+          expect(excerpt.length).toBe(text.length);
+          if (text.length <= (head as number) + (tail as number)) {
+            expect(excerpt.toString()).toBe(text);
+          } else {
+            expect(excerpt.toString()).toBe(
+              `${text.slice(0, head)}\n…\n${text.slice(-(tail as number))}`,
+            );
+          }
+        },
+      ),
+    );
+  });
+
+  it('holds at most 16 characters a ring slot, whatever the size of the pieces', () => {
+    // 1,024 slots for a tail of 1,000: at most 16,384 characters held, plus the piece just read.
+    const excerpt = new TextExcerpt(0, 1000);
+    const held = (): number => (excerpt as unknown as { chars: number }).chars;
+    let most = 0;
+    for (let i = 0; i < 20_000; i++) {
+      excerpt.append('x'.repeat(1 + (i % 97)));
+      most = Math.max(most, held());
+    }
+    expect(most).toBeLessThanOrEqual(16 * 1024 + 97);
+    excerpt.append('y'.repeat(100_000));
+    expect(held()).toBe(1000);
+    expect(excerpt.toString()).toBe(`\n…\n${'y'.repeat(1000)}`);
+  });
+
   it('holds a bounded number of pieces for a long answer', () => {
     const excerpt = new TextExcerpt(10, 10);
     for (let i = 0; i < 100_000; i++) excerpt.append('abcd');

@@ -1,21 +1,33 @@
 /**
  * Keeps what a re-ask quotes of the model's answer — its first `headChars` and
  * last `tailChars` characters — and its length, in memory bounded by those two
- * numbers whatever the size of the answer.
+ * numbers whatever the size of the answer: the head, and past it at most 16
+ * characters a ring slot (about 16 per tail character) besides the piece just read.
+ *
+ * Past the head, a chunk costs a store in a ring of more slots than `tailChars`:
+ * as every piece has a character at least, the ring's pieces cover the tail
+ * once it has gone round. When they hold more than 16 characters a slot, the
+ * ring is cut to the tail, as one piece.
  */
 export class TextExcerpt {
   declare private readonly headChars: number;
   declare private readonly tailChars: number;
+  /** The ring's slots less one: a power of two above `tailChars`, less one. */
+  declare private readonly mask: number;
   /** Characters appended. */
   length = 0;
   private head = '';
-  private tail: string[] = [];
-  private tailStart = 0;
-  private tailLength = 0;
+  /** The latest pieces past the head, the oldest overwritten. */
+  private ring: string[] = [];
+  /** Pieces put in the ring: the newest is at `(count - 1) & mask`. */
+  private count = 0;
+  /** Characters in the ring. */
+  private chars = 0;
 
   constructor(headChars = 3000, tailChars = 1000) {
     this.headChars = headChars;
     this.tailChars = tailChars;
+    this.mask = 2 ** Math.ceil(Math.log2(tailChars + 1)) - 1;
   }
 
   append(text: string): void {
@@ -27,24 +39,31 @@ export class TextExcerpt {
       this.head += text.slice(0, room);
       rest = text.slice(room);
     }
-    if (rest === '' || this.tailChars === 0) return;
-    this.tail.push(rest);
-    this.tailLength += rest.length;
-    // Drop whole pieces from the front while the rest still covers tailChars (the last
-    // piece stays: without it nothing covers a tail of one character or more).
-    while (this.tailLength - (this.tail[this.tailStart] as string).length >= this.tailChars) {
-      this.tailLength -= (this.tail[this.tailStart] as string).length;
-      this.tailStart++;
+    if (rest === '') return;
+    const slot = this.count++ & this.mask;
+    this.chars += rest.length - (this.ring[slot]?.length ?? 0);
+    this.ring[slot] = rest;
+    if (this.chars > 16 * (this.mask + 1)) {
+      const tail = this.recent().slice(-this.tailChars);
+      this.ring = [tail];
+      this.count = 1;
+      this.chars = tail.length;
     }
-    if (this.tailStart > 1024) {
-      this.tail = this.tail.slice(this.tailStart);
-      this.tailStart = 0;
+  }
+
+  /** The ring's newest pieces that cover the tail (all of them, when they do not), in order. */
+  private recent(): string {
+    let text = '';
+    const oldest = Math.max(0, this.count - this.mask - 1);
+    for (let i = this.count - 1; i >= oldest && text.length < this.tailChars; i--) {
+      text = this.ring[i & this.mask] + text;
     }
+    return text;
   }
 
   /** The whole text when it is short; otherwise its head, an ellipsis line, and its tail. */
   toString(): string {
-    const tail = this.tail.slice(this.tailStart).join('');
+    const tail = this.recent();
     if (this.length <= this.headChars + this.tailChars) return this.head + tail;
     return `${this.head}\n…\n${tail.slice(-this.tailChars)}`; // '' when tailChars is 0: no piece kept
   }

@@ -15,7 +15,8 @@ export class WaitTimer {
   declare private readonly onExpire: () => void;
 
   constructor(ms: number | undefined, onExpire: () => void) {
-    this.ms = ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+    // Number.isFinite is false for undefined.
+    this.ms = Number.isFinite(ms) && (ms as number) >= 0 ? ms : undefined;
     this.onExpire = onExpire;
   }
 

@@ -104,7 +104,7 @@ export async function* tryModel<T>(
   try {
     // The stream pulls the attempt's partials itself and resumes us with how it ended.
     ended = yield { running: attemptRun };
-    if (ended === undefined) throw new TypeError('The runner was resumed without an attempt end');
+    if (ended === undefined) throw new TypeError('no attempt end');
   } catch (thrown) {
     // A StructuredLLMError stays as it is; anything else is the request's abort.
     ended = { failure: new AttemptFailure(abortedError(thrown), '') };

@@ -75,8 +75,7 @@ export function retryDelay(
   const delay = backoffDelay(retry, options, random);
   const { retryAfterMs } = error;
   // A malformed hint (negative, NaN) says nothing; fall back to plain backoff.
-  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-    return delay;
-  }
-  return Math.max(delay, Math.ceil(retryAfterMs));
+  // (Number.isFinite is false for undefined too.)
+  if (!Number.isFinite(retryAfterMs) || (retryAfterMs as number) < 0) return delay;
+  return Math.max(delay, Math.ceil(retryAfterMs as number));
 }

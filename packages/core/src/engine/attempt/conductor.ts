@@ -142,9 +142,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   return {
     pull(handOff) {
       if (ended || resolvePull !== undefined) {
-        return Promise.reject(
-          new TypeError('An attempt is pulled once at a time and not after it ended'),
-        );
+        return Promise.reject(new TypeError('An attempt is pulled once at a time'));
       }
       onEnd = handOff;
       return new Promise<ResponseResult<T>>(startPull);
