@@ -1,6 +1,6 @@
 import { abortedError } from '../errors/aborted.ts';
 import { StructuredLLMError } from '../errors/index.ts';
-import { requestError } from './options.ts';
+import { invalidOptions, requestError } from './options.ts';
 import { failedBeforeStart } from './structured-stream.ts';
 import type {
   BatchOptions,
@@ -61,19 +61,15 @@ class Channel<T> {
 /** The batch's concurrency, once its requests and options are checked. */
 function checkBatch(requests: unknown, options: BatchOptions): number {
   if (!Array.isArray(requests)) {
-    throw new StructuredLLMError({
-      category: 'bad_request',
-      code: 'invalid_options',
-      message: `routeStructuredBatch needs an array of requests, got ${requests === null ? 'null' : typeof requests}`,
-    });
+    throw invalidOptions(
+      `routeStructuredBatch needs an array of requests, got ${requests === null ? 'null' : typeof requests}`,
+    );
   }
   const requested = options.concurrency ?? 4;
   if (typeof requested !== 'number' || !(requested >= 1)) {
-    throw new StructuredLLMError({
-      category: 'bad_request',
-      code: 'invalid_options',
-      message: `routeStructuredBatch: concurrency must be a number >= 1 (Infinity for no bound), got ${String(requested)}`,
-    });
+    throw invalidOptions(
+      `routeStructuredBatch: concurrency must be a number >= 1 (Infinity for no bound), got ${String(requested)}`,
+    );
   }
   return Math.floor(requested);
 }

@@ -183,14 +183,14 @@ export class ElementTracker {
   /** Valid elements delivered. */
   valid = 0;
   /** Indices a later attempt wrote differently from the version already delivered (each counted once). */
-  private readonly replacedAt = new Set<number>();
+  readonly #replacedAt = new Set<number>();
   /** True once `elements()` asked for the elements. */
   declare listening: true | undefined;
-  private readonly fingerprints: number[] = [];
-  private readonly queue: ElementEvent<unknown>[] = [];
-  private queueHead = 0;
-  declare private readonly callback: ElementCallback | undefined;
-  declare private readonly isolated: IsolatedCallback;
+  readonly #fingerprints: number[] = [];
+  readonly #queue: ElementEvent<unknown>[] = [];
+  #queueHead = 0;
+  readonly #callback: ElementCallback | undefined;
+  readonly #isolated: IsolatedCallback;
 
   constructor(
     path: JsonPath,
@@ -204,8 +204,8 @@ export class ElementTracker {
     this.path = path;
     this.retain = options.retain;
     this.policy = options.policy;
-    this.callback = options.callback;
-    this.isolated = new IsolatedCallback((error) =>
+    this.#callback = options.callback;
+    this.#isolated = new IsolatedCallback((error) =>
       logger.warn('onElement threw; the stream goes on and further errors are not reported', {
         error: errorText(error),
       }),
@@ -214,60 +214,60 @@ export class ElementTracker {
 
   /** Whether attempts hand elements out (someone listens, or elements are to be released). */
   get active(): boolean {
-    return this.listening || this.callback !== undefined || !this.retain;
+    return this.listening || this.#callback !== undefined || !this.retain;
   }
 
   /** Whether `elements()` has elements waiting to be taken. */
   get waiting(): boolean {
-    return this.queueHead < this.queue.length;
+    return this.#queueHead < this.#queue.length;
   }
 
   /** Elements a later attempt wrote differently from the version already delivered. */
   get replaced(): number {
-    return this.replacedAt.size;
+    return this.#replacedAt.size;
   }
 
   /** Whether the element at `index` was reported invalid (under 'skip') rather than delivered. */
   wasInvalid(index: number): boolean {
-    return Number.isNaN(this.fingerprints[index]);
+    return Number.isNaN(this.#fingerprints[index]);
   }
 
   /** Called for an element an earlier attempt delivered: true when this version differs. */
   differs(index: number, value: unknown): boolean {
-    const known = this.fingerprints[index];
+    const known = this.#fingerprints[index];
     const differs = known === undefined || known !== fingerprint(value);
-    if (differs) this.replacedAt.add(index);
+    if (differs) this.#replacedAt.add(index);
     return differs;
   }
 
   deliver(index: number, value: unknown): void {
-    this.fingerprints[index] = fingerprint(value);
+    this.#fingerprints[index] = fingerprint(value);
     this.delivered = index + 1;
     this.valid++;
-    this.emit({ index, value, error: undefined });
+    this.#emit({ index, value, error: undefined });
   }
 
   /** An invalid element under 'skip': reported, never dropped silently. */
   reportInvalid(index: number, error: StructuredLLMError): void {
-    this.fingerprints[index] = Number.NaN; // whatever a later attempt writes, it counts as replaced
+    this.#fingerprints[index] = Number.NaN; // whatever a later attempt writes, it counts as replaced
     this.delivered = index + 1;
-    this.emit({ index, value: undefined, error });
+    this.#emit({ index, value: undefined, error });
   }
 
   /** The next queued element for `elements()`, if any. */
   take(): ElementEvent<unknown> | undefined {
-    if (this.queueHead >= this.queue.length) return undefined;
-    const item = this.queue[this.queueHead] as ElementEvent<unknown>;
-    this.queue[this.queueHead++] = undefined as unknown as ElementEvent<unknown>;
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
+    if (this.#queueHead >= this.#queue.length) return undefined;
+    const item = this.#queue[this.#queueHead] as ElementEvent<unknown>;
+    this.#queue[this.#queueHead++] = undefined as unknown as ElementEvent<unknown>;
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
     }
     return item;
   }
 
-  private emit(item: ElementEvent<unknown>): void {
-    if (this.listening) this.queue.push(item);
-    if (this.callback !== undefined) this.isolated.call(this.callback, item);
+  #emit(item: ElementEvent<unknown>): void {
+    if (this.listening) this.#queue.push(item);
+    if (this.#callback !== undefined) this.#isolated.call(this.#callback, item);
   }
 }

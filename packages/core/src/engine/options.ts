@@ -203,7 +203,11 @@ export function requestError(request: unknown): StructuredLLMError | undefined {
   const message = isObject(request)
     ? firstProblem(request, ruleTables().request, "The request's ", ['prompt'])
     : `The request must be an object with a prompt and a responseModel, got ${shown(request)}`;
-  if (message === undefined) return undefined;
+  return message === undefined ? undefined : invalidOptions(message);
+}
+
+/** A `bad_request` error with code `invalid_options`: an option or request that cannot work. */
+export function invalidOptions(message: string): StructuredLLMError {
   return new StructuredLLMError({ category: 'bad_request', code: 'invalid_options', message });
 }
 
@@ -237,10 +241,6 @@ export function checkServiceOptions(options: {
       }
     }
     if (problem === undefined) continue;
-    throw new StructuredLLMError({
-      category: 'bad_request',
-      code: 'invalid_options',
-      message: `new StructuredLLMService({ ${option} }): ${problem}`,
-    });
+    throw invalidOptions(`new StructuredLLMService({ ${option} }): ${problem}`);
   }
 }

@@ -12,7 +12,7 @@ import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt/index.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
-import { checkRequest, checkServiceOptions } from './options.ts';
+import { checkRequest, checkServiceOptions, invalidOptions } from './options.ts';
 import { RequestRun } from './request-run.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';
@@ -59,12 +59,9 @@ function rateLimiterOf(value: unknown): RateLimiter | undefined {
   ) {
     return limiter;
   }
-  throw new StructuredLLMError({
-    category: 'bad_request',
-    code: 'invalid_options',
-    message:
-      'new StructuredLLMService({ rateLimiter }) must be a RateLimiter (acquire, penalize, record): createRateLimiter(options) from @structllm/core/rate-limit, or a shared one such as @structllm/redis',
-  });
+  throw invalidOptions(
+    'new StructuredLLMService({ rateLimiter }) must be a RateLimiter (acquire, penalize, record): createRateLimiter(options) from @structllm/core/rate-limit, or a shared one such as @structllm/redis',
+  );
 }
 
 /**
@@ -72,23 +69,21 @@ function rateLimiterOf(value: unknown): RateLimiter | undefined {
  * with retries, fallbacks, a circuit breaker and progress events.
  */
 export class StructuredLLMService {
-  declare private readonly env: RunnerEnvironment;
-  declare private readonly logger: Logger;
+  readonly #env: RunnerEnvironment;
+  readonly #logger: Logger;
   /** The breaker in use (undefined when disabled). */
   declare readonly breaker: CircuitBreaker | undefined;
   declare readonly router: ModelRouter;
 
   constructor(options: StructuredLLMServiceOptions) {
     if (options === undefined || !Array.isArray(options.providers)) {
-      throw new StructuredLLMError({
-        category: 'bad_request',
-        code: 'invalid_options',
-        message: 'new StructuredLLMService({ providers: [...] }) needs at least one provider',
-      });
+      throw invalidOptions(
+        'new StructuredLLMService({ providers: [...] }) needs at least one provider',
+      );
     }
     checkServiceOptions(options);
     const logger = safeLogger(options.logger);
-    this.logger = logger;
+    this.#logger = logger;
     this.router = createModelRouter(options.providers, options.defaultProvider);
     const hub: ObserverHub = createObserverHub(options.observers ?? [], (message, data) =>
       logger.warn(message, data),
@@ -113,7 +108,7 @@ export class StructuredLLMService {
       hub.emit('onBreakerStateChange', { ...change, provider, model });
     });
     const limits = options.limits ?? {};
-    this.env = {
+    this.#env = {
       router: this.router,
       breaker: this.breaker,
       rateLimiter: rateLimiterOf(options.rateLimiter),
@@ -142,7 +137,7 @@ export class StructuredLLMService {
           ? {}
           : { description: request.schemaDescription }),
         // Values as deep as the parser accepts are validated too (never below the model's own limit).
-        maxDepth: this.env.maxDepth,
+        maxDepth: this.#env.maxDepth,
       });
       elements = this.elementTracker(request, responseModel);
     } catch (thrown) {
@@ -162,7 +157,7 @@ export class StructuredLLMService {
     const control = new StreamControl(request.signal);
     const run = new RequestRun<T>(elements);
     return new StructuredStreamImpl<T>(control, run, () =>
-      runRequest(this.env, request, responseModel, control, run),
+      runRequest(this.#env, request, responseModel, control, run),
     );
   }
 
@@ -190,7 +185,7 @@ export class StructuredLLMService {
         policy: request.elementErrors ?? 'reask',
         callback: request.onElement as ElementCallback | undefined,
       },
-      this.logger,
+      this.#logger,
     );
   }
 

@@ -31,35 +31,35 @@ export interface ProgressDetails {
  * Callback errors and slow async callbacks never break or stall the caller.
  */
 export class ProgressTracker {
-  declare private readonly callback: ProgressCallback | undefined;
-  declare private readonly gate: ProgressGate;
-  declare private readonly isolated: IsolatedCallback;
-  declare private readonly onEvent: ((event: ProgressEvent) => void) | undefined;
-  declare private readonly now: () => number;
-  private percent = 0;
+  readonly #callback: ProgressCallback | undefined;
+  readonly #gate: ProgressGate;
+  readonly #isolated: IsolatedCallback;
+  readonly #onEvent: ((event: ProgressEvent) => void) | undefined;
+  readonly #now: () => number;
+  #percent = 0;
   /** What the percent of the next `progress` events rests on, when an estimator said so. */
   basis: 'schema' | 'learned' | undefined;
-  private finished = false;
+  #finished = false;
 
   constructor(options: ProgressTrackerOptions | ProgressCallback = {}) {
     const resolved = typeof options === 'function' ? { callback: options } : options;
-    this.callback = resolved.callback;
-    this.gate = progressGate(resolved.filter);
+    this.#callback = resolved.callback;
+    this.#gate = progressGate(resolved.filter);
     const onCallbackError = resolved.onCallbackError;
-    this.isolated = new IsolatedCallback((error) => onCallbackError?.(error));
-    this.onEvent = resolved.onEvent;
-    this.now = resolved.now ?? clockNow;
+    this.#isolated = new IsolatedCallback((error) => onCallbackError?.(error));
+    this.#onEvent = resolved.onEvent;
+    this.#now = resolved.now ?? clockNow;
   }
 
   /** Current progress, 0–100. */
   get progressPercent(): number {
-    return this.percent;
+    return this.#percent;
   }
 
   startOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
-    this.percent = 0;
-    this.finished = false;
-    return this.emit('start', message, 0, data);
+    this.#percent = 0;
+    this.#finished = false;
+    return this.#emit('start', message, 0, data);
   }
 
   /** Reports progress; a lower percent than already reported is raised to it, and 100 is held back as 99.9 until completion. */
@@ -68,7 +68,7 @@ export class ProgressTracker {
     progressPercent: number,
     data?: Readonly<Record<string, unknown>>,
   ): ProgressEvent {
-    return this.emit('progress', message, this.advance(progressPercent), data);
+    return this.#emit('progress', message, this.advance(progressPercent), data);
   }
 
   /**
@@ -79,19 +79,19 @@ export class ProgressTracker {
   reportProgress(progressPercent: number, describe: () => ProgressDetails): number {
     const percent = this.advance(progressPercent);
     if (
-      this.onEvent === undefined &&
-      (this.callback === undefined || !this.gate.mightAdmitProgress(percent, this.now))
+      this.#onEvent === undefined &&
+      (this.#callback === undefined || !this.#gate.mightAdmitProgress(percent, this.#now))
     ) {
       return percent;
     }
     const { message, data } = describe();
-    this.emit('progress', message, percent, data);
+    this.#emit('progress', message, percent, data);
     return percent;
   }
 
   /** True when a callback or an event listener would receive events. */
   get listening(): boolean {
-    return this.callback !== undefined || this.onEvent !== undefined;
+    return this.#callback !== undefined || this.#onEvent !== undefined;
   }
 
   /**
@@ -99,9 +99,9 @@ export class ProgressTracker {
    * where nobody is {@link listening}. Returns the (monotonic) percent.
    */
   advance(progressPercent: number): number {
-    const bounded = Math.min(99.9, Math.max(this.percent, progressPercent));
-    if (Number.isFinite(bounded)) this.percent = bounded;
-    return this.percent;
+    const bounded = Math.min(99.9, Math.max(this.#percent, progressPercent));
+    if (Number.isFinite(bounded)) this.#percent = bounded;
+    return this.#percent;
   }
 
   /** A retry or fallback: a new attempt whose progress starts again from 0. */
@@ -110,26 +110,26 @@ export class ProgressTracker {
     message: string,
     data?: Readonly<Record<string, unknown>>,
   ): ProgressEvent {
-    this.percent = 0;
-    return this.emit(eventType, message, 0, data);
+    this.#percent = 0;
+    return this.#emit(eventType, message, 0, data);
   }
 
   completeOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
-    this.percent = 100;
-    this.finished = true;
-    return this.emit('complete', message, 100, data);
+    this.#percent = 100;
+    this.#finished = true;
+    return this.#emit('complete', message, 100, data);
   }
 
   failOperation(message: string, data?: Readonly<Record<string, unknown>>): ProgressEvent {
-    this.finished = true;
-    return this.emit('error', message, this.percent, data);
+    this.#finished = true;
+    return this.#emit('error', message, this.#percent, data);
   }
 
   get isFinished(): boolean {
-    return this.finished;
+    return this.#finished;
   }
 
-  private emit(
+  #emit(
     eventType: ProgressEventType,
     message: string,
     progressPercent: number,
@@ -139,17 +139,17 @@ export class ProgressTracker {
       eventType,
       message,
       progressPercent,
-      timestamp: this.now(),
+      timestamp: this.#now(),
     };
     if (data !== undefined) event.data = data;
     if (eventType === 'progress' && this.basis !== undefined) event.estimate = this.basis;
-    this.onEvent?.(event);
+    this.#onEvent?.(event);
     // A filter that throws is reported like the callback and holds the event back.
     if (
-      this.callback !== undefined &&
-      this.isolated.call(this.gate.admit, event, this.gate) === true
+      this.#callback !== undefined &&
+      this.#isolated.call(this.#gate.admit, event, this.#gate) === true
     )
-      this.isolated.call(this.callback, event);
+      this.#isolated.call(this.#callback, event);
     return event;
   }
 }

@@ -212,7 +212,7 @@ function requireInteger(name: string, value: number, min: number): void {
 function settingsFrom(options: CircuitBreakerOptions) {
   if ('failureThreshold' in options) {
     throw new RangeError(
-      'failureThreshold was replaced by failureRate and minimumCalls: the breaker opens on a failure rate over a sliding window (windowMs), not on consecutive failures',
+      'failureThreshold was replaced by failureRate and minimumCalls: the breaker opens on a failure rate over windowMs, not a streak',
     );
   }
   const windowMs = options.windowMs ?? 30_000;

@@ -272,7 +272,7 @@ function strictForm(
   if (option === false) return undefined;
   if (convert === undefined) {
     throw unsupportedSchema(
-      `strict: ${JSON.stringify(option)} needs the strict-mode converter of @structllm/core/strict, which is not loaded: build the model with strictJsonSchema(schema) from '@structllm/core/strict' (or load that entry once, before building models)`,
+      `strict: ${JSON.stringify(option)} needs @structllm/core/strict, which is not loaded: build the model with strictJsonSchema(schema) from it, or load that entry once before building models`,
     );
   }
   if (option === true) return convert(schema);
