@@ -54,6 +54,8 @@ export function replayProvider(open: () => Iterator<string>): StructuredProvider
   return {
     specificationVersion: 'v1',
     id: 'replay',
+    // Its reads never wait.
+    abortEndsReads: true,
     supports: () => ({ streaming: true, modes: ['json_schema'] }),
     doStream: async (_call: ProviderCall) => parts(),
     doGenerate: async () => {

@@ -61,6 +61,12 @@ export interface MockProviderOptions {
   readonly modes?: readonly OutputMode[];
   /** Per-model capabilities, overriding `streaming` and `modes`. */
   readonly supports?: (model: string) => ProviderCapabilities;
+  /**
+   * The provider's `abortEndsReads`. Default true: every wait of the mock's streams
+   * ends once the call's signal aborts. False has the engine watch the abort for
+   * every read, as for a provider that does not say so.
+   */
+  readonly abortEndsReads?: boolean;
 }
 
 export interface MockProvider extends StructuredProvider {
@@ -204,6 +210,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
   return {
     specificationVersion: 'v1',
     id: options.id ?? 'mock',
+    abortEndsReads: options.abortEndsReads ?? true,
     calls,
     get inFlight() {
       return inFlight;

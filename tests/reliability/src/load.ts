@@ -125,6 +125,8 @@ function timedProvider(inner: StructuredProvider, time: ProviderTime): Structure
     specificationVersion: 'v1',
     id: inner.id,
     supports: (model) => inner.supports(model),
+    // Its reads are the inner provider's.
+    abortEndsReads: inner.abortEndsReads,
     async doStream(call) {
       const started = performance.now();
       let source: AsyncIterable<ProviderPart>;

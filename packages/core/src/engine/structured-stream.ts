@@ -34,60 +34,56 @@ export function failedBeforeStart<T>(
  * `RequestRun` (attempts, outcome, elements) and drives the runner.
  */
 export class StructuredStreamImpl<T> implements StructuredStream<T> {
-  declare private readonly control: StreamControl;
-  declare private readonly run: RequestRun<T>;
-  declare private readonly start: () => AsyncGenerator<
-    RunnerItem<T>,
-    void,
-    AttemptEnd<T> | undefined
-  >;
+  readonly #control: StreamControl;
+  readonly #run: RequestRun<T>;
+  readonly #start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>;
   /** Set once the stream, its elements or its result claimed the responses. */
-  declare private consumed: true | undefined;
-  private state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
-  declare private resultPromise: Promise<T> | undefined;
-  declare private resolveResult: ((value: T) => void) | undefined;
-  declare private rejectResult: ((error: StructuredLLMError) => void) | undefined;
+  #consumed: true | undefined;
+  #state: 'pending' | 'streaming' | 'completed' | 'failed' | 'aborted' = 'pending';
+  #resultPromise: Promise<T> | undefined;
+  #resolveResult: ((value: T) => void) | undefined;
+  #rejectResult: ((error: StructuredLLMError) => void) | undefined;
   /** Set by elements(): runs the request to its end when `result` is awaited. */
-  declare private driveElements: (() => void) | undefined;
+  #driveElements: (() => void) | undefined;
 
   constructor(
     control: StreamControl,
     run: RequestRun<T>,
     start: () => AsyncGenerator<RunnerItem<T>, void, AttemptEnd<T> | undefined>,
   ) {
-    this.control = control;
-    this.run = run;
-    this.start = start;
-    run.onSettle = (outcome) => this.settled(outcome);
+    this.#control = control;
+    this.#run = run;
+    this.#start = start;
+    run.onSettle = (outcome) => this.#settled(outcome);
   }
 
   get attempts(): readonly AttemptRecord[] {
-    return this.run.attempts;
+    return this.#run.attempts;
   }
 
   get elementCount(): number {
-    return this.run.elements?.valid ?? 0;
+    return this.#run.elements?.valid ?? 0;
   }
 
   get replacedElements(): number {
-    return this.run.elements?.replaced ?? 0;
+    return this.#run.elements?.replaced ?? 0;
   }
 
   elements<E = ElementOf<T>>(): AsyncIterable<ElementEvent<E>> {
-    const tracker = this.run.elements;
+    const tracker = this.#run.elements;
     if (tracker === undefined) {
       throw new TypeError(
         'elements() needs an array to stream: set elementPath, or use a response schema whose root is an array',
       );
     }
-    if (this.consumed) {
+    if (this.#consumed) {
       throw new TypeError(
         'This stream is already being consumed: iterate either the stream or its elements(), once',
       );
     }
     tracker.listening = true;
     // Claimed now; the request starts with the first element asked for, or with `result`.
-    this.consumed = true;
+    this.#consumed = true;
     let responses: AsyncIterator<StreamingResponse<T>> | undefined;
     let done = false;
     let failure: StructuredLLMError | undefined;
@@ -97,7 +93,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     /** One pull of the stream at a time, whoever asks (the element loop or `result`). */
     const pull = (): Promise<void> => {
       if (inFlight !== undefined) return inFlight;
-      responses ??= this.iterate();
+      responses ??= this.#iterate();
       inFlight = responses.next().then(
         (response) => {
           inFlight = undefined;
@@ -114,7 +110,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     };
     // `result` awaited before (or without) iterating: run the request to its end, the
     // elements waiting in the queue for whenever the loop comes.
-    this.driveElements = () => {
+    this.#driveElements = () => {
       const drive = (): Promise<void> | undefined => (done ? undefined : pull().then(drive));
       void drive();
     };
@@ -166,58 +162,58 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
   }
 
   get status(): StreamStatus {
-    if (this.state === 'streaming' && this.control.paused) return 'paused';
-    return this.state;
+    if (this.#state === 'streaming' && this.#control.paused) return 'paused';
+    return this.#state;
   }
 
   pause(): void {
-    this.control.pause();
+    this.#control.pause();
   }
 
   resume(): void {
-    this.control.resume();
+    this.#control.resume();
   }
 
   abort(reason?: unknown): void {
-    this.control.abort(reason);
+    this.#control.abort(reason);
   }
 
   get result(): Promise<T> {
-    if (this.resultPromise === undefined) {
-      this.resultPromise = new Promise<T>((resolve, reject) => {
-        this.resolveResult = resolve;
-        this.rejectResult = reject;
+    if (this.#resultPromise === undefined) {
+      this.#resultPromise = new Promise<T>((resolve, reject) => {
+        this.#resolveResult = resolve;
+        this.#rejectResult = reject;
       });
       // Marked handled here; whoever awaits it still sees the rejection.
-      this.resultPromise.catch(() => {});
-      const { outcome } = this.run;
-      if (outcome !== undefined) this.deliver(outcome);
-      else if (!this.consumed) void this.drain();
-      else this.driveElements?.();
+      this.#resultPromise.catch(() => {});
+      const { outcome } = this.#run;
+      if (outcome !== undefined) this.#deliver(outcome);
+      else if (!this.#consumed) void this.#drain();
+      else this.#driveElements?.();
     }
-    return this.resultPromise;
+    return this.#resultPromise;
   }
 
   /** The request has its outcome (once). */
-  private settled(outcome: Outcome<T>): void {
-    this.state =
+  #settled(outcome: Outcome<T>): void {
+    this.#state =
       'value' in outcome
         ? 'completed'
         : outcome.error.category === 'aborted'
           ? 'aborted'
           : 'failed';
-    this.control.dispose();
-    this.deliver(outcome);
+    this.#control.dispose();
+    this.#deliver(outcome);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<StreamingResponse<T>> {
-    if (this.consumed) {
+    if (this.#consumed) {
       throw new TypeError(
         'This stream is already being consumed: iterate it once, or await its result, not both',
       );
     }
-    this.consumed = true;
-    return this.iterate();
+    this.#consumed = true;
+    return this.#iterate();
   }
 
   /**
@@ -227,11 +223,13 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
    * Stopping early (break, return, throw in the loop body) cancels the request
    * and runs it to its end, so it records the abort and releases the provider.
    */
-  private iterate(): AsyncIterator<StreamingResponse<T>> {
-    this.state = 'streaming';
-    const runner = this.start();
+  #iterate(): AsyncIterator<StreamingResponse<T>> {
+    this.#state = 'streaming';
+    const runner = this.#start();
     let finished = false;
     let attempt: AttemptRun<T> | undefined;
+    /** The latest pull of an attempt (it may still be waiting on the provider's read). */
+    let pulled: Promise<ResponseResult<T>> | undefined;
 
     const fromRunner = (
       next: IteratorResult<RunnerItem<T>, void>,
@@ -250,7 +248,7 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     const onRunnerError = (error: unknown): never => {
       finished = true;
       attempt = undefined;
-      this.run.settle({ error: unexpectedError(error, 'Internal error while streaming') });
+      this.#run.settle({ error: unexpectedError(error, 'Internal error while streaming') });
       throw error;
     };
     const resumeRunner = (end?: AttemptEnd<T>): Promise<ResponseResult<T>> =>
@@ -261,13 +259,19 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     };
     const next = (): Promise<ResponseResult<T>> => {
       if (finished) return Promise.resolve({ value: undefined, done: true });
-      if (attempt !== undefined) return attempt.pull(attemptEnded);
+      if (attempt !== undefined) {
+        pulled = attempt.pull(attemptEnded);
+        return pulled;
+      }
       return resumeRunner();
     };
     const stop = async (): Promise<ResponseResult<T>> => {
       if (!finished) {
-        if (this.run.outcome === undefined)
-          this.control.abort('the consumer stopped reading the stream');
+        if (this.#run.outcome === undefined)
+          this.#control.abort('the consumer stopped reading the stream');
+        // A pull still waiting on the provider's read (elements() driving the stream for
+        // `result`) ends with the abort: its own caller takes what it brings.
+        await pulled?.catch(() => {});
         while (!finished) await next();
       }
       return { value: undefined, done: true };
@@ -282,14 +286,14 @@ export class StructuredStreamImpl<T> implements StructuredStream<T> {
     };
   }
 
-  private async drain(): Promise<void> {
+  async #drain(): Promise<void> {
     for await (const _ of this) {
       // Awaiting `result` alone still drives the request.
     }
   }
 
-  private deliver(outcome: Outcome<T>): void {
-    if ('value' in outcome) this.resolveResult?.(outcome.value);
-    else this.rejectResult?.(outcome.error);
+  #deliver(outcome: Outcome<T>): void {
+    if ('value' in outcome) this.#resolveResult?.(outcome.value);
+    else this.#rejectResult?.(outcome.error);
   }
 }

@@ -2,69 +2,71 @@
  * Keeps what a re-ask quotes of the model's answer — its first `headChars` and
  * last `tailChars` characters — and its length, in memory bounded by those two
  * numbers whatever the size of the answer: the head, and past it at most 16
- * characters a ring slot (about 16 per tail character) besides the piece just read.
+ * characters a ring slot (about 16 per tail character) besides the last pieces read.
  *
  * Past the head, a chunk costs a store in a ring of more slots than `tailChars`:
  * as every piece has a character at least, the ring's pieces cover the tail
- * once it has gone round. When they hold more than 16 characters a slot, the
- * ring is cut to the tail, as one piece.
+ * once it has gone round. When the pieces of one round hold more than 8
+ * characters a slot, the ring is cut to the tail, as one piece.
  */
 export class TextExcerpt {
-  declare private readonly headChars: number;
-  declare private readonly tailChars: number;
+  readonly #headChars: number;
+  readonly #tailChars: number;
   /** The ring's slots less one: a power of two above `tailChars`, less one. */
-  declare private readonly mask: number;
+  readonly #mask: number;
   /** Characters appended. */
   length = 0;
-  private head = '';
+  #head = '';
   /** The latest pieces past the head, the oldest overwritten. */
-  private ring: string[] = [];
+  #ring: string[] = [];
   /** Pieces put in the ring: the newest is at `(count - 1) & mask`. */
-  private count = 0;
-  /** Characters in the ring. */
-  private chars = 0;
+  #count = 0;
+  /** Characters put in the ring this round (since its first slot was last written). */
+  #chars = 0;
 
   constructor(headChars = 3000, tailChars = 1000) {
-    this.headChars = headChars;
-    this.tailChars = tailChars;
-    this.mask = 2 ** Math.ceil(Math.log2(tailChars + 1)) - 1;
+    this.#headChars = headChars;
+    this.#tailChars = tailChars;
+    this.#mask = 2 ** Math.ceil(Math.log2(tailChars + 1)) - 1;
   }
 
   append(text: string): void {
     this.length += text.length;
     let rest = text;
-    const room = this.headChars - this.head.length;
+    const room = this.#headChars - this.#head.length;
     if (room > 0) {
       // Only while the head fills: past it, a chunk costs no slicing here.
-      this.head += text.slice(0, room);
+      this.#head += text.slice(0, room);
       rest = text.slice(room);
     }
     if (rest === '') return;
-    const slot = this.count++ & this.mask;
-    this.chars += rest.length - (this.ring[slot]?.length ?? 0);
-    this.ring[slot] = rest;
-    if (this.chars > 16 * (this.mask + 1)) {
-      const tail = this.recent().slice(-this.tailChars);
-      this.ring = [tail];
-      this.count = 1;
-      this.chars = tail.length;
+    const slot = this.#count++ & this.#mask;
+    // A new round: what the ring holds is this round's pieces and what is left of the last.
+    if (slot === 0) this.#chars = 0;
+    this.#ring[slot] = rest;
+    this.#chars += rest.length;
+    if (this.#chars > 8 * this.#mask) {
+      const tail = this.#recent().slice(-this.#tailChars);
+      this.#ring = [tail];
+      this.#count = 1;
+      this.#chars = tail.length;
     }
   }
 
   /** The ring's newest pieces that cover the tail (all of them, when they do not), in order. */
-  private recent(): string {
+  #recent(): string {
     let text = '';
-    const oldest = Math.max(0, this.count - this.mask - 1);
-    for (let i = this.count - 1; i >= oldest && text.length < this.tailChars; i--) {
-      text = this.ring[i & this.mask] + text;
+    const oldest = Math.max(0, this.#count - this.#mask - 1);
+    for (let i = this.#count - 1; i >= oldest && text.length < this.#tailChars; i--) {
+      text = this.#ring[i & this.#mask] + text;
     }
     return text;
   }
 
   /** The whole text when it is short; otherwise its head, an ellipsis line, and its tail. */
   toString(): string {
-    const tail = this.recent();
-    if (this.length <= this.headChars + this.tailChars) return this.head + tail;
-    return `${this.head}\n…\n${tail.slice(-this.tailChars)}`; // '' when tailChars is 0: no piece kept
+    const tail = this.#recent();
+    if (this.length <= this.#headChars + this.#tailChars) return this.#head + tail;
+    return `${this.#head}\n…\n${tail.slice(-this.#tailChars)}`; // '' when tailChars is 0: no piece kept
   }
 }

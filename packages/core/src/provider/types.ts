@@ -82,6 +82,15 @@ export interface StructuredProvider {
   /** The server it calls, for telemetry (optional). */
   readonly server?: ProviderServer | undefined;
   supports(model: string): ProviderCapabilities;
+  /**
+   * True when a read of this provider's stream that is still waiting ends once
+   * `call.signal` aborts (it rejects, or the stream finishes), as the built-in
+   * providers' reads do. The engine then hands each read straight to the consumer.
+   * Without it, the engine also watches the abort for every read, at the cost of a
+   * promise more per chunk, so that a provider that ignores its signal cannot hold
+   * the consumer.
+   */
+  readonly abortEndsReads?: boolean | undefined;
   doStream(call: ProviderCall): Promise<AsyncIterable<ProviderPart>>;
   doGenerate(call: ProviderCall): Promise<ProviderResult>;
 }

@@ -206,6 +206,33 @@ describe('elements()', () => {
     await vi.waitFor(() => expect(provider.inFlight).toBe(0));
   });
 
+  it.each([true, false])(
+    'breaking out while result drives the request through a waiting read (abortEndsReads %s)',
+    async (abortEndsReads) => {
+      const provider = createMockProvider({
+        abortEndsReads,
+        responses: [{ chunks: elementChunks(itemsOf(50)), stallAfterChunks: 20 }],
+      });
+      const stream = service(provider).routeStructuredStreaming({
+        prompt: 'list',
+        responseModel: itemsModel,
+      });
+      const elements = stream.elements();
+      const result = stream.result; // drives the request in the background
+      const seen: number[] = [];
+      for await (const element of elements) {
+        seen.push(element.index);
+        // Let the background drive reach the stalled read before leaving the loop.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (element.index === 2) break;
+      }
+      expect(seen).toEqual([0, 1, 2]);
+      await expect(result).rejects.toMatchObject({ category: 'aborted' });
+      expect(stream.status).toBe('aborted');
+      await vi.waitFor(() => expect(provider.inFlight).toBe(0));
+    },
+  );
+
   it('can be combined with awaiting result, and drives the request itself', async () => {
     const provider = createMockProvider({ responses: [{ json: itemsOf(3) }] });
     const stream = service(provider).routeStructuredStreaming({

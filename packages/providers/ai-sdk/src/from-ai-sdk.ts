@@ -251,6 +251,8 @@ export function fromAISDK(
   return {
     specificationVersion: 'v1',
     id,
+    // The model's stream is cancelled when the signal aborts, whether it heeds it or not.
+    abortEndsReads: true,
     supports(name: string): ProviderCapabilities {
       if (name !== model.modelId) throw unknownModel(id, model.modelId, name);
       return { streaming: true, modes };

@@ -339,6 +339,8 @@ export function createAnthropicProvider(
     id,
     // Where requests go, for telemetry (server.address/port): the client's base URL.
     server: client === undefined ? undefined : serverOf(client.baseURL),
+    // The SDK's stream ends once the signal aborts (the fetch is aborted).
+    abortEndsReads: true,
     supports(model) {
       const custom = options.supports?.(model);
       if (custom !== undefined) return custom;

@@ -232,6 +232,8 @@ export function createOpenAICompatibleProvider(
     // Where requests go, for telemetry (server.address/port): the client's base URL.
     server: typeof config.client === 'function' ? undefined : serverOf(config.client.baseURL),
     supports: (model) => config.supports(model),
+    // The SDK's stream ends once the signal aborts (the fetch is aborted).
+    abortEndsReads: true,
 
     async doStream(call) {
       if (call.signal.aborted) throw abortedError(call.signal);

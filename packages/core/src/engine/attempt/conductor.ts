@@ -39,15 +39,32 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   let charsAtLastEmit = 0;
   // Checked when the request was made: a number >= 0.
   const chunkSize = request.streamingChunkSize ?? 0;
+  const readsEndOnAbort = settings.streaming && routed.provider.abortEndsReads === true;
+  // No chunk events, batching or elements to hand over: every chunk is a response.
+  const plain = chunkSize === 0 && elements === undefined && !hub.has('onChunk');
 
   let closed = false;
   /** Set once the attempt has ended; later provider results are ignored. */
   let ended = false;
+  /** The consumer holds the provider's read in progress (`abortEndsReads`). */
+  let reading = false;
   /** The consumer's pull in progress, if any, and what to call when the attempt ends. */
   let resolvePull: ((result: ResponseResult<T> | Promise<ResponseResult<T>>) => void) | undefined;
   let onEnd: ((end: AttemptEnd<T>) => Promise<ResponseResult<T>>) | undefined;
 
   const fail = (thrown: unknown): void => end({ failure: failure(thrown) });
+  /** Runs `start` under the consumer's pull: a new one, unless it already waits. */
+  const wait = (start: () => void): Promise<ResponseResult<T>> | undefined => {
+    reading = false;
+    if (resolvePull === undefined) {
+      return new Promise<ResponseResult<T>>((resolve) => {
+        resolvePull = resolve;
+        start();
+      });
+    }
+    start();
+    return undefined;
+  };
 
   const pump = createPump<T>(settings, {
     ended: () => ended,
@@ -63,14 +80,16 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       write(delta);
       if (rawChunks === undefined) rawChunks = [delta];
       else rawChunks.push(delta);
-      progress.chunk(delta.length);
-      if (text.length - charsAtLastEmit < chunkSize) return undefined;
-      // Consumed through elements(): nobody reads the partials, so a response is made
-      // only to hand over waiting elements (completed parts are still checked then).
-      // Progress still goes to whoever listens for it.
-      if (elements?.listening && !elements.waiting) {
-        progress.report();
-        return undefined;
+      if (!plain) {
+        progress.chunk(delta.length);
+        if (text.length - charsAtLastEmit < chunkSize) return undefined;
+        // Consumed through elements(): nobody reads the partials, so a response is made
+        // only to hand over waiting elements (completed parts are still checked then).
+        // Progress still goes to whoever listens for it.
+        if (elements?.listening && !elements.waiting) {
+          progress.report();
+          return undefined;
+        }
       }
       const partial = parser.value;
       checks.look(partial, parser, text.length);
@@ -89,10 +108,14 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     },
     finish,
     deliver(response: StreamingResponse<T>) {
+      const result = { value: response, done: false } as const;
+      reading = false;
       const resolve = resolvePull;
       resolvePull = undefined;
-      resolve?.({ value: response, done: false });
+      resolve?.(result);
+      return result;
     },
+    wait,
     fail,
     // A provider that ignores its abort signal must not hold the consumer: the abort ends the pull.
     aborted() {
@@ -130,7 +153,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     return new AttemptFailure(error, text.toString(), pump.meta.usage);
   }
 
-  /** The executor of every pull's promise: one function per attempt, not one per chunk. */
+  /** The executor of every watched pull's promise: one function per attempt, not one per chunk. */
   function startPull(
     resolve: (result: ResponseResult<T> | Promise<ResponseResult<T>>) => void,
   ): void {
@@ -141,11 +164,14 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
 
   return {
     pull(handOff) {
-      if (ended || resolvePull !== undefined) {
+      if (ended || resolvePull !== undefined || reading) {
         return Promise.reject(new TypeError('An attempt is pulled once at a time'));
       }
       onEnd = handOff;
-      return new Promise<ResponseResult<T>>(startPull);
+      // The consumer holds the provider's read when an abort ends it: a promise less per chunk.
+      if (!readsEndOnAbort) return new Promise<ResponseResult<T>>(startPull);
+      reading = true;
+      return pump.advance() as Promise<ResponseResult<T>>;
     },
     /** Releases timers and listeners; an unfinished stream is aborted and its iterator closed. */
     close() {

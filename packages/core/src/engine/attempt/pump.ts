@@ -3,7 +3,7 @@ import { StructuredLLMError } from '../../errors/index.ts';
 import type { ProviderCall, ProviderPart, ProviderResult } from '../../provider/index.ts';
 import type { StreamingResponse } from '../types.ts';
 import { guardAttempt } from './guard.ts';
-import type { AttemptSettings, ProviderMeta } from './types.ts';
+import type { AttemptSettings, ProviderMeta, ResponseResult } from './types.ts';
 
 /** What the pump hands on: the stages of the attempt, as the conductor wires them. */
 export interface PumpStages<T> {
@@ -17,8 +17,14 @@ export interface PumpStages<T> {
   whole(text: string): void;
   /** The provider is done: the final checks. */
   finish(): void;
-  /** Hands a partial response to the consumer's pull. */
-  deliver(response: StreamingResponse<T>): void;
+  /** Hands a partial response to the consumer's pull; returns it as the pull's result. */
+  deliver(response: StreamingResponse<T>): ResponseResult<T>;
+  /**
+   * Runs `start`, whose outcome reaches the consumer through `deliver` or the attempt's
+   * end: the pull's promise when the consumer holds the read's instead (and none left
+   * for it), otherwise nothing.
+   */
+  wait(start: () => void): Promise<ResponseResult<T>> | undefined;
   fail(thrown: unknown): void;
   /** The attempt was aborted (by the request, a timer, or its close). */
   aborted(): void;
@@ -29,16 +35,20 @@ export interface PumpStages<T> {
  * the first-chunk and idle timers, and the loop that reads parts until there is
  * a partial to show. Callback-driven rather than async: a chunk costs the provider's promise
  * and the consumer's, nothing in between.
+ *
+ * `advance()` returns the promise of the read it starts, which resolves with the pull's
+ * result: a consumer may hold it instead of a promise of its own when the provider's
+ * reads end on abort; anything but a partial to show then goes through `wait`.
  */
-export interface Pump {
+export interface Pump<T> {
   readonly signal: AbortSignal;
   readonly meta: ProviderMeta;
-  advance(): void;
+  advance(): Promise<ResponseResult<T>> | undefined;
   generate(): void;
   close(): void;
 }
 
-export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T>): Pump {
+export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T>): Pump<T> {
   const { routed, control } = settings;
   let receivedText = false;
   /** A provider read is outstanding. */
@@ -54,59 +64,58 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   };
   let iterator: AsyncIterator<ProviderPart> | undefined;
   let finished = false;
-  const { fail } = stages;
+  const { fail, wait } = stages;
 
   /** Reads provider parts until there is a partial to show, or the stream ends. */
-  function advance(): void {
+  function advance(): Promise<ResponseResult<T>> | undefined {
     if (stages.ended()) return;
-    if (signal.aborted) {
-      fail(signal.reason);
-      return;
-    }
-    if (control.paused) {
-      control.waitWhilePaused().then(advance, fail);
-      return;
-    }
-    if (iterator === undefined) {
-      firstChunk.begin();
-      let started: Promise<AsyncIterable<ProviderPart>>;
-      try {
-        started = routed.provider.doStream(call);
-      } catch (thrown) {
-        fail(thrown);
-        return;
-      }
-      started.then((iterable) => {
-        if (stages.ended()) return;
-        try {
-          iterator = iterable[Symbol.asyncIterator]();
-        } catch (thrown) {
-          fail(thrown);
-          return;
-        }
-        advance();
-      }, onProviderError);
-      return;
-    }
+    if (signal.aborted) return wait(() => fail(signal.reason));
+    if (control.paused) return wait(() => control.waitWhilePaused().then(advance, fail));
+    if (iterator === undefined) return wait(open);
     let read: Promise<IteratorResult<ProviderPart>>;
     try {
       read = iterator.next();
     } catch (thrown) {
-      fail(thrown);
-      return;
+      return wait(() => fail(thrown));
     }
     reading = true;
     if (receivedText) idle.begin();
-    read.then(onPart, onProviderError);
+    // Undefined only once the attempt has ended, and a pull that holds the read is never
+    // outstanding then: its attempt ends through `wait`, which the pull's promise follows.
+    return read.then(onPart, onProviderError) as Promise<ResponseResult<T>>;
   }
 
-  function onProviderError(thrown: unknown): void {
+  /** Starts the stream, then reads it. */
+  function open(): void {
+    firstChunk.begin();
+    let started: Promise<AsyncIterable<ProviderPart>>;
+    try {
+      started = routed.provider.doStream(call);
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    started.then((iterable) => {
+      if (stages.ended()) return;
+      try {
+        iterator = iterable[Symbol.asyncIterator]();
+      } catch (thrown) {
+        fail(thrown);
+        return;
+      }
+      advance();
+    }, onProviderError);
+  }
+
+  function onProviderError(thrown: unknown): Promise<ResponseResult<T>> | undefined {
     reading = false;
     idle.end();
-    if (!stages.ended()) fail(thrown);
+    return stages.ended() ? undefined : wait(() => fail(thrown));
   }
 
-  function onPart(next: IteratorResult<ProviderPart>): void {
+  function onPart(
+    next: IteratorResult<ProviderPart>,
+  ): ResponseResult<T> | Promise<ResponseResult<T>> | undefined {
     reading = false;
     idle.end();
     if (stages.ended()) return;
@@ -114,16 +123,13 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
     try {
       if (next.done === true) {
         finished = true;
-        stages.finish();
-        return;
+        return wait(stages.finish);
       }
       response = accept(next.value);
     } catch (thrown) {
-      fail(thrown);
-      return;
+      return wait(() => fail(thrown));
     }
-    if (response === undefined) advance();
-    else stages.deliver(response);
+    return response === undefined ? wait(advance) : stages.deliver(response);
   }
 
   /** Takes one provider part; returns the partial response to show, if it is time for one. */
