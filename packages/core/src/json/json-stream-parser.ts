@@ -160,177 +160,181 @@ function setProperty(target: JsonObject, key: string, value: unknown): void {
 
 class JsonStreamParserImpl implements JsonStreamParser {
   // Set by the constructor (`declare`: no field initialisers of their own to run first).
-  declare private readonly maxDepth: number;
-  declare private readonly maxLength: number;
-  declare private readonly lenient: boolean;
-  declare private readonly onValue: ((value: unknown, depth: number) => void) | undefined;
-  declare private readonly acceptKey: ((key: string, object: object) => boolean) | undefined;
+  readonly #maxDepth: number;
+  readonly #maxLength: number;
+  readonly #lenient: boolean;
+  readonly #onValue: ((value: unknown, depth: number) => void) | undefined;
+  readonly #acceptKey: ((key: string, object: object) => boolean) | undefined;
   /** Depth of the object whose current key `acceptKey` refused; -1 when none. */
-  private hiddenAt = -1;
+  #hiddenAt = -1;
 
-  declare private state: number;
-  private root: unknown = undefined;
-  private hasRoot = false;
-  private ended = false;
-  private failure: StructuredLLMError | undefined = undefined;
+  #state: number;
+  #root: unknown = undefined;
+  #hasRoot = false;
+  #ended = false;
+  #failure: StructuredLLMError | undefined = undefined;
 
   // Position: characters consumed before the current chunk, and line bookkeeping for messages.
-  private offset = 0;
-  private line = 1;
-  private lineStart = 0;
+  #offset = 0;
+  #line = 1;
+  #lineStart = 0;
 
   // Open containers, innermost last. `keys[d]` is the current key of the object at depth d.
-  private readonly containers: Container[] = [];
-  private readonly keys: string[] = [];
+  readonly #containers: Container[] = [];
+  readonly #keys: string[] = [];
   // Elements released from each open array (releaseLast): its indices continue after them.
-  private readonly released: number[] = [];
-  private current: Container | undefined = undefined;
-  private currentIsArray = false;
+  readonly #released: number[] = [];
+  #current: Container | undefined = undefined;
+  #currentIsArray = false;
 
   // String being read: decoded text so far (excluding the raw segment of the current chunk).
-  private inKey = false;
-  private text = '';
-  private segmentStart = 0;
+  #inKey = false;
+  #text = '';
+  #segmentStart = 0;
   // `text` without its last code unit when that is a high surrogate whose pair has not arrived.
-  private safeText: string | undefined = undefined;
-  private unicodeValue = 0;
-  private unicodeDigits = 0;
+  #safeText: string | undefined = undefined;
+  #unicodeValue = 0;
+  #unicodeDigits = 0;
   // Where a value string is shown while it grows: its array index (or -1 for an object key / the root).
-  private stringIndex = -1;
-  private notifying = false;
+  #stringIndex = -1;
+  #notifying = false;
 
   // Number being read.
-  private numberState = N_MINUS;
-  private numberText = '';
-  private numberStart = 0;
+  #numberState = N_MINUS;
+  #numberText = '';
+  #numberStart = 0;
 
   // Literal being read.
-  private literal = 0;
-  private literalIndex = 0;
+  #literal = 0;
+  #literalIndex = 0;
 
   // Lenient front end.
-  private backticks = 0;
-  private pendingOpen = 0;
+  #backticks = 0;
+  #pendingOpen = 0;
 
   constructor(options: JsonStreamParserOptions) {
-    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.maxLength = options.maxLength ?? Infinity;
-    this.lenient = options.lenient ?? false;
-    this.onValue = options.onValue;
-    this.acceptKey = options.acceptKey;
-    if (!(this.maxDepth >= 0)) throw new RangeError('maxDepth must be a non-negative number');
-    if (!(this.maxLength >= 0)) throw new RangeError('maxLength must be a non-negative number');
-    this.state = this.lenient ? S_PREAMBLE : S_VALUE;
+    this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#maxLength = options.maxLength ?? Infinity;
+    this.#lenient = options.lenient ?? false;
+    this.#onValue = options.onValue;
+    this.#acceptKey = options.acceptKey;
+    if (!(this.#maxDepth >= 0)) throw new RangeError('maxDepth must be a non-negative number');
+    if (!(this.#maxLength >= 0)) throw new RangeError('maxLength must be a non-negative number');
+    this.#state = this.#lenient ? S_PREAMBLE : S_VALUE;
   }
 
   get value(): unknown {
-    if (this.readingString) this.showGrowingString();
-    return this.root;
+    if (this.readingString) this.#showGrowingString();
+    return this.#root;
   }
 
   get complete(): boolean {
-    return this.state === S_DONE;
+    return this.#state === S_DONE;
   }
 
   get readingString(): boolean {
-    const state = this.state;
-    return (state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.inKey;
+    const state = this.#state;
+    return (state === S_STRING || state === S_ESCAPE || state === S_UNICODE) && !this.#inKey;
   }
 
   get position(): number {
-    return this.offset;
+    return this.#offset;
   }
 
   get depth(): number {
-    return this.containers.length;
+    return this.#containers.length;
   }
 
   get path(): JsonPath {
-    const containers = this.containers;
+    const containers = this.#containers;
     const path: (string | number)[] = new Array(containers.length);
     for (let d = 0; d < containers.length; d++) {
       const container = containers[d] as Container;
       path[d] = Array.isArray(container)
-        ? container.length - 1 + (this.released[d] as number)
-        : (this.keys[d] as string);
+        ? container.length - 1 + (this.#released[d] as number)
+        : (this.#keys[d] as string);
     }
     return path;
   }
 
   releaseLast(): boolean {
-    if (!this.notifying) {
+    if (!this.#notifying) {
       throw new TypeError('releaseLast() can only be called inside an onValue callback');
     }
-    const depth = this.containers.length;
-    if (depth === 0 || !this.currentIsArray) return false;
-    const array = this.current as unknown[];
+    const depth = this.#containers.length;
+    if (depth === 0 || !this.#currentIsArray) return false;
+    const array = this.#current as unknown[];
     if (array.length === 0) return false;
     array.pop();
-    this.released[depth - 1] = (this.released[depth - 1] as number) + 1;
+    this.#released[depth - 1] = (this.#released[depth - 1] as number) + 1;
     return true;
   }
 
   /** Calls onValue, marking the time during which releaseLast() is allowed. */
-  private notify(value: unknown, depth: number): void {
+  #notify(value: unknown, depth: number): void {
     // Values inside a left-out key are nobody's business.
-    if (this.hiddenAt !== -1 && depth >= this.hiddenAt) return;
-    const onValue = this.onValue as (value: unknown, depth: number) => void;
-    this.notifying = true;
+    if (this.#hiddenAt !== -1 && depth >= this.#hiddenAt) return;
+    const onValue = this.#onValue as (value: unknown, depth: number) => void;
+    this.#notifying = true;
     try {
       onValue(value, depth);
     } finally {
-      this.notifying = false;
+      this.#notifying = false;
     }
   }
 
   write(chunk: string): void {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.ended) {
-      throw this.fail('write_after_end', 'write() called after end()', this.offset);
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#ended) {
+      throw this.#fail('write_after_end', 'write() called after end()', this.#offset);
     }
     const n = chunk.length;
     if (n === 0) return;
-    if (this.offset + n > this.maxLength) {
-      throw this.fail(
+    if (this.#offset + n > this.#maxLength) {
+      throw this.#fail(
         'length_limit',
-        `JSON text is longer than maxLength (${this.maxLength} characters)`,
-        this.maxLength,
+        `JSON text is longer than maxLength (${this.#maxLength} characters)`,
+        this.#maxLength,
       );
     }
-    this.run(chunk, n);
-    this.offset += n;
+    this.#run(chunk, n);
+    this.#offset += n;
   }
 
   end(): void {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.ended) return;
-    this.ended = true;
-    const state = this.state;
-    if (state === S_NUMBER && this.containers.length === 0) {
-      if (this.numberIsComplete()) {
-        this.setValue(+this.numberText);
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#ended) return;
+    this.#ended = true;
+    const state = this.#state;
+    if (state === S_NUMBER && this.#containers.length === 0) {
+      if (this.#numberIsComplete()) {
+        this.#setValue(+this.#numberText);
         return;
       }
     }
     if (state === S_DONE) return;
-    const at = this.offset;
-    if (!this.hasRoot && (state === S_VALUE || state >= S_PREAMBLE)) {
-      throw this.lenient
-        ? this.fail('no_json', 'No JSON value found in the text', at)
-        : this.fail('empty', 'Empty JSON text: expected a value', at);
+    const at = this.#offset;
+    if (!this.#hasRoot && (state === S_VALUE || state >= S_PREAMBLE)) {
+      throw this.#lenient
+        ? this.#fail('no_json', 'No JSON value found in the text', at)
+        : this.#fail('empty', 'Empty JSON text: expected a value', at);
     }
-    throw this.fail('unexpected_end', `Unexpected end of JSON text: ${this.openDescription()}`, at);
+    throw this.#fail(
+      'unexpected_end',
+      `Unexpected end of JSON text: ${this.#openDescription()}`,
+      at,
+    );
   }
 
-  private run(chunk: string, n: number): void {
+  #run(chunk: string, n: number): void {
     let i = 0;
     scan: while (i < n) {
-      const state = this.state;
+      const state = this.#state;
       let code = chunk.charCodeAt(i);
       if (state <= S_AFTER_VALUE && (code === 32 || code === 10 || code === 13 || code === 9)) {
         // Insignificant whitespace (a third of pretty-printed output): one tight loop.
         do {
-          if (code === 10) this.newline(i);
+          if (code === 10) this.#newline(i);
           if (++i === n) break scan;
           code = chunk.charCodeAt(i);
         } while (code === 32 || code === 10 || code === 13 || code === 9);
@@ -349,141 +353,142 @@ class JsonStreamParserImpl implements JsonStreamParser {
           }
           if (code === 34) {
             const full =
-              this.text === ''
-                ? chunk.slice(this.segmentStart, j)
+              this.#text === ''
+                ? chunk.slice(this.#segmentStart, j)
                 : compactString(
-                    j > this.segmentStart
-                      ? this.text + chunk.slice(this.segmentStart, j)
-                      : this.text,
+                    j > this.#segmentStart
+                      ? this.#text + chunk.slice(this.#segmentStart, j)
+                      : this.#text,
                   );
             i = j + 1;
-            this.finishString(full);
+            this.#finishString(full);
           } else if (code === 92) {
-            this.appendSegment(chunk, j);
-            this.state = S_ESCAPE;
+            this.#appendSegment(chunk, j);
+            this.#state = S_ESCAPE;
             i = j + 1;
           } else {
-            throw this.unexpected(code, this.offset + j, 'control characters must be escaped');
+            throw this.#unexpected(code, this.#offset + j, 'control characters must be escaped');
           }
           break;
         }
         case S_AFTER_VALUE:
           if (code === 44) {
-            this.state = this.currentIsArray ? S_VALUE : S_KEY;
+            this.#state = this.#currentIsArray ? S_VALUE : S_KEY;
           } else if (
-            (code === 93 && this.currentIsArray) ||
-            (code === 125 && !this.currentIsArray)
+            (code === 93 && this.#currentIsArray) ||
+            (code === 125 && !this.#currentIsArray)
           ) {
-            this.closeContainer();
+            this.#closeContainer();
           } else {
-            throw this.unexpected(code, this.offset + i, this.expectedAfterValue());
+            throw this.#unexpected(code, this.#offset + i, this.#expectedAfterValue());
           }
           i++;
           break;
         case S_VALUE:
         case S_ARRAY_START:
           if (code === 93 && state === S_ARRAY_START) {
-            this.closeContainer();
+            this.#closeContainer();
             i++;
           } else {
-            i = this.beginValue(chunk, i, code);
+            i = this.#beginValue(chunk, i, code);
           }
           break;
         case S_NUMBER:
-          i = this.readNumber(chunk, i, n);
+          i = this.#readNumber(chunk, i, n);
           break;
         case S_OBJECT_START:
         case S_KEY:
           if (code === 34) {
-            this.beginString(true, i + 1);
+            this.#beginString(true, i + 1);
           } else if (code === 125 && state === S_OBJECT_START) {
-            this.closeContainer();
+            this.#closeContainer();
           } else {
-            throw this.unexpected(
+            throw this.#unexpected(
               code,
-              this.offset + i,
+              this.#offset + i,
               state === S_OBJECT_START ? 'expected a key or "}"' : 'expected a key',
             );
           }
           i++;
           break;
         case S_COLON:
-          if (code !== 58) throw this.unexpected(code, this.offset + i, 'expected ":" after a key');
-          this.state = S_VALUE;
+          if (code !== 58)
+            throw this.#unexpected(code, this.#offset + i, 'expected ":" after a key');
+          this.#state = S_VALUE;
           i++;
           break;
         case S_ESCAPE:
-          this.readEscape(code, i);
+          this.#readEscape(code, i);
           i++;
           break;
         case S_UNICODE:
-          this.readUnicodeDigit(code, i);
+          this.#readUnicodeDigit(code, i);
           i++;
           break;
         case S_LITERAL: {
-          const word = LITERALS[this.literal] as string;
-          if (code !== word.charCodeAt(this.literalIndex)) {
-            throw this.unexpected(code, this.offset + i, `expected ${JSON.stringify(word)}`);
+          const word = LITERALS[this.#literal] as string;
+          if (code !== word.charCodeAt(this.#literalIndex)) {
+            throw this.#unexpected(code, this.#offset + i, `expected ${JSON.stringify(word)}`);
           }
           i++;
-          if (++this.literalIndex === word.length) this.setValue(LITERAL_VALUES[this.literal]);
+          if (++this.#literalIndex === word.length) this.#setValue(LITERAL_VALUES[this.#literal]);
           break;
         }
         case S_DONE:
-          if (this.lenient) return;
+          if (this.#lenient) return;
           if (code === 32 || code === 10 || code === 13 || code === 9) {
-            if (code === 10) this.newline(i);
+            if (code === 10) this.#newline(i);
             i++;
           } else {
-            throw this.unexpected(code, this.offset + i, 'the JSON value is already complete');
+            throw this.#unexpected(code, this.#offset + i, 'the JSON value is already complete');
           }
           break;
         default:
-          i = this.runLenientPreamble(chunk, i);
+          i = this.#runLenientPreamble(chunk, i);
       }
     }
     // Keep the unread tail of a string or number for the next chunk.
-    if (this.state === S_STRING) {
-      this.appendSegment(chunk, n);
-      this.segmentStart = 0;
-    } else if (this.state === S_NUMBER) {
-      this.numberText += chunk.slice(this.numberStart, n);
-      this.numberStart = 0;
+    if (this.#state === S_STRING) {
+      this.#appendSegment(chunk, n);
+      this.#segmentStart = 0;
+    } else if (this.#state === S_NUMBER) {
+      this.#numberText += chunk.slice(this.#numberStart, n);
+      this.#numberStart = 0;
     }
   }
 
   /** Starts the value whose first character is `code` at index `i`; returns the next index. */
-  private beginValue(chunk: string, i: number, code: number): number {
+  #beginValue(chunk: string, i: number, code: number): number {
     if (code === 34) {
-      this.beginString(false, i + 1);
+      this.#beginString(false, i + 1);
       return i + 1;
     }
     if (code === 123 || code === 91) {
-      this.openContainer(code === 91, i);
+      this.#openContainer(code === 91, i);
       return i + 1;
     }
     if (code === 45 || (code >= 48 && code <= 57)) {
-      this.state = S_NUMBER;
-      this.numberState = code === 45 ? N_MINUS : code === 48 ? N_ZERO : N_INT;
-      this.numberText = '';
-      this.numberStart = i;
+      this.#state = S_NUMBER;
+      this.#numberState = code === 45 ? N_MINUS : code === 48 ? N_ZERO : N_INT;
+      this.#numberText = '';
+      this.#numberStart = i;
       return i + 1;
     }
     const literal = code === 116 ? 0 : code === 102 ? 1 : code === 110 ? 2 : -1;
     if (literal >= 0) {
-      this.state = S_LITERAL;
-      this.literal = literal;
-      this.literalIndex = 1;
+      this.#state = S_LITERAL;
+      this.#literal = literal;
+      this.#literalIndex = 1;
       return i + 1;
     }
     const expected =
-      this.state === S_ARRAY_START ? 'expected a value or "]"' : 'expected a JSON value';
-    throw this.unexpected(chunk.charCodeAt(i), this.offset + i, expected);
+      this.#state === S_ARRAY_START ? 'expected a value or "]"' : 'expected a JSON value';
+    throw this.#unexpected(chunk.charCodeAt(i), this.#offset + i, expected);
   }
 
-  private readNumber(chunk: string, start: number, n: number): number {
+  #readNumber(chunk: string, start: number, n: number): number {
     let i = start;
-    let ns = this.numberState;
+    let ns = this.#numberState;
     for (; i < n; i++) {
       const code = chunk.charCodeAt(i);
       const digit = code >= 48 && code <= 57;
@@ -525,74 +530,74 @@ class JsonStreamParserImpl implements JsonStreamParser {
           if (digit) continue;
       }
       // `code` does not continue the number: it must end here.
-      this.numberState = ns;
-      if (!this.numberIsComplete()) {
-        throw this.unexpected(code, this.offset + i, 'incomplete number');
+      this.#numberState = ns;
+      if (!this.#numberIsComplete()) {
+        throw this.#unexpected(code, this.#offset + i, 'incomplete number');
       }
       const text =
-        this.numberText === ''
-          ? chunk.slice(this.numberStart, i)
-          : this.numberText + chunk.slice(this.numberStart, i);
-      this.setValue(+text);
+        this.#numberText === ''
+          ? chunk.slice(this.#numberStart, i)
+          : this.#numberText + chunk.slice(this.#numberStart, i);
+      this.#setValue(+text);
       return i; // the delimiter is handled by the next state
     }
-    this.numberState = ns;
+    this.#numberState = ns;
     return n;
   }
 
-  private numberIsComplete(): boolean {
-    const ns = this.numberState;
+  #numberIsComplete(): boolean {
+    const ns = this.#numberState;
     return ns === N_ZERO || ns === N_INT || ns === N_FRACTION || ns === N_EXP_DIGITS;
   }
 
-  private beginString(inKey: boolean, segmentStart: number): void {
-    this.state = S_STRING;
-    this.inKey = inKey;
-    this.text = '';
-    this.segmentStart = segmentStart;
-    this.safeText = undefined;
-    if (!inKey) this.placeString('');
+  #beginString(inKey: boolean, segmentStart: number): void {
+    this.#state = S_STRING;
+    this.#inKey = inKey;
+    this.#text = '';
+    this.#segmentStart = segmentStart;
+    this.#safeText = undefined;
+    if (!inKey) this.#placeString('');
   }
 
-  private finishString(value: string): void {
-    if (this.inKey) {
-      const depth = this.containers.length;
-      this.keys[depth - 1] = value;
-      this.state = S_COLON;
-      if (this.acceptKey !== undefined) this.filterKey(value, depth);
+  #finishString(value: string): void {
+    if (this.#inKey) {
+      const depth = this.#containers.length;
+      this.#keys[depth - 1] = value;
+      this.#state = S_COLON;
+      if (this.#acceptKey !== undefined) this.#filterKey(value, depth);
       return;
     }
-    this.placeString(value);
-    this.stringIndex = -1;
-    const depth = this.containers.length;
-    this.state = depth === 0 ? S_DONE : S_AFTER_VALUE;
-    if (this.onValue !== undefined) this.notify(value, depth);
+    this.#placeString(value);
+    this.#stringIndex = -1;
+    const depth = this.#containers.length;
+    this.#state = depth === 0 ? S_DONE : S_AFTER_VALUE;
+    if (this.#onValue !== undefined) this.#notify(value, depth);
   }
 
   /** Asks `acceptKey` about the key just read in the object at `depth`. */
-  private filterKey(key: string, depth: number): void {
-    const hiddenAt = this.hiddenAt;
+  #filterKey(key: string, depth: number): void {
+    const hiddenAt = this.#hiddenAt;
     if (hiddenAt !== -1 && hiddenAt < depth) return; // inside a value left out: nothing shows
-    const accept = this.acceptKey as (key: string, object: object) => boolean;
-    this.hiddenAt = accept(key, this.current as object) ? -1 : depth;
+    const accept = this.#acceptKey as (key: string, object: object) => boolean;
+    this.#hiddenAt = accept(key, this.#current as object) ? -1 : depth;
   }
 
   /** Shows a (growing or final) value string in its parent. */
-  private placeString(value: string): void {
-    const depth = this.containers.length;
+  #placeString(value: string): void {
+    const depth = this.#containers.length;
     if (depth === 0) {
-      this.root = value;
-      this.hasRoot = true;
-    } else if (this.currentIsArray) {
-      const array = this.current as unknown[];
-      if (this.stringIndex < 0) this.stringIndex = array.length;
-      array[this.stringIndex] = value;
-    } else if (depth !== this.hiddenAt) {
-      setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
+      this.#root = value;
+      this.#hasRoot = true;
+    } else if (this.#currentIsArray) {
+      const array = this.#current as unknown[];
+      if (this.#stringIndex < 0) this.#stringIndex = array.length;
+      array[this.#stringIndex] = value;
+    } else if (depth !== this.#hiddenAt) {
+      setProperty(this.#current as JsonObject, this.#keys[depth - 1] as string, value);
     }
   }
 
-  private readEscape(code: number, i: number): void {
+  #readEscape(code: number, i: number): void {
     let decoded: number;
     switch (code) {
       case 34:
@@ -616,132 +621,132 @@ class JsonStreamParserImpl implements JsonStreamParser {
         decoded = 9;
         break;
       case 117:
-        this.state = S_UNICODE;
-        this.unicodeValue = 0;
-        this.unicodeDigits = 0;
+        this.#state = S_UNICODE;
+        this.#unicodeValue = 0;
+        this.#unicodeDigits = 0;
         return;
       default:
-        throw this.unexpected(code, this.offset + i, 'invalid escape sequence');
+        throw this.#unexpected(code, this.#offset + i, 'invalid escape sequence');
     }
-    this.appendDecoded(decoded, i + 1);
+    this.#appendDecoded(decoded, i + 1);
   }
 
-  private readUnicodeDigit(code: number, i: number): void {
+  #readUnicodeDigit(code: number, i: number): void {
     const digit = hexValue(code);
     if (digit < 0)
-      throw this.unexpected(code, this.offset + i, 'expected a hex digit in \\u escape');
-    this.unicodeValue = (this.unicodeValue << 4) | digit;
-    if (++this.unicodeDigits === 4) this.appendDecoded(this.unicodeValue, i + 1);
+      throw this.#unexpected(code, this.#offset + i, 'expected a hex digit in \\u escape');
+    this.#unicodeValue = (this.#unicodeValue << 4) | digit;
+    if (++this.#unicodeDigits === 4) this.#appendDecoded(this.#unicodeValue, i + 1);
   }
 
   /** Appends the raw string segment `segmentStart..end` of the chunk (no escapes in it). */
-  private appendSegment(chunk: string, end: number): void {
-    const start = this.segmentStart;
+  #appendSegment(chunk: string, end: number): void {
+    const start = this.#segmentStart;
     if (end <= start) return;
     if (isHighSurrogate(chunk.charCodeAt(end - 1))) {
-      this.safeText = this.text + chunk.slice(start, end - 1);
-      this.text = this.safeText + chunk.slice(end - 1, end);
+      this.#safeText = this.#text + chunk.slice(start, end - 1);
+      this.#text = this.#safeText + chunk.slice(end - 1, end);
     } else {
-      this.text += chunk.slice(start, end);
-      this.safeText = undefined;
+      this.#text += chunk.slice(start, end);
+      this.#safeText = undefined;
     }
   }
 
   /** Shows the string being read, holding back half a surrogate pair until its other half arrives. */
-  private showGrowingString(): void {
-    this.placeString(this.safeText ?? this.text);
+  #showGrowingString(): void {
+    this.#placeString(this.#safeText ?? this.#text);
   }
 
-  private appendDecoded(code: number, next: number): void {
-    this.safeText = isHighSurrogate(code) ? this.text : undefined;
-    this.text += String.fromCharCode(code);
-    this.state = S_STRING;
-    this.segmentStart = next;
+  #appendDecoded(code: number, next: number): void {
+    this.#safeText = isHighSurrogate(code) ? this.#text : undefined;
+    this.#text += String.fromCharCode(code);
+    this.#state = S_STRING;
+    this.#segmentStart = next;
   }
 
   /** Sets a completed number or literal into its place. */
-  private setValue(value: unknown): void {
-    const depth = this.containers.length;
+  #setValue(value: unknown): void {
+    const depth = this.#containers.length;
     if (depth === 0) {
-      this.root = value;
-      this.hasRoot = true;
-      this.state = S_DONE;
+      this.#root = value;
+      this.#hasRoot = true;
+      this.#state = S_DONE;
     } else {
-      if (this.currentIsArray) (this.current as unknown[]).push(value);
-      else if (depth !== this.hiddenAt)
-        setProperty(this.current as JsonObject, this.keys[depth - 1] as string, value);
-      this.state = S_AFTER_VALUE;
+      if (this.#currentIsArray) (this.#current as unknown[]).push(value);
+      else if (depth !== this.#hiddenAt)
+        setProperty(this.#current as JsonObject, this.#keys[depth - 1] as string, value);
+      this.#state = S_AFTER_VALUE;
     }
-    if (this.onValue !== undefined) this.notify(value, depth);
+    if (this.#onValue !== undefined) this.#notify(value, depth);
   }
 
-  private openContainer(isArray: boolean, i: number): void {
-    const depth = this.containers.length;
-    if (depth >= this.maxDepth) {
-      throw this.fail(
+  #openContainer(isArray: boolean, i: number): void {
+    const depth = this.#containers.length;
+    if (depth >= this.#maxDepth) {
+      throw this.#fail(
         'depth_limit',
-        `JSON is nested deeper than maxDepth (${this.maxDepth})`,
-        this.offset + i,
+        `JSON is nested deeper than maxDepth (${this.#maxDepth})`,
+        this.#offset + i,
       );
     }
     const container: Container = isArray ? [] : {};
     if (depth === 0) {
-      this.root = container;
-      this.hasRoot = true;
-    } else if (this.currentIsArray) {
-      (this.current as unknown[]).push(container);
-    } else if (depth !== this.hiddenAt) {
-      setProperty(this.current as JsonObject, this.keys[depth - 1] as string, container);
+      this.#root = container;
+      this.#hasRoot = true;
+    } else if (this.#currentIsArray) {
+      (this.#current as unknown[]).push(container);
+    } else if (depth !== this.#hiddenAt) {
+      setProperty(this.#current as JsonObject, this.#keys[depth - 1] as string, container);
     }
-    this.containers.push(container);
-    this.keys.push('');
-    this.released.push(0);
-    this.current = container;
-    this.currentIsArray = isArray;
-    this.state = isArray ? S_ARRAY_START : S_OBJECT_START;
+    this.#containers.push(container);
+    this.#keys.push('');
+    this.#released.push(0);
+    this.#current = container;
+    this.#currentIsArray = isArray;
+    this.#state = isArray ? S_ARRAY_START : S_OBJECT_START;
   }
 
-  private closeContainer(): void {
-    const closed = this.containers.pop();
-    this.keys.pop();
-    this.released.pop();
-    const depth = this.containers.length;
-    if (this.hiddenAt > depth) this.hiddenAt = -1; // the object with the left-out key is closed
+  #closeContainer(): void {
+    const closed = this.#containers.pop();
+    this.#keys.pop();
+    this.#released.pop();
+    const depth = this.#containers.length;
+    if (this.#hiddenAt > depth) this.#hiddenAt = -1; // the object with the left-out key is closed
     if (depth === 0) {
-      this.current = undefined;
-      this.state = S_DONE;
+      this.#current = undefined;
+      this.#state = S_DONE;
     } else {
-      const parent = this.containers[depth - 1] as Container;
-      this.current = parent;
-      this.currentIsArray = Array.isArray(parent);
-      this.state = S_AFTER_VALUE;
+      const parent = this.#containers[depth - 1] as Container;
+      this.#current = parent;
+      this.#currentIsArray = Array.isArray(parent);
+      this.#state = S_AFTER_VALUE;
     }
-    if (this.onValue !== undefined) this.notify(closed, depth);
+    if (this.#onValue !== undefined) this.#notify(closed, depth);
   }
 
   /** Lenient front end: everything before the value. Returns the next index. */
-  private runLenientPreamble(chunk: string, i: number): number {
+  #runLenientPreamble(chunk: string, i: number): number {
     const code = chunk.charCodeAt(i);
-    switch (this.state) {
+    switch (this.#state) {
       case S_PREAMBLE:
-        if (code === 10) this.newline(i);
+        if (code === 10) this.#newline(i);
         if (code === 123 || code === 91) {
-          this.pendingOpen = code;
-          this.state = S_PREAMBLE_OPEN;
+          this.#pendingOpen = code;
+          this.#state = S_PREAMBLE_OPEN;
         } else if (code === 96) {
-          if (++this.backticks === 3) this.state = S_FENCE_INFO;
+          if (++this.#backticks === 3) this.#state = S_FENCE_INFO;
           return i + 1;
         }
-        this.backticks = 0;
+        this.#backticks = 0;
         return i + 1;
       case S_PREAMBLE_OPEN: {
         if (code === 32 || code === 10 || code === 13 || code === 9) {
-          if (code === 10) this.newline(i);
+          if (code === 10) this.#newline(i);
           return i + 1;
         }
         // Commit to the bracket only if what follows can continue JSON: "{the data}" and
         // "[note]" are prose. (A top-level array of bare literals is not found here.)
-        const isArray = this.pendingOpen === 91;
+        const isArray = this.#pendingOpen === 91;
         const fits = isArray
           ? code === 93 ||
             code === 34 ||
@@ -751,86 +756,86 @@ class JsonStreamParserImpl implements JsonStreamParser {
             (code >= 48 && code <= 57)
           : code === 34 || code === 125;
         if (!fits) {
-          this.state = S_PREAMBLE;
+          this.#state = S_PREAMBLE;
           return i; // re-read this character as prose (it may open a value itself)
         }
-        this.openContainer(isArray, i);
+        this.#openContainer(isArray, i);
         return i; // handled by the container's start state
       }
       case S_FENCE_INFO:
         if (code === 10) {
-          this.newline(i);
-          this.state = S_FENCE_BODY;
+          this.#newline(i);
+          this.#state = S_FENCE_BODY;
         }
         return i + 1;
       case S_FENCE_BODY:
         if (code === 32 || code === 10 || code === 13 || code === 9 || code === 0xfeff) {
-          if (code === 10) this.newline(i);
+          if (code === 10) this.#newline(i);
           return i + 1;
         }
-        this.state = S_VALUE;
+        this.#state = S_VALUE;
         return i;
       default:
         // S_FAILED cannot be reached: write() throws before running.
-        throw this.fail('internal', 'parser is in an unknown state', this.offset + i);
+        throw this.#fail('internal', 'parser is in an unknown state', this.#offset + i);
     }
   }
 
-  private newline(i: number): void {
-    this.line++;
-    this.lineStart = this.offset + i + 1;
+  #newline(i: number): void {
+    this.#line++;
+    this.#lineStart = this.#offset + i + 1;
   }
 
-  private expectedAfterValue(): string {
-    return this.currentIsArray ? 'expected "," or "]"' : 'expected "," or "}"';
+  #expectedAfterValue(): string {
+    return this.#currentIsArray ? 'expected "," or "]"' : 'expected "," or "}"';
   }
 
-  private openDescription(): string {
+  #openDescription(): string {
     let token = '';
-    switch (this.state) {
+    switch (this.#state) {
       case S_STRING:
       case S_ESCAPE:
       case S_UNICODE:
-        token = this.inKey ? 'unterminated object key' : 'unterminated string';
+        token = this.#inKey ? 'unterminated object key' : 'unterminated string';
         break;
       case S_NUMBER:
-        if (!this.numberIsComplete()) token = 'incomplete number';
+        if (!this.#numberIsComplete()) token = 'incomplete number';
         break;
       case S_LITERAL:
-        token = `incomplete ${JSON.stringify(LITERALS[this.literal])}`;
+        token = `incomplete ${JSON.stringify(LITERALS[this.#literal])}`;
         break;
     }
-    const depth = this.containers.length;
+    const depth = this.#containers.length;
     const nesting =
       depth === 0
         ? ''
         : depth === 1
-          ? `1 unclosed ${this.currentIsArray ? 'array' : 'object'}`
+          ? `1 unclosed ${this.#currentIsArray ? 'array' : 'object'}`
           : `${depth} unclosed arrays or objects`;
     return (token && nesting ? `${token} in ${nesting}` : token || nesting) || 'expected a value';
   }
 
-  private unexpected(code: number, position: number, expectation: string): StructuredLLMError {
-    return this.fail(
+  #unexpected(code: number, position: number, expectation: string): StructuredLLMError {
+    return this.#fail(
       'unexpected_character',
       `Unexpected character ${JSON.stringify(String.fromCharCode(code))}: ${expectation}`,
       position,
     );
   }
 
-  private fail(code: ErrorCode, reason: string, position: number): StructuredLLMError {
+  #fail(code: ErrorCode, reason: string, position: number): StructuredLLMError {
     // Keep the last valid partial visible after the error.
-    if (this.readingString) this.showGrowingString();
-    const column = position - this.lineStart + 1;
+    if (this.readingString) this.#showGrowingString();
+    const column = position - this.#lineStart + 1;
     const error = new StructuredLLMError({
       category: 'parse',
       code,
       position,
-      message: `Invalid JSON at position ${position} (line ${this.line}, column ${column}): ${reason}`,
+      message: `Invalid JSON at position ${position} (line ${this.#line}, column ${column}): ${reason}`,
     });
     if (code !== 'write_after_end') {
-      this.failure = error;
-      this.state = S_FAILED;
+      this.#failure = error;
+      this.#state = S_FAILED;
     }
     return error;
   }
