@@ -119,7 +119,7 @@ export function learnAnswer(
   const paths: Record<string, PathStats> = { ...stats?.paths };
   if (value !== undefined && finalChars <= MAX_WALKED_CHARS) {
     const samples = new Map<string, Sample>();
-    sizeOf(value, '', samples, 0);
+    sizeOf(value, { path: '', children: undefined, sample: undefined }, samples, 0);
     for (const [path, sample] of samples) {
       const known = paths[path];
       if (known === undefined && Object.keys(paths).length >= MAX_LEARNED_PATHS) continue;
@@ -153,15 +153,43 @@ interface Sample {
   itemsMax: number;
 }
 
-/** The JSON length of `value` (escapes in strings not counted), recording each path's mean size (and element count) in `samples`. */
-function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, depth: number): number {
+/** A path of the walk: the elements of an array and each property of an object have their own. */
+interface PathNode {
+  readonly path: string;
+  children: Map<string, PathNode> | undefined;
+  sample: Sample | undefined;
+}
+
+/** The path under `node` for `key` (`*` for array elements), made once per walk. */
+function child(node: PathNode, key: string): PathNode {
+  node.children ??= new Map();
+  let next = node.children.get(key);
+  if (next === undefined) {
+    const path = node.path === '' ? key : `${node.path}.${key}`;
+    next = { path, children: undefined, sample: undefined };
+    node.children.set(key, next);
+  }
+  return next;
+}
+
+/**
+ * The JSON length of `value` (escapes in strings not counted), recording each path's mean
+ * size (and element count) in `samples`, in the order their first value ended. A path's
+ * node looks its sample up once: two nodes may spell one path (a key `a.b`, or `""` at the root).
+ */
+function sizeOf(
+  value: unknown,
+  node: PathNode,
+  samples: Map<string, Sample>,
+  depth: number,
+): number {
   let chars: number;
   let items = -1;
   if (typeof value === 'string') chars = value.length + 2;
   else if (typeof value !== 'object' || value === null) chars = String(value).length;
   else if (depth > 32) chars = JSON.stringify(value)?.length ?? 0;
   else if (Array.isArray(value)) {
-    const inner = path === '' ? '*' : `${path}.*`;
+    const inner = child(node, '*');
     items = value.length;
     // A long array is learned from about SAMPLED_ELEMENTS of its elements, evenly spaced
     // (means need no more; a large answer stays cheap to learn), its size scaled from them.
@@ -173,15 +201,18 @@ function sizeOf(value: unknown, path: string, samples: Map<string, Sample>, dept
     const keys = Object.keys(value);
     chars = keys.length === 0 ? 2 : 1;
     for (const key of keys) {
-      const inner = path === '' ? key : `${path}.${key}`;
       chars +=
-        key.length + 4 + sizeOf((value as Record<string, unknown>)[key], inner, samples, depth + 1);
+        key.length +
+        4 +
+        sizeOf((value as Record<string, unknown>)[key], child(node, key), samples, depth + 1);
     }
   }
-  if (path !== '') {
-    const sample = samples.get(path);
-    if (sample === undefined) samples.set(path, { n: 1, chars, items, itemsMax: items });
-    else {
+  if (node.path !== '') {
+    const sample = (node.sample ??= samples.get(node.path));
+    if (sample === undefined) {
+      node.sample = { n: 1, chars, items, itemsMax: items };
+      samples.set(node.path, node.sample);
+    } else {
       sample.n++;
       sample.chars += chars;
       if (items >= 0) {
