@@ -208,7 +208,8 @@ function sizeOf(
     }
   }
   if (node.path !== '') {
-    const sample = (node.sample ??= samples.get(node.path));
+    node.sample ??= samples.get(node.path);
+    const sample = node.sample;
     if (sample === undefined) {
       node.sample = { n: 1, chars, items, itemsMax: items };
       samples.set(node.path, node.sample);
