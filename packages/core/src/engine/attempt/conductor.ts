@@ -33,7 +33,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const { parser, write, checks } = createDocument(settings, text, partialCheckerOf(responseModel));
   const progress = createProgress(settings, text, parser);
 
-  // Chunks since the last response; most responses carry one, so the array is made with it.
+  // Chunks since the last response, when responses are held back (a chunk size, elements).
   let rawChunks: string[] | undefined;
   let chunks = 0;
   let charsAtLastEmit = 0;
@@ -78,9 +78,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         });
       }
       write(delta);
-      if (rawChunks === undefined) rawChunks = [delta];
-      else rawChunks.push(delta);
-      if (!plain) {
+      let batch: string[];
+      if (plain) batch = [delta];
+      else {
+        if (rawChunks === undefined) rawChunks = [delta];
+        else rawChunks.push(delta);
         progress.chunk(delta.length);
         if (text.length - charsAtLastEmit < chunkSize) return undefined;
         // Consumed through elements(): nobody reads the partials, so a response is made
@@ -90,13 +92,13 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
           progress.report();
           return undefined;
         }
+        batch = rawChunks;
+        rawChunks = undefined;
+        charsAtLastEmit = text.length;
       }
       const partial = parser.value;
       checks.look(partial, parser, text.length);
-      charsAtLastEmit = text.length;
-      const response = progress.partial(partial, rawChunks);
-      rawChunks = undefined;
-      return response;
+      return progress.partial(partial, batch);
     },
     whole(all) {
       write(all);

@@ -35,6 +35,8 @@ export function createProgress<T>(
     : undefined;
   let firstPartial = true;
   let partials = 0;
+  // The tracker's callback and listener are set when it is made.
+  const listening = tracker.listening;
 
   const progressNow = (): number => estimatePercent(settings, estimateKey, text, parser);
   // The estimate is asked again once the text has grown by 1/64 (at least 16 characters):
@@ -65,14 +67,16 @@ export function createProgress<T>(
       partialEvent.first = firstPartial;
       hub.emit('onPartial', partialEvent);
     }
-    if (firstPartial && hub.has('onFirstPartial')) {
-      hub.emit('onFirstPartial', {
-        ...context,
-        progressPercent,
-        elapsedMs: now() - run.startedAt,
-      });
+    if (firstPartial) {
+      firstPartial = false;
+      if (hub.has('onFirstPartial')) {
+        hub.emit('onFirstPartial', {
+          ...context,
+          progressPercent,
+          elapsedMs: now() - run.startedAt,
+        });
+      }
     }
-    firstPartial = false;
   }
 
   /** A chunk of `chars` characters was written. */
@@ -98,13 +102,13 @@ export function createProgress<T>(
     chunk,
     /** Progress without a partial response, to whoever listens for it. */
     report(): void {
-      if (tracker.listening) tracker.reportProgress(progressSoFar(), describeProgress);
+      if (listening) tracker.reportProgress(progressSoFar(), describeProgress);
     },
     /** The partial response for `partial`, the parser's current (checked) value. */
     partial(partial: unknown, rawChunks: string[]): StreamingResponse<T> {
       // Unheard, the percent moves only when the estimate is asked again.
       const progressPercent =
-        tracker.listening || text.length >= estimateAgainAt
+        listening || text.length >= estimateAgainAt
           ? tracker.reportProgress(progressSoFar(), describeProgress)
           : tracker.progressPercent;
       shown(partial, progressPercent);
