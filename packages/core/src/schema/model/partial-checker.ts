@@ -166,6 +166,8 @@ export function createPartialChecks(
   let valueEnded = false;
   let textAtCheck = 0;
   let lengthAtCheck = 0;
+  /** The string being read is checked for good: no look has work until a value ends. */
+  let settled = false;
 
   /** The issues of the part of `root` completed at `path`, or undefined when it passes. */
   const partIssues = (root: unknown, path: JsonPath): readonly ValidationIssue[] | undefined =>
@@ -179,6 +181,7 @@ export function createPartialChecks(
     /** A value ended (a growing string is then a new one). */
     ended(): void {
       valueEnded = true;
+      settled = false;
     },
     /** A part completed at `path` (at most {@link VALIDATE_DEPTH} deep): checked at the next look. */
     completed(path: JsonPath): void {
@@ -190,6 +193,7 @@ export function createPartialChecks(
      * invalid part.
      */
     look(root: unknown, parser: JsonStreamParser, chars: number): void {
+      if (settled) return;
       for (const path of completed) {
         const issues = partIssues(root, path);
         if (issues !== undefined) {
@@ -207,7 +211,9 @@ export function createPartialChecks(
         (lengthAtCheck > GROWING_STRING_CHECK_LIMIT ||
           chars - textAtCheck < lengthAtCheck * (GROWING_STRING_RECHECK_FACTOR - 1))
       ) {
-        return; // the same string, not yet grown enough to be worth another look
+        // The same string, not yet grown enough to be worth another look (or never again).
+        settled = lengthAtCheck > GROWING_STRING_CHECK_LIMIT;
+        return;
       }
       const path = parser.path;
       if (skipGrowing(path)) return;
