@@ -53,8 +53,19 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   let receivedText = false;
   /** A provider read is outstanding. */
   let reading = false;
-  const guard = guardAttempt(settings, stages.aborted, () => reading && receivedText);
+  const guard = guardAttempt(
+    settings,
+    () => {
+      aborted = true;
+      stages.aborted();
+    },
+    () => reading && receivedText,
+  );
   const { signal, firstChunk, idle } = guard;
+  /** The attempt's signal has aborted (a flag: read on every chunk). */
+  let aborted = signal.aborted;
+  /** An idle timeout is set: reads start and end its waits. */
+  const idling = settings.request.timeouts?.idleMs !== undefined;
   const call = providerCall(settings, signal);
   const meta: ProviderMeta = {
     usage: undefined,
@@ -69,7 +80,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   /** Reads provider parts until there is a partial to show, or the stream ends. */
   function advance(): Promise<ResponseResult<T>> | undefined {
     if (stages.ended()) return;
-    if (signal.aborted) return wait(() => fail(signal.reason));
+    if (aborted) return wait(() => fail(signal.reason));
     if (control.paused) return wait(() => control.waitWhilePaused().then(advance, fail));
     if (iterator === undefined) return wait(open);
     let read: Promise<IteratorResult<ProviderPart>>;
@@ -79,7 +90,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
       return wait(() => fail(thrown));
     }
     reading = true;
-    if (receivedText) idle.begin();
+    if (receivedText && idling) idle.begin();
     // Undefined only once the attempt has ended, and a pull that holds the read is never
     // outstanding then: its attempt ends through `wait`, which the pull's promise follows.
     return read.then(onPart, onProviderError) as Promise<ResponseResult<T>>;
@@ -109,7 +120,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
 
   function onProviderError(thrown: unknown): Promise<ResponseResult<T>> | undefined {
     reading = false;
-    idle.end();
+    if (idling) idle.end();
     return stages.ended() ? undefined : wait(() => fail(thrown));
   }
 
@@ -117,7 +128,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
     next: IteratorResult<ProviderPart>,
   ): ResponseResult<T> | Promise<ResponseResult<T>> | undefined {
     reading = false;
-    idle.end();
+    if (idling) idle.end();
     if (stages.ended()) return;
     let response: StreamingResponse<T> | undefined;
     try {
