@@ -31,13 +31,13 @@ export class TextExcerpt {
   }
 
   append(text: string): void {
-    this.length += text.length;
+    const before = this.length;
+    this.length = before + text.length;
     let rest = text;
-    const room = this.#headChars - this.#head.length;
-    if (room > 0) {
+    if (before < this.#headChars) {
       // Only while the head fills: past it, a chunk costs no slicing here.
-      this.#head += text.slice(0, room);
-      rest = text.slice(room);
+      this.#head += text.slice(0, this.#headChars - before);
+      rest = text.slice(this.#headChars - before);
     }
     if (rest === '') return;
     const slot = this.#count++ & this.#mask;
