@@ -4,17 +4,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TextExcerpt } from './text-excerpt.ts';
 
+/** The excerpt of `pieces`, appended one by one, is their whole text, or its head and tail. */
+function expectExcerpt(pieces: readonly string[], head: number, tail: number): void {
+  const excerpt = new TextExcerpt(head, tail);
+  for (const piece of pieces) excerpt.append(piece);
+  const text = pieces.join('');
+  expect(excerpt.length).toBe(text.length);
+  expect(excerpt.toString()).toBe(
+    text.length <= head + tail ? text : `${text.slice(0, head)}\n…\n${text.slice(-tail)}`,
+  );
+}
+
 describe('TextExcerpt', () => {
   it('keeps a short text whole, at any chunking', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 7 }), { maxLength: 20 }), (pieces) => {
-        const excerpt = new TextExcerpt(50, 30);
-        for (const piece of pieces) excerpt.append(piece);
-        const text = pieces.join('');
-        expect(excerpt.length).toBe(text.length);
-        if (text.length <= 80) expect(excerpt.toString()).toBe(text);
-        else expect(excerpt.toString()).toBe(`${text.slice(0, 50)}\n…\n${text.slice(-30)}`);
-      }),
+      fc.property(fc.array(fc.string({ maxLength: 7 }), { maxLength: 20 }), (pieces) =>
+        expectExcerpt(pieces, 50, 30),
+      ),
     );
   });
 
@@ -23,19 +29,7 @@ describe('TextExcerpt', () => {
       fc.property(
         fc.array(fc.string({ maxLength: 300 }), { maxLength: 60 }),
         fc.constantFrom([50, 30], [500, 300], [0, 700]),
-        (pieces, [head, tail]) => {
-          const excerpt = new TextExcerpt(head, tail);
-          for (const piece of pieces) excerpt.append(piece);
-          const text = pieces.join('');
-          expect(excerpt.length).toBe(text.length);
-          if (text.length <= (head as number) + (tail as number)) {
-            expect(excerpt.toString()).toBe(text);
-          } else {
-            expect(excerpt.toString()).toBe(
-              `${text.slice(0, head)}\n…\n${text.slice(-(tail as number))}`,
-            );
-          }
-        },
+        (pieces, [head, tail]) => expectExcerpt(pieces, head as number, tail as number),
       ),
     );
   });
@@ -49,19 +43,7 @@ describe('TextExcerpt', () => {
       fc.property(
         fc.array(piece, { maxLength: 400 }),
         fc.constantFrom([0, 5], [3, 30], [10, 64], [0, 200]),
-        (pieces, [head, tail]) => {
-          const excerpt = new TextExcerpt(head, tail);
-          for (const piece of pieces) excerpt.append(piece);
-          const text = pieces.join('');
-          expect(excerpt.length).toBe(text.length);
-          if (text.length <= (head as number) + (tail as number)) {
-            expect(excerpt.toString()).toBe(text);
-          } else {
-            expect(excerpt.toString()).toBe(
-              `${text.slice(0, head)}\n…\n${text.slice(-(tail as number))}`,
-            );
-          }
-        },
+        (pieces, [head, tail]) => expectExcerpt(pieces, head as number, tail as number),
       ),
     );
   });
