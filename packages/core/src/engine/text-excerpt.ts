@@ -1,13 +1,14 @@
 /**
  * Keeps what a re-ask quotes of the model's answer — its first `headChars` and
  * last `tailChars` characters — and its length, in memory bounded by those two
- * numbers whatever the size of the answer: the head, and past it at most 16
- * characters a ring slot (about 16 per tail character) besides the last pieces read.
+ * numbers whatever the size of the answer: the head, and past it at most about 32
+ * characters a ring slot (about 32 per tail character) besides the last pieces read.
  *
  * Past the head, a chunk costs a store in a ring of more slots than `tailChars`:
  * as every piece has a character at least, the ring's pieces cover the tail
- * once it has gone round. When the pieces of one round hold more than 8
- * characters a slot, the ring is cut to the tail, as one piece.
+ * once it has gone round. Pieces of up to 16 characters need nothing more; when
+ * the longer ones of one round hold more than 8 characters a slot, the ring is
+ * cut to the tail, as one piece.
  */
 export class TextExcerpt {
   readonly #headChars: number;
@@ -21,8 +22,9 @@ export class TextExcerpt {
   #ring: string[] = [];
   /** Pieces put in the ring: the newest is at `(count - 1) & mask`. */
   #count = 0;
-  /** Characters put in the ring this round (since its first slot was last written). */
+  /** Characters of long pieces put in the ring in round `#round` (a round: `mask + 1` pieces). */
   #chars = 0;
+  #round = 0;
 
   constructor(headChars = 3000, tailChars = 1000) {
     this.#headChars = headChars;
@@ -40,15 +42,25 @@ export class TextExcerpt {
       rest = text.slice(this.#headChars - before);
     }
     if (rest === '') return;
-    const slot = this.#count++ & this.#mask;
-    // A new round: what the ring holds is this round's pieces and what is left of the last.
-    if (slot === 0) this.#chars = 0;
-    this.#ring[slot] = rest;
-    this.#chars += rest.length;
+    this.#ring[this.#count++ & this.#mask] = rest;
+    // Short pieces hold at most 16 characters a slot. Long ones are counted per round: what
+    // the ring holds of them is this round's and what is left of the last.
+    if (rest.length > 16) this.#long(rest.length);
+  }
+
+  /** A long piece was put in the ring: past 8 characters a slot this round, it is cut to the tail. */
+  #long(chars: number): void {
+    const round = Math.floor((this.#count - 1) / (this.#mask + 1));
+    if (round !== this.#round) {
+      this.#round = round;
+      this.#chars = 0;
+    }
+    this.#chars += chars;
     if (this.#chars > 8 * this.#mask) {
       const tail = this.#recent().slice(-this.#tailChars);
       this.#ring = [tail];
       this.#count = 1;
+      this.#round = 0;
       this.#chars = tail.length;
     }
   }
