@@ -7,7 +7,7 @@ import type { StreamingResponse } from '../types.ts';
 import { createDocument } from './document.ts';
 import { validateFinal } from './final.ts';
 import { createProgress } from './progress.ts';
-import { createPump } from './pump.ts';
+import { createPump, type Pump } from './pump.ts';
 import {
   type AttemptEnd,
   AttemptFailure,
@@ -25,6 +25,9 @@ import {
  * document (the parser, its keys, the model's partial checks and the element
  * stage), progress and events, and the final validation.
  */
+/** What settles a consumer's pull. */
+type Resolve<T> = (result: ResponseResult<T> | Promise<ResponseResult<T>>) => void;
+
 export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   const { request, responseModel, routed, control, elements } = settings;
   const { maxChunks, hub } = settings.env;
@@ -49,10 +52,11 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
   /** The consumer holds the provider's read in progress (`abortEndsReads`). */
   let reading = false;
   /** The consumer's pull in progress, if any, and what to call when the attempt ends. */
-  let resolvePull: ((result: ResponseResult<T> | Promise<ResponseResult<T>>) => void) | undefined;
+  let resolvePull: Resolve<T> | undefined;
   let onEnd: ((end: AttemptEnd<T>) => Promise<ResponseResult<T>>) | undefined;
 
-  const fail = (thrown: unknown): void => end({ failure: failure(thrown) });
+  const fail = (thrown: unknown): void =>
+    end({ failure: attemptFailure(thrown, pump, routed.provider.id, text) });
   /** Runs `start` under the consumer's pull: a new one, unless it already waits. */
   const wait = (start: () => void): Promise<ResponseResult<T>> | undefined => {
     reading = false;
@@ -70,13 +74,7 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     ended: () => ended,
     firstText: progress.firstChunk,
     text(delta) {
-      if (++chunks > maxChunks) {
-        throw new StructuredLLMError({
-          category: 'parse',
-          code: 'chunk_limit',
-          message: `The response exceeded maxChunks (${maxChunks} chunks)`,
-        });
-      }
+      if (++chunks > maxChunks) throw chunkLimitError(maxChunks);
       write(delta);
       let batch: string[];
       if (plain) batch = [delta];
@@ -85,9 +83,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
         else rawChunks.push(delta);
         progress.chunk(delta.length);
         if (text.length - charsAtLastEmit < chunkSize) return undefined;
-        // Consumed through elements(): nobody reads the partials, so a response is made
-        // only to hand over waiting elements (completed parts are still checked then).
-        // Progress still goes to whoever listens for it.
+        // Consumed through elements(): a response is made only to hand over waiting elements
+        // (completed parts are still checked then); progress goes to whoever listens for it.
         if (elements?.listening && !elements.waiting) {
           progress.report();
           return undefined;
@@ -147,18 +144,8 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
     });
   }
 
-  function failure(thrown: unknown): AttemptFailure {
-    // The request's own abort wins over whatever the provider threw while being cut off.
-    const error = pump.signal.aborted
-      ? abortedError(pump.signal.reason)
-      : unexpectedError(thrown, `Provider "${routed.provider.id}" failed`);
-    return new AttemptFailure(error, text.toString(), pump.meta.usage);
-  }
-
   /** The executor of every watched pull's promise: one function per attempt, not one per chunk. */
-  function startPull(
-    resolve: (result: ResponseResult<T> | Promise<ResponseResult<T>>) => void,
-  ): void {
+  function startPull(resolve: Resolve<T>): void {
     resolvePull = resolve;
     if (settings.streaming) pump.advance();
     else pump.generate();
@@ -182,14 +169,33 @@ export function startAttempt<T>(settings: AttemptSettings<T>): AttemptRun<T> {
       if (!ended) {
         // Closed without an end (the request stopped before pulling it): still an ended attempt.
         ended = true;
-        if (hub.has('onAttemptEnd'))
-          progress.ended(
-            abortedError(control.signal.reason ?? 'attempt closed'),
-            chunks,
-            pump.meta,
-          );
+        const reason = abortedError(control.signal.reason ?? 'attempt closed');
+        if (hub.has('onAttemptEnd')) progress.ended(reason, chunks, pump.meta);
       }
       pump.close();
     },
   };
+}
+
+/** The error of a stream with more chunks than `limits.maxChunks`. */
+function chunkLimitError(maxChunks: number): StructuredLLMError {
+  return new StructuredLLMError({
+    category: 'parse',
+    code: 'chunk_limit',
+    message: `The response exceeded maxChunks (${maxChunks} chunks)`,
+  });
+}
+
+/** Why the attempt failed, with the text it produced (a re-ask quotes it). */
+function attemptFailure(
+  thrown: unknown,
+  pump: Pump<unknown>,
+  providerId: string,
+  text: TextExcerpt,
+): AttemptFailure {
+  // The request's own abort wins over whatever the provider threw while being cut off.
+  const error = pump.signal.aborted
+    ? abortedError(pump.signal.reason)
+    : unexpectedError(thrown, `Provider "${providerId}" failed`);
+  return new AttemptFailure(error, text.toString(), pump.meta.usage);
 }

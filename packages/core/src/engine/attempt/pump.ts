@@ -67,12 +67,7 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   /** An idle timeout is set: reads start and end its waits. */
   const idling = settings.request.timeouts?.idleMs !== undefined;
   const call = providerCall(settings, signal);
-  const meta: ProviderMeta = {
-    usage: undefined,
-    finishReason: undefined,
-    responseId: undefined,
-    responseModel: undefined,
-  };
+  const meta = noMeta();
   let iterator: AsyncIterator<ProviderPart> | undefined;
   let finished = false;
   const { fail, wait } = stages;
@@ -249,4 +244,14 @@ function keepMeta(meta: ProviderMeta, part: ProviderPart): void {
     meta.responseId = part.id ?? meta.responseId;
     meta.responseModel = part.model ?? meta.responseModel;
   }
+}
+
+/** What a provider said besides its text, before it said anything. */
+function noMeta(): ProviderMeta {
+  return {
+    usage: undefined,
+    finishReason: undefined,
+    responseId: undefined,
+    responseModel: undefined,
+  };
 }
