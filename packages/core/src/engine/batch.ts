@@ -1,6 +1,7 @@
 import { abortedError } from '../errors/aborted.ts';
 import { StructuredLLMError } from '../errors/index.ts';
-import { invalidOptions, requestError } from './options.ts';
+import { invalidOptions } from '../errors/invalid-options.ts';
+import { requestError } from './options.ts';
 import { failedBeforeStart } from './structured-stream.ts';
 import type {
   BatchOptions,

@@ -1,7 +1,8 @@
 // Options are checked where they are given, with one set of rules for the service's options
 // and every request's: a value that cannot work is a `bad_request` / `invalid_options`
 // error naming the option and the value, before any provider is called.
-import { StructuredLLMError } from '../errors/index.ts';
+import type { StructuredLLMError } from '../errors/index.ts';
+import { invalidOptions } from '../errors/invalid-options.ts';
 import type { ProgressEventType } from '../progress/index.ts';
 import { OUTPUT_MODE_DEGRADATION } from '../provider/index.ts';
 import { type BackoffOptions, checkBackoffOptions } from '../resilience/backoff.ts';
@@ -204,11 +205,6 @@ export function requestError(request: unknown): StructuredLLMError | undefined {
     ? firstProblem(request, ruleTables().request, "The request's ", ['prompt'])
     : `The request must be an object with a prompt and a responseModel, got ${shown(request)}`;
   return message === undefined ? undefined : invalidOptions(message);
-}
-
-/** A `bad_request` error with code `invalid_options`: an option or request that cannot work. */
-export function invalidOptions(message: string): StructuredLLMError {
-  return new StructuredLLMError({ category: 'bad_request', code: 'invalid_options', message });
 }
 
 /** Throws the error of {@link requestError}. */

@@ -1,4 +1,5 @@
 import { StructuredLLMError } from '../errors/index.ts';
+import { invalidOptions } from '../errors/invalid-options.ts';
 import { DEFAULT_MAX_DEPTH } from '../json/index.ts';
 import { createObserverHub, type Logger, type ObserverHub, safeLogger } from '../observe/index.ts';
 import { createProgressEstimator } from '../progress/index.ts';
@@ -12,7 +13,7 @@ import { type ResponseModel, toResponseModel } from '../schema/index.ts';
 import type { AttemptEnd } from './attempt/index.ts';
 import { runBatch } from './batch.ts';
 import { type ElementCallback, ElementTracker, resolveElementPath } from './elements.ts';
-import { checkRequest, checkServiceOptions, invalidOptions } from './options.ts';
+import { checkRequest, checkServiceOptions } from './options.ts';
 import { RequestRun } from './request-run.ts';
 import { type RunnerEnvironment, type RunnerItem, runRequest } from './request-runner.ts';
 import { StreamControl } from './stream-control.ts';

@@ -1,5 +1,5 @@
 import { now as clockNow } from '../clock.ts';
-import { StructuredLLMError } from '../errors/index.ts';
+import { invalidOptions } from '../errors/invalid-options.ts';
 
 /** The answer to "may I call the provider now?". */
 export interface RateLimitDecision {
@@ -54,10 +54,6 @@ export interface RateLimitSettings {
   readonly marginMs: number;
 }
 
-function invalid(message: string): StructuredLLMError {
-  return new StructuredLLMError({ category: 'bad_request', code: 'invalid_options', message });
-}
-
 /**
  * Checks limiter options (`bad_request` / `invalid_options` naming the option on a value
  * that cannot work) and fills in the defaults. `owner` names the factory in messages.
@@ -69,12 +65,14 @@ export function rateLimitSettings(
   for (const name of ['requestsPerMinute', 'tokensPerMinute', 'windowMs'] as const) {
     const value = options[name];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-      throw invalid(`${owner}({ ${name} }) must be an integer >= 1, got ${String(value)}`);
+      throw invalidOptions(`${owner}({ ${name} }) must be an integer >= 1, got ${String(value)}`);
     }
   }
   const margin = options.marginMs;
   if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0)) {
-    throw invalid(`${owner}({ marginMs }) must be a finite number >= 0, got ${String(margin)}`);
+    throw invalidOptions(
+      `${owner}({ marginMs }) must be a finite number >= 0, got ${String(margin)}`,
+    );
   }
   return {
     requests: options.requestsPerMinute ?? Infinity,
