@@ -9,6 +9,21 @@ afterEach(() => {
 });
 
 describe('WaitTimer', () => {
+  it('times waits only for a finite number of ms >= 0, and never arms otherwise', () => {
+    for (const ms of [undefined, -1, Number.NaN, Infinity]) {
+      const timer = new WaitTimer(ms, () => {});
+      expect(timer.timed).toBe(false);
+      timer.begin();
+      expect(vi.getTimerCount()).toBe(0);
+    }
+    for (const ms of [0, 500]) {
+      const timer = new WaitTimer(ms, () => {});
+      expect(timer.timed).toBe(true);
+      timer.begin();
+      timer.stop();
+    }
+  });
+
   it('waits more than 2^31 - 1 ms (where a plain timer fires at once)', () => {
     const expired = vi.fn();
     const timer = new WaitTimer(2 ** 32, expired);

@@ -20,6 +20,11 @@ export class WaitTimer {
     this.#onExpire = onExpire;
   }
 
+  /** Whether waits are timed at all: `ms` was a finite number >= 0. */
+  get timed(): boolean {
+    return this.#ms !== undefined;
+  }
+
   /** A wait begins now (a new one replaces any current one). */
   begin(): void {
     if (this.#ms === undefined) return;

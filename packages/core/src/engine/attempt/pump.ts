@@ -64,8 +64,8 @@ export function createPump<T>(settings: AttemptSettings<T>, stages: PumpStages<T
   const { signal, firstChunk, idle } = guard;
   /** The attempt's signal has aborted (a flag: read on every chunk). */
   let aborted = signal.aborted;
-  /** An idle timeout is set: reads start and end its waits. */
-  const idling = settings.request.timeouts?.idleMs !== undefined;
+  /** An idle timeout is set: reads start and end its waits (read once: a chunk skips the calls). */
+  const idling = idle.timed;
   const call = providerCall(settings, signal);
   const meta = noMeta();
   let iterator: AsyncIterator<ProviderPart> | undefined;
